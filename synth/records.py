@@ -1,0 +1,108 @@
+"""Typed records that flow between stages, and the only code that reads or writes their files.
+
+    Path ─extract─▶ Document ─paragraphs─▶ [Paragraph] ─segment─▶ [Passage] ─generate─▶ [Record] ─▶ interview.jsonl
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based, as a reader counts pages
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    path: Path
+    pages: tuple[Page, ...]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    first_page: int
+    last_page: int
+    chapter: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    text: str
+    source: str  # file name
+    first_page: int
+    last_page: int
+    chapter: str | None = None
+
+    @property
+    def pages(self) -> str:
+        if self.first_page == self.last_page:
+            return str(self.first_page)
+        return f"{self.first_page}-{self.last_page}"
+
+
+def passage_id(source: str, text: str) -> str:
+    """Stable across runs: the same text from the same file always gets the same id."""
+    return hashlib.sha256(f"{source}\n{text}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One reviewable interview pair. Field order is the order a person reads the JSONL in."""
+
+    id: str
+    question: str
+    answer: str
+    source: dict
+    context_id: str | None = None  # the passage shown to the model as context
+    chapter: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Record:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+
+class MalformedFile(ValueError):
+    pass
+
+
+def read_records(path: Path) -> list[Record]:
+    return [Record.from_dict(d) for d in read_jsonl(path)]
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as e:
+                raise MalformedFile(f"{path}:{number}: not valid JSON ({e.msg}): {line.strip()[:120]}") from None
+
+
+def write_records(path: Path, records: Iterable[Record]) -> int:
+    """Write all records atomically: a crash leaves either the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    with open(tmp, "w", encoding="utf-8") as f:
+        for record in records:
+            f.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+            count += 1
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return count

@@ -1,0 +1,28 @@
+"""Pads only: the loss mask was built when tokenizing (chatml.py)."""
+
+from __future__ import annotations
+
+import torch
+
+from train.chatml import IGNORE
+
+
+class PadCollator:
+    """Right-pads a batch to its longest example. Padding is masked out of attention and of the
+    labels, so even when the pad token is also the eos token, the eos the model must learn to
+    emit at the end of its answer keeps its label."""
+
+    def __init__(self, pad_token_id: int):
+        self.pad_token_id = pad_token_id
+
+    def __call__(self, batch: list[dict]) -> dict[str, torch.Tensor]:
+        longest = max(len(item["input_ids"]) for item in batch)
+
+        def pad(values: list[int], fill: int) -> list[int]:
+            return list(values) + [fill] * (longest - len(values))
+
+        return {
+            "input_ids": torch.tensor([pad(item["input_ids"], self.pad_token_id) for item in batch]),
+            "attention_mask": torch.tensor([pad([1] * len(item["input_ids"]), 0) for item in batch]),
+            "labels": torch.tensor([pad(item["labels"], IGNORE) for item in batch]),
+        }

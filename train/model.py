@@ -1,0 +1,84 @@
+"""The only bitsandbytes/peft imports: load the 4-bit base, add ChatML tokens, add LoRA, load an adapter."""
+
+from __future__ import annotations
+
+import torch
+
+CHATML_TOKENS = ["<|im_start|>", "<|im_end|>"]
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def device_map() -> dict:
+    import os
+
+    if torch.cuda.is_available():
+        return {"": int(os.environ.get("LOCAL_RANK", 0))}
+    return {"": "cpu"}
+
+
+def load_tokenizer(base: str):
+    """The base tokenizer, made ChatML. Returns (tokenizer, added): added is True when the
+    ChatML tokens were new, so the embeddings must grow and be trained."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    missing = [t for t in CHATML_TOKENS if t not in tokenizer.get_vocab()]
+    if missing:
+        tokenizer.add_special_tokens({"additional_special_tokens": missing})
+    if missing or not tokenizer.chat_template:
+        tokenizer.chat_template = CHATML_TEMPLATE
+    tokenizer.eos_token = "<|im_end|>"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token  # safe: the collator masks padding by length, not by id
+    tokenizer.padding_side = "right"
+    return tokenizer, bool(missing)
+
+
+def load_4bit(base: str, tokenizer, added_tokens: bool):
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    quantization = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_compute_dtype=torch.bfloat16,
+        bnb_4bit_use_double_quant=True,
+    )
+    model = AutoModelForCausalLM.from_pretrained(
+        base, quantization_config=quantization, dtype=torch.bfloat16, device_map=device_map()
+    )
+    if added_tokens:
+        model.resize_token_embeddings(len(tokenizer))
+    model.config.eos_token_id = tokenizer.eos_token_id
+    return model
+
+
+def add_lora(model, r: int, alpha: int, dropout: float, gradient_checkpointing: bool, train_embeddings: bool):
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing)
+    config = LoraConfig(
+        r=r,
+        lora_alpha=alpha,
+        lora_dropout=dropout,
+        target_modules="all-linear",
+        # New ChatML tokens start as random rows: train the embeddings and the head with them.
+        modules_to_save=["embed_tokens", "lm_head"] if train_embeddings else None,
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, config)
+
+
+def load_with_adapter(base: str, adapter: str, tokenizer, dtype=torch.bfloat16):
+    """The bf16 base (embeddings resized to the tokenizer) with the trained adapter on top."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
+    if model.get_input_embeddings().weight.shape[0] != len(tokenizer):
+        model.resize_token_embeddings(len(tokenizer))
+    return PeftModel.from_pretrained(model, adapter)
