@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
-import statistics
+import time
+import warnings
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
-from synth import pipeline
+from synth import pipeline, prompts, segment
+from synth.endpoint import EndpointError
 from synth.engine import Sampling
-from synth.extract import BadInput
+from synth.extract import BadInput, parse_pages
 from synth.models import DEFAULT_MODEL, ModelNotFound
+from synth.records import MalformedFile
 
 
 def segment_options(f):
@@ -19,18 +23,38 @@ def segment_options(f):
     f = click.option("--max-chars", default=2000, show_default=True, help="Split passages longer than this at sentence ends.")(f)
     f = click.option("--password", default=None, help="Password of an encrypted PDF.")(f)
     f = click.option("--limit", type=int, default=None, help="Only the first N passages.")(f)
+    f = click.option(
+        "--pages", default=None, callback=_page_range, help="PDF pages to use, e.g. 12-240 (skip front matter and index); counted as the PDF viewer does."
+    )(f)
+    f = click.option("--persona", default=None, help="Transcripts: the speaker whose words become answers.")(f)
     return f
 
 
+def _page_range(ctx, param, value):
+    try:
+        return parse_pages(value) if value else None
+    except BadInput as e:
+        raise click.BadParameter(str(e)) from None
+
+
 def options_from(kwargs) -> pipeline.SegmentOptions:
-    return pipeline.SegmentOptions(kwargs["min_chars"], kwargs["max_chars"], kwargs["password"], kwargs["limit"])
+    return pipeline.SegmentOptions(
+        kwargs["min_chars"], kwargs["max_chars"], kwargs["password"], kwargs["limit"], kwargs["pages"], kwargs["persona"]
+    )
 
 
 def load_passages(book: Path, kwargs):
+    """Passages, with each warning about the input shown as one line on stderr."""
     try:
-        return pipeline.passages(book, options_from(kwargs))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            passages = pipeline.passages(book, options_from(kwargs))
     except BadInput as e:
         raise click.ClickException(str(e)) from None
+    finally:
+        for warning in caught:
+            click.echo(f"Warning: {warning.message}", err=True)
+    return passages
 
 
 @click.group()
@@ -41,49 +65,96 @@ def cli():
 @cli.command()
 @click.argument("book", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output JSONL [data/<book>/interview.jsonl].")
-@click.option("--model", default=None, help=f"Local model folder or hub id [embedded {DEFAULT_MODEL}].")
+@click.option("--model", default=None, help=f"Local model folder or hub id [embedded {DEFAULT_MODEL}]; with --endpoint, the served model's name.")
+@click.option("--endpoint", default=None, help="An OpenAI-compatible server (e.g. http://host:8000/v1) instead of a local vLLM engine.")
+@click.option("--concurrency", default=16, show_default=True, help="With --endpoint: requests in flight at once.")
 @click.option("--prompt", default="question", show_default=True, help="Template name in prompts/ or a file path.")
 @click.option("--temperature", default=0.7, show_default=True)
 @click.option("--top-p", default=0.95, show_default=True)
 @click.option("--max-tokens", default=96, show_default=True, help="Token limit of each generated question.")
 @click.option("--seed", default=0, show_default=True)
+@click.option("--retries", default=2, show_default=True, help="New tries (new seed) for a reply with no usable question.")
 @click.option("--tensor-parallel-size", default=1, show_default=True, help="GPUs per model replica.")
+@click.option("--data-parallel-size", default=1, show_default=True, help="Model replicas (on as many GPU groups).")
+@click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
 @segment_options
-def run(book: Path, out, model, prompt, temperature, top_p, max_tokens, seed, tensor_parallel_size, **kwargs):
-    """Extract, segment and generate one interview question per passage of BOOK."""
-    from synth import engine, models
+def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, retries, tensor_parallel_size, data_parallel_size, dry_run, **kwargs):
+    """Extract, segment and generate one interview question per passage of BOOK.
 
+    Re-running the same command continues where a previous run stopped (or was killed)."""
     passages = load_passages(book, kwargs)
+    if dry_run:
+        click.echo(segment.report(passages, kwargs["min_chars"], kwargs["max_chars"]))
+        return
     out = out or pipeline.default_output(book)
     try:
-        path = models.resolve(model)
-        from synth import prompts
-
-        prompts.load(prompt)
-    except (ModelNotFound, FileNotFoundError) as e:
+        prompt_path = prompts.find(prompt)
+        template = prompts.load(prompt_path)
+        start_engine, name, backend = engine_factory(model, endpoint, concurrency, tensor_parallel_size, data_parallel_size)
+    except (ModelNotFound, FileNotFoundError, EndpointError) as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"{book}: {len(passages)} passages; generating questions with {model or DEFAULT_MODEL}")
-    chat = engine.load(path, tensor_parallel_size=tensor_parallel_size)
-    records = pipeline.generate(
-        passages, chat, prompts.load(prompt), Sampling(temperature, top_p, max_tokens, seed), model=model or DEFAULT_MODEL, prompt=prompt
-    )
-    pipeline.write_records(out, records)
-    flagged = sum(1 for r in records if r.flags)
-    click.echo(f"Wrote {len(records)} records to {out}" + (f" ({flagged} without a usable question, flagged)" if flagged else ""))
+    sampling = Sampling(temperature, top_p, max_tokens, seed)
+    click.echo(f"{book}: {len(passages)} passages -> {out}; questions from {name} ({backend})")
+    started = time.monotonic()
+    try:
+        with tqdm(total=len(passages), desc="questions", unit="passage", dynamic_ncols=True) as bar:
+            records, summary = pipeline.synthesize(
+                passages, out, start_engine, template, sampling, prompt=prompt, model=name, retries=retries, progress=bar.update
+            )
+    except MalformedFile as e:
+        raise click.ClickException(str(e)) from None
+    except EndpointError as e:
+        raise click.ClickException(f"{e}; what was generated so far is saved, re-run to continue") from None
+    except KeyboardInterrupt:
+        raise click.ClickException(f"interrupted: what was generated so far is saved in {out}; re-run the same command to continue") from None
+    elapsed = time.monotonic() - started
+    pipeline.write_manifest(out, summary=summary, records=records, model=name, backend=backend, prompt_path=prompt_path, sampling=sampling, retries=retries, elapsed=elapsed)
+    click.echo(summary_line(out, records, summary, elapsed))
     click.echo("Review it by hand, then: make train")
+
+
+def engine_factory(model, endpoint, concurrency, tensor_parallel_size, data_parallel_size):
+    """(start_engine, model name, backend label); nothing heavy starts until start_engine()."""
+    from synth import models
+
+    if endpoint:
+        from synth.endpoint import Endpoint
+
+        client = Endpoint(endpoint, model, concurrency=concurrency)
+        return (lambda: client), client.model, f"endpoint {client.url}"
+    path = models.resolve(model)
+
+    def start():
+        from synth.engine import VLLMEngine
+
+        return VLLMEngine(path, tensor_parallel_size=tensor_parallel_size, data_parallel_size=data_parallel_size)
+
+    return start, model or DEFAULT_MODEL, "vLLM"
+
+
+def summary_line(out: Path, records, summary, elapsed: float) -> str:
+    parts = [f"{summary.generated} generated", f"{summary.reused} reused"]
+    if summary.from_transcript:
+        parts.append(f"{summary.from_transcript} from the transcript")
+    if summary.failed:
+        parts.append(f"{summary.failed} without a usable question (flagged)")
+    rejected = sum(summary.rejected_replies.values())
+    if rejected:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in summary.rejected_replies.most_common())
+        parts.append(f"{rejected} replies rejected ({reasons}; see {pipeline.sidecar(out, 'rejects.jsonl')})")
+    speed = f", generating at {summary.tokens_per_second:.0f} tok/s" if summary.tokens_per_second else ""
+    return f"Wrote {len(records)} records to {out}: " + "; ".join(parts) + f" [{elapsed:.0f} s{speed}]"
 
 
 @cli.command("segment")
 @click.argument("book", type=click.Path(path_type=Path))
+@click.option("--stats", is_flag=True, help="Only the counts and the length histogram, no passages.")
+@click.option("--show", type=int, default=3, show_default=True, help="How many passages to print after the stats.")
 @segment_options
-def segment_command(book: Path, **kwargs):
-    """Show how BOOK is cut into passages, without loading a model."""
+def segment_command(book: Path, stats: bool, show: int, **kwargs):
+    """Show how BOOK is cut into passages (count, length histogram, first passages), without loading a model."""
     passages = load_passages(book, kwargs)
-    lengths = [len(p.text) for p in passages]
-    click.echo(f"{book}: {len(passages)} passages, {sum(lengths):,} characters")
-    click.echo(f"length: shortest {min(lengths)}, median {int(statistics.median(lengths))}, longest {max(lengths)}")
-    for p in passages[:3]:
-        click.echo(f"\n[{p.id} p.{p.pages}] {p.text[:300]}{'...' if len(p.text) > 300 else ''}")
+    click.echo(segment.report(passages, kwargs["min_chars"], kwargs["max_chars"], show=0 if stats else show))
 
 
 def main():

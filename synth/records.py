@@ -31,6 +31,24 @@ class Paragraph:
     first_page: int
     last_page: int
     chapter: str | None = None
+    start: int = 0  # offsets into the repaired text: clean.repaired_text(paragraphs)[start:end] == text
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's turn in a transcript, with stage notes and timestamps removed."""
+
+    number: int  # 1-based, in the order the transcript gives them
+    speaker: str
+    text: str
+    time: str | None = None  # "00:01:20": when the turn starts, if the transcript says
+
+
+@dataclass(frozen=True)
+class Transcript:
+    path: Path
+    turns: tuple[Turn, ...]
 
 
 @dataclass(frozen=True)
@@ -41,12 +59,23 @@ class Passage:
     first_page: int
     last_page: int
     chapter: str | None = None
+    start: int = 0  # character offsets into the repaired text of the source
+    end: int = 0
+    question: str | None = None  # the interviewer's own words, when a transcript has them
+    turns: str | None = None  # "12-14": transcript turns, instead of pages
+    time: str | None = None  # "00:01:20": when the first of those turns starts
 
     @property
     def pages(self) -> str:
         if self.first_page == self.last_page:
             return str(self.first_page)
         return f"{self.first_page}-{self.last_page}"
+
+    @property
+    def provenance(self) -> dict:
+        """Where the answer comes from, as the record's `source` shows it to a reviewer."""
+        where = {"turns": self.turns, "time": self.time} if self.turns else {"pages": self.pages}
+        return {"file": self.source, **{k: v for k, v in where.items() if v}, "chars": [self.start, self.end]}
 
 
 def passage_id(source: str, text: str) -> str:
@@ -67,6 +96,8 @@ class Record:
     model: str | None = None
     prompt: str | None = None
     flags: list[str] = field(default_factory=list)
+    question_source: str = "generated"  # or "transcript": the interviewer's real question
+    key: str | None = None  # hash of the generation settings (prompt text, model, sampling): resume reuses a match
 
     @classmethod
     def from_dict(cls, data: dict) -> Record:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
+import warnings
+from collections import Counter
 
+from synth.extract import InputWarning
 from synth.records import Paragraph, Passage, passage_id
 
 MIN_CHARS = 300
@@ -40,28 +44,63 @@ def split_sentences(text: str) -> list[str]:
 
 
 def split_long(text: str, max_chars: int) -> list[str]:
-    """Split text over max_chars into nearly equal chunks that end at sentence ends.
+    return [text[a:b] for a, b in split_spans(text, max_chars)]
 
-    Equal chunks avoid a tiny leftover tail. A single sentence longer than max_chars stays whole:
-    cutting inside a sentence would make an answer that stops mid-thought. Whitespace inside a
-    chunk (paragraph breaks included) is kept as it was.
+
+def split_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """Cut text over max_chars into nearly equal chunks that end at sentence ends: (start, end)
+    offsets into text, surrounding whitespace excluded.
+
+    Equal chunks avoid a tiny leftover tail. Only a single sentence longer than max_chars is cut
+    inside, at a clause or word boundary: an answer that stops mid-thought is the lesser evil
+    next to one the model cannot take in. Whitespace inside a chunk is kept as it was.
     """
-    if len(text) <= max_chars:
-        return [text]
-    target = len(text) / math.ceil(len(text) / max_chars)
-    chunks, start, previous_end = [], 0, 0
+    if len(text.strip()) <= max_chars:
+        return [_strip(text, 0, len(text))] if text.strip() else []
+    spans, start, previous_end = [], 0, 0
+    target = _target(len(text), max_chars)
     for end in sentence_ends(text):
         too_long = len(text[start:end].strip()) > max_chars
-        if previous_end > start and (too_long or len(text[start:previous_end].strip()) >= target):
-            chunks.append(text[start:previous_end].strip())
-            start = previous_end
+        # cut at the sentence end nearest the target length
+        if previous_end > start and (too_long or (end - start) - target > target - (previous_end - start)):
+            spans.append(_strip(text, start, previous_end))
+            start, target = previous_end, _target(len(text) - previous_end, max_chars)
         previous_end = end
-    chunks.append(text[start:].strip())
-    return [c for c in chunks if c]
+    spans.append(_strip(text, start, len(text)))
+    return [piece for a, b in spans if b > a for piece in _cut_sentence(text, a, b, max_chars)]
+
+
+def _target(length: int, max_chars: int) -> float:
+    """The chunk length that cuts what is left into the fewest near-equal chunks."""
+    return length / math.ceil(length / max_chars)
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _cut_sentence(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """(start, end) itself if it fits, else near-equal pieces, each cut after the last clause
+    mark (; : , dash) in the second half of its window, or failing that at the last space."""
+    pieces = []
+    limit = min(max_chars, math.ceil(1.05 * (end - start) / math.ceil((end - start) / max_chars)))  # near-equal pieces
+    while end - start > max_chars:
+        window = text[start : start + limit]
+        cut = max(window.rfind(mark, limit // 2) for mark in ("; ", ": ", ", ", "\u2014"))
+        cut = cut + 1 if cut > 0 else window.rfind(" ", limit // 2)
+        cut = cut if cut > 0 else limit  # one unbroken word longer than half the window
+        pieces.append(_strip(text, start, start + cut))
+        start = _strip(text, start + cut, end)[0]
+    return pieces + [(start, end)]
 
 
 def _join(a: Paragraph, b: Paragraph) -> Paragraph:
-    return Paragraph(f"{a.text}\n\n{b.text}", a.first_page, b.last_page, a.chapter)
+    # adjacent paragraphs, so the joined text is still repaired_text[a.start:b.end]
+    return Paragraph(f"{a.text}\n\n{b.text}", a.first_page, b.last_page, a.chapter, a.start, b.end)
 
 
 def merge_short(paragraphs: list[Paragraph], min_chars: int) -> list[Paragraph]:
@@ -92,13 +131,82 @@ def merge_short(paragraphs: list[Paragraph], min_chars: int) -> list[Paragraph]:
     return result
 
 
+def drop_short(paragraphs: list[Paragraph], source: str, min_chars: int) -> list[Paragraph]:
+    """Leave out what is still under min_chars after merging: a chapter too short to give one
+    answer (a title page, a caption, a list item under its own heading). Said in a warning."""
+    kept = [p for p in paragraphs if len(p.text) >= min_chars]
+    dropped = [p for p in paragraphs if len(p.text) < min_chars]
+    if dropped:
+        example = " ".join(dropped[0].text.split())[:60]
+        warnings.warn(
+            f"{source}: left out {len(dropped)} piece{'s' if len(dropped) > 1 else ''} under --min-chars {min_chars} that stand alone in their chapter "
+            f"({sum(len(p.text) for p in dropped):,} characters, e.g. {example!r} on p.{dropped[0].first_page}); lower --min-chars to keep them",
+            InputWarning,
+            stacklevel=3,
+        )
+    return kept
+
+
 def segment(paragraphs: list[Paragraph], source: str, min_chars: int = MIN_CHARS, max_chars: int = MAX_CHARS) -> list[Passage]:
     if min_chars > max_chars:
         raise ValueError(f"min_chars ({min_chars}) must not exceed max_chars ({max_chars})")
-    passages = []
-    for paragraph in merge_short(paragraphs, min_chars):
-        for chunk in split_long(paragraph.text, max_chars):
-            passages.append(
-                Passage(passage_id(source, chunk), chunk, source, paragraph.first_page, paragraph.last_page, paragraph.chapter)
-            )
+    passages, ids = [], UniqueIds(source)
+    for paragraph in drop_short(merge_short(paragraphs, min_chars), source, min_chars):
+        for a, b in split_spans(paragraph.text, max_chars):
+            chunk = paragraph.text[a:b]
+            where = dict(chapter=paragraph.chapter, start=paragraph.start + a, end=paragraph.start + b)
+            passages.append(Passage(ids(chunk), chunk, source, paragraph.first_page, paragraph.last_page, **where))
     return passages
+
+
+class UniqueIds:
+    """passage_id, made unique when a text repeats ("Yes." twice): the second gets its own id,
+    still stable across runs."""
+
+    def __init__(self, source: str):
+        self.source, self.seen = source, Counter()
+
+    def __call__(self, text: str) -> str:
+        self.seen[text] += 1
+        n = self.seen[text]
+        return passage_id(self.source, text if n == 1 else f"{text}\n#{n}")
+
+
+def report(passages: list[Passage], min_chars: int, max_chars: int, show: int = 3) -> str:
+    """What a user needs to tune --min-chars/--max-chars before spending GPU time."""
+    lengths = [len(p.text) for p in passages]
+    asked = sum(1 for p in passages if p.question)
+    shortest, longest = min(passages, key=lambda p: len(p.text)), max(passages, key=lambda p: len(p.text))
+    lines = [
+        f"{passages[0].source}: {len(passages)} passage{'s' if len(passages) > 1 else ''}, {sum(lengths):,} characters"
+        + (f"; {asked} with the interviewer's own question, {len(passages) - asked} to generate" if asked else ""),
+        f"length (min {min_chars}, max {max_chars}): shortest {len(shortest.text)} ({_where(shortest)}), "
+        f"median {int(statistics.median(lengths))}, longest {len(longest.text)} ({_where(longest)})",
+        *histogram(lengths, max_chars),
+    ]
+    for p in passages[:show]:
+        question = f"\n  Q (transcript): {_preview(p.question)}" if p.question else ""
+        lines.append(f"\n[{p.id} {_where(p)} chars {p.start}-{p.end}]{question}\n  {_preview(p.text)}")
+    return "\n".join(lines)
+
+
+def histogram(lengths: list[int], max_chars: int, bar: int = 40) -> list[str]:
+    """Text histogram in eight equal buckets up to max_chars, and one for anything longer."""
+    step = max(1, math.ceil(max_chars / 8))
+    counts = Counter(min(length // step, 8) for length in lengths)
+    peak = max(counts.values())
+    rows = []
+    for bucket in range(9):
+        label = f"{bucket * step:>6}-{(bucket + 1) * step - 1:<6}" if bucket < 8 else f"{'> ' + str(max_chars):>13}"
+        n = counts.get(bucket, 0)
+        rows.append(f"  {label} {'#' * math.ceil(bar * n / peak):<{bar}} {n}")
+    return rows
+
+
+def _where(p: Passage) -> str:
+    return f"turns {p.turns}" if p.turns else f"p.{p.pages}"
+
+
+def _preview(text: str, chars: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= chars else flat[:chars] + "..."

@@ -1,4 +1,4 @@
-"""Pads only: the loss mask was built when tokenizing (chatml.py)."""
+"""Pads only: the loss mask was built when tokenizing (chatml.py), packing was done in packing.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from train.chatml import IGNORE
 class PadCollator:
     """Right-pads a batch to its longest example. Padding is masked out of attention and of the
     labels, so even when the pad token is also the eos token, the eos the model must learn to
-    emit at the end of its answer keeps its label."""
+    emit at the end of its answer keeps its label.
+
+    Packed rows (with `position_ids`) get no attention mask: the restarting position ids carry
+    the conversation boundaries (packing.py), and right padding, being last and causal, is never
+    attended to by a real token; its positions restart too, so it is a conversation of its own."""
 
     def __init__(self, pad_token_id: int):
         self.pad_token_id = pad_token_id
@@ -21,8 +25,14 @@ class PadCollator:
         def pad(values: list[int], fill: int) -> list[int]:
             return list(values) + [fill] * (longest - len(values))
 
-        return {
+        out = {
             "input_ids": torch.tensor([pad(item["input_ids"], self.pad_token_id) for item in batch]),
-            "attention_mask": torch.tensor([pad([1] * len(item["input_ids"]), 0) for item in batch]),
             "labels": torch.tensor([pad(item["labels"], IGNORE) for item in batch]),
         }
+        if "position_ids" in batch[0]:
+            out["position_ids"] = torch.tensor(
+                [list(item["position_ids"]) + list(range(longest - len(item["input_ids"]))) for item in batch]
+            )
+        else:
+            out["attention_mask"] = torch.tensor([pad([1] * len(item["input_ids"]), 0) for item in batch])
+        return out

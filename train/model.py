@@ -54,7 +54,21 @@ def load_4bit(base: str, tokenizer, added_tokens: bool):
     if added_tokens:
         model.resize_token_embeddings(len(tokenizer))
     model.config.eos_token_id = tokenizer.eos_token_id
+    keep_trainable_layout(model)
     return model
+
+
+def keep_trainable_layout(model) -> None:
+    """On CPUs with AVX512-BF16, bitsandbytes repacks a Linear4bit's weight into an inference-only
+    layout the first time it runs in eval mode without grad, i.e. at the first evaluation, and
+    keeps it. Training after that goes through a kernel with no backward: gradients stop flowing
+    into the LoRA layers below (torch warns "gemv_4bit: an autograd kernel was not registered").
+    Opting out keeps every epoch after an evaluation training the whole adapter."""
+    import bitsandbytes as bnb
+
+    for module in model.modules():
+        if isinstance(module, bnb.nn.Linear4bit):
+            module.support_avx512bf16_for_cpu = False
 
 
 def add_lora(model, r: int, alpha: int, dropout: float, gradient_checkpointing: bool, train_embeddings: bool):

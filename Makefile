@@ -1,0 +1,37 @@
+# voicetune: book -> interview.jsonl -> fine-tuned model that answers in the author's voice.
+#   make synth [BOOK=kc.pdf] [MODEL=path-or-hub-id]    questions for every passage of the book
+#   make train [DATA=data/kc/interview.jsonl] [BASE=...] QLoRA fine-tune, merge, ask one question
+#   make test                                          the test suite, real engines included
+# MODEL switches both stages to another model (e.g. a local Qwen2.5-7B-Instruct folder on a GPU);
+# BASE overrides the training base alone. Extra flags: SYNTH_ARGS="--limit 10", TRAIN_ARGS="--epochs 1".
+
+PY := .venv/bin/python
+BOOK ?= data/sample/memoir.pdf
+MODEL ?=
+BASE ?= $(MODEL)
+DATA ?=
+
+.PHONY: setup synth segment train test sample-pdf clean
+
+setup: .venv/.installed
+
+.venv/.installed: pyproject.toml requirements/cpu.txt requirements/gpu.txt scripts/setup.sh
+	bash scripts/setup.sh
+
+synth: setup
+	$(PY) -m synth run "$(BOOK)" $(if $(MODEL),--model "$(MODEL)") $(SYNTH_ARGS)
+
+segment: setup
+	$(PY) -m synth segment "$(BOOK)" --stats $(SYNTH_ARGS)
+
+train: setup
+	$(PY) -m train run $(if $(DATA),--data "$(DATA)") $(if $(BASE),--base "$(BASE)") $(TRAIN_ARGS)
+
+test: setup
+	$(PY) -m pytest $(TEST_ARGS)
+
+sample-pdf: setup
+	$(PY) data/sample/build_pdf.py
+
+clean:
+	rm -rf .venv .pytest_cache

@@ -1,0 +1,113 @@
+"""PDFs made inside the tests, line by line, so each test knows exactly what pypdf will see.
+
+Every line is placed where we say (no automatic wrapping), with a running header and a page
+number on each page if asked. Ligature glyphs need a Unicode font: `unicode_font()` finds
+DejaVu Sans and tests that need it skip without it.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import textwrap
+from pathlib import Path
+
+from fpdf import FPDF
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+LINE_HEIGHT = 6  # mm
+
+
+def unicode_font() -> Path | None:
+    return DEJAVU if DEJAVU.exists() else None
+
+
+def wrap(paragraphs: list[str], width: int = 72) -> list[str]:
+    """Layout lines of paragraphs, as a typesetter would break them (without hyphenating)."""
+    return [line for paragraph in paragraphs for line in textwrap.wrap(paragraph, width, break_on_hyphens=False)]
+
+
+def paginate(lines: list[str], per_page: int = 30) -> list[list[str]]:
+    return [lines[i : i + per_page] for i in range(0, len(lines), per_page)]
+
+
+def book_pdf(
+    path: Path,
+    pages: list[list[str]],
+    *,
+    header: str | None = None,
+    numbers: bool = True,
+    password: str | None = None,
+    picture_pages: tuple[int, ...] = (),
+    font: Path | None = None,
+) -> Path:
+    """A PDF whose page i shows the lines pages[i]; `header` (with the page number appended)
+    at the top and the bare page number at the bottom; pages listed in picture_pages (1-based)
+    show only an image."""
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    if font:
+        pdf.add_font("Body", fname=str(font))
+    family = "Body" if font else "Times"
+    if password:
+        pdf.set_encryption(owner_password="owner-" + password, user_password=password)
+    for number, lines in enumerate(pages, start=1):
+        pdf.add_page()
+        if number in picture_pages:
+            pdf.image(picture_png(), x=20, y=20, w=120)
+            continue
+        pdf.set_font(family, size=10)
+        if header:
+            pdf.text(20, 12, f"{header} {number}")
+        for i, line in enumerate(lines):
+            pdf.text(20, 25 + i * LINE_HEIGHT, line)
+        if numbers:
+            pdf.text(100, 287, str(number))
+    pdf.output(str(path))
+    return path
+
+
+def picture_pdf(path: Path, pages: int = 1) -> Path:
+    """A 'scanned' PDF: images only, no text layer."""
+    return book_pdf(path, [[]] * pages, numbers=False, picture_pages=tuple(range(1, pages + 1)))
+
+
+def picture_png() -> io.BytesIO:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (300, 200), "white")
+    ImageDraw.Draw(image).rectangle((20, 20, 280, 180), outline="black", width=5)
+    data = io.BytesIO()
+    image.save(data, format="PNG")
+    data.seek(0)
+    return data
+
+
+PROSE = [
+    "The harbour was quiet that winter. Nobody expected the boats to go out before March, and the men "
+    "spent their mornings in the net shed, mending and arguing about the price of diesel.",
+    "My father had a theory about everything. He believed the fish moved with the moon, that the "
+    "council was run by cousins, and that a well-known engine will always outlast a new one.",
+    "I did not believe half of it. But I listened, because listening was how you learned anything in "
+    "that town, and because he was the only person who ever asked me what I thought about engines.",
+    "When the spring came we painted the hull, replaced the injectors and took her out past the point. "
+    "The sea was grey and the wind was cold, and I have never been happier than I was that morning.",
+]
+
+WORDS = (
+    "boat harbour engine winter diesel net shed father mother town sea wind morning spring hull "
+    "injector pump rope quay gull storm lamp window kitchen ledger coal tide chart compass"
+).split()
+
+
+def story(paragraphs: int, seed: int = 0) -> list[str]:
+    """PROSE and then made-up paragraphs that never repeat a line, as a real book does not:
+    a line repeating at the top of many pages is what a running header looks like."""
+    rng = random.Random(seed)
+
+    def sentence() -> str:
+        words = rng.sample(WORDS, 8)
+        return f"The {words[0]} and the {words[1]} {rng.choice(['were', 'seemed', 'stayed'])} " + " ".join(words[2:]) + "."
+
+    made_up = [" ".join(sentence() for _ in range(rng.randint(2, 4))) for _ in range(max(0, paragraphs - len(PROSE)))]
+    return PROSE[:paragraphs] + made_up

@@ -1,0 +1,235 @@
+"""Each text repair on literal strings, then paragraphs() on small literal documents."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from synth import clean
+from synth.records import Document, Page
+
+
+def vocab(*words: str) -> Counter:
+    return Counter(words)
+
+
+def doc(*pages: str) -> Document:
+    return Document(Path("book.pdf"), tuple(Page(i, text) for i, text in enumerate(pages, start=1)))
+
+
+# -- glyphs -------------------------------------------------------------------------------------
+
+
+def test_ligatures_become_letters():
+    assert clean.repair_glyphs("\ufb01nely \ufb02ame e\ufb00ort o\ufb03ce ba\ufb04e") == "finely flame effort office baffle"
+
+
+def test_soft_hyphens_tabs_and_no_break_spaces():
+    assert clean.repair_glyphs("co\u00adoperate\tnow\u00a0here") == "cooperate now here"
+
+
+# -- hyphenation and line joining ---------------------------------------------------------------
+
+
+def test_end_of_line_hyphen_joins_a_word_cut_in_two():
+    assert clean.join_words("the foli-", "age was green", vocab("foliage")) == "the foliage was green"
+
+
+def test_fragments_join_even_when_the_book_never_writes_the_word_whole():
+    assert clean.join_words("eclipses and pre-", "dominates the", vocab()) == "eclipses and predominates the"
+
+
+def test_real_hyphen_stays_when_the_book_writes_the_hyphenated_form():
+    assert clean.join_words("a well-", "known engine", vocab("well-known", "wellknown")) == "a well-known engine"
+
+
+def test_hyphen_between_two_real_words_stays_when_the_book_writes_neither_form():
+    assert clean.join_words("a fire-", "place", vocab("fire", "place")) == "a fire-place"
+
+
+def test_joined_form_wins_over_two_words():
+    assert clean.join_words("some-", "thing else", vocab("some", "thing", "something")) == "something else"
+
+
+def test_capitalised_continuation_is_not_hyphenation():
+    assert clean.join_words("the Austro-", "Hungarian army", vocab()) == "the Austro- Hungarian army"
+
+
+def test_punctuation_split_off_by_a_font_change_joins_without_space():
+    assert clean.join_words("practise, PRACTISE", ". If you", vocab()) == "practise, PRACTISE. If you"
+    assert clean.join_words("a terror.\u2014", "William Penn", vocab()) == "a terror.\u2014William Penn"
+
+
+def test_vocabulary_does_not_count_the_halves_of_a_cut_word():
+    words = clean.vocabulary(["the foli-", "age of a well-known tree"])
+    assert words["foli"] == 0 and words["age"] == 0 and words["well-known"] == 1 and words["tree"] == 1
+
+
+# -- headers, footers, page numbers -----------------------------------------------------------
+
+
+WORDS = "apple birch cedar daisy elm fern grape hazel iris juniper kale lemon".split()
+
+
+def body(i: int) -> list[str]:
+    """Three lines of text that no other page repeats."""
+    return [f"The {WORDS[i]} grew by the wall.", f"We picked the {WORDS[i + 1]} in June.", f"Then the {WORDS[i + 2]} wilted."]
+
+
+def test_running_header_with_changing_page_number_is_removed():
+    pages = [[f"ADVENTURE I. A SCANDAL IN BOHEMIA {i}", *body(i), str(i)] for i in range(1, 7)]
+    assert clean.strip_furniture(pages) == [body(i) for i in range(1, 7)]
+
+
+@pytest.mark.parametrize("line", ["12", "- 12 -", "\u20144", "xii", "Page 7", "[3]"])
+def test_bare_page_numbers_at_page_edges_are_removed(line):
+    assert clean.strip_furniture([["Some text.", "Other text.", "Third.", line]]) == [["Some text.", "Other text.", "Third."]]
+
+
+def test_a_number_inside_the_page_is_text():
+    page = ["Top line.", "Second line.", "1914", "Fourth line.", "Fifth line."]
+    assert clean.strip_furniture([page]) == [page]
+
+
+def test_a_line_repeated_on_two_pages_only_is_not_a_header():
+    pages = [["Chapter text begins.", "A line."], ["Chapter text begins.", "Another line."]]
+    assert clean.strip_furniture(pages) == pages
+
+
+def test_ocr_misspelled_header_matches_loosely():
+    pages = [[f"THE SIEGE OF VICKSBURG. {40 + i}", *body(i)] for i in range(4)]
+    pages.append(["50 THE SIEGE OF VICKSBUEG.", *body(4)])
+    assert clean.strip_furniture(pages) == [body(i) for i in range(5)]
+
+
+# -- Project Gutenberg ----------------------------------------------------------------------------
+
+
+def test_gutenberg_header_credit_and_licence_are_removed():
+    lines = [
+        (1, "The Project Gutenberg EBook of A Book"),
+        (1, "This eBook is for the use of anyone anywhere at no cost"),
+        (1, "*** START OF THIS PROJECT GUTENBERG EBOOK A BOOK ***"),
+        (1, "Produced by Some Volunteers and the Online"),
+        (1, "Distributed Proofreading Team at http://www.pgdp.net"),
+        (2, "CHAPTER I"),
+        (2, "The real text."),
+        (3, "End of the Project Gutenberg EBook of A Book"),
+        (3, "*** END OF THIS PROJECT GUTENBERG EBOOK A BOOK ***"),
+        (3, "THE FULL PROJECT GUTENBERG LICENSE"),
+    ]
+    assert clean.strip_gutenberg(lines) == [(2, "CHAPTER I"), (2, "The real text.")]
+
+
+def test_text_without_gutenberg_markers_is_untouched():
+    lines = [(1, "Produced by a small press."), (1, "Text.")]
+    assert clean.strip_gutenberg(lines) == lines
+
+
+# -- drop caps and small capitals ---------------------------------------------------------------
+
+
+def test_drop_cap_reattached_to_its_word():
+    assert clean.reattach_initials(["O", "F all the problems which"], vocab("of")) == ["Of all the problems which"]
+
+
+def test_drop_cap_after_opening_quote():
+    assert clean.reattach_initials(["\u201c", "M", "Y dear fellow,\u201d said"], vocab()) == ["\u201cMy dear fellow,\u201d said"]
+
+
+def test_drop_cap_that_is_a_word_of_its_own():
+    lines = ["I", "HAD called upon my friend", "who had a visitor."]
+    assert clean.reattach_initials(lines, clean.vocabulary(lines)) == ["I had called upon my friend", "who had a visitor."]
+
+
+def test_section_numeral_before_a_drop_cap_stays_a_line():
+    assert clean.reattach_initials(["I", "T", "O Sherlock Holmes she"], vocab("to")) == ["I", "To Sherlock Holmes she"]
+
+
+def test_small_capitals_split_inside_a_line():
+    assert clean.reattach_initials(["feeling.\u2014C.S. B", "ALDWIN, Writing and Speaking"], vocab()) == [
+        "feeling.\u2014C.S. Baldwin, Writing and Speaking"
+    ]
+
+
+def test_heading_ending_in_a_numeral_is_not_an_initial():
+    lines = ["Adventure I", "A Scandal In Bohemia"]
+    assert clean.reattach_initials(lines, vocab("a", "scandal")) == lines
+    assert clean.reattach_initials(["CHAPTER I", "ACQUIRING CONFIDENCE"], vocab("acquiring")) == ["CHAPTER I", "ACQUIRING CONFIDENCE"]
+
+
+# -- headings -------------------------------------------------------------------------------------
+
+BODY = "There is a strange sensation often experienced in the presence of an audience, they say."
+
+
+def test_title_case_line_before_body_is_a_heading():
+    assert clean.is_heading("Be Absorbed by Your Subject", [BODY], width=len(BODY))
+
+
+@pytest.mark.parametrize(
+    "line, following",
+    [
+        ("I intended to buy a", ["HOUSE", "this Spring (and not an automobile)."]),  # a font change, not a heading
+        ("Less than a hundred years ago a furious rabble smashed", ["Thimonier's invention, the sewing machine."]),
+        ("The end of it all.", [BODY]),
+    ],
+)
+def test_sentence_pieces_are_not_headings(line, following):
+    assert not clean.is_heading(line, following, width=len(BODY))
+
+
+@pytest.mark.parametrize(
+    "headings, title",
+    [
+        (["Adventure I", "A Scandal In Bohemia", "I"], "Adventure I: A Scandal In Bohemia"),
+        (["Adventure VII", "The Adventure Of The Blue", "Carbuncle"], "Adventure VII: The Adventure Of The Blue Carbuncle"),
+        (["Contents", "A Scandal In Bohemia 3", "The Red-Headed League 21", "Adventure I", "A Scandal"], "Adventure I: A Scandal"),
+        (["Chapter 1: The Harbour at Kellhaven"], "Chapter 1: The Harbour at Kellhaven"),
+        (["II"], None),
+    ],
+)
+def test_chapter_title(headings, title):
+    assert clean.chapter_title(headings) == title
+
+
+# -- paragraphs -----------------------------------------------------------------------------------
+
+WIDE = "x" * 70  # lines of a justified page are about this long
+
+
+def test_paragraphs_from_pages_with_headers_numbers_and_hyphenation():
+    header = "SALT IN THE GEARS"
+    pages = [
+        f"{header} 1\nChapter 1: The Harbour\nMy father fished for herring and later for whatever the quotas al-\n"
+        "lowed, and my mother mended nets in the long shed behind the harbour of-\n1",
+        f"{header} 2\nfice. It was a well-known place, and everyone in the town knew where\nit was.\n"
+        "Most of my memories smell of diesel, tar and frying onions, and I still\ncannot walk past a boatyard.\n2",
+        f"{header} 3\nWe lived in the third house up Chapel Lane, close enough to the water\nthat the spray reached us.\n3",
+    ]
+    paragraphs = clean.paragraphs(doc(*pages))
+    assert [p.text for p in paragraphs] == [
+        "My father fished for herring and later for whatever the quotas allowed, and my mother mended nets "
+        "in the long shed behind the harbour office. It was a well-known place, and everyone in the town knew where it was.",
+        "Most of my memories smell of diesel, tar and frying onions, and I still cannot walk past a boatyard.",
+        "We lived in the third house up Chapel Lane, close enough to the water that the spray reached us.",
+    ]
+    assert [(p.first_page, p.last_page) for p in paragraphs] == [(1, 2), (2, 2), (3, 3)]
+    assert {p.chapter for p in paragraphs} == {"Chapter 1: The Harbour"}
+
+
+def test_offsets_point_into_the_repaired_text():
+    paragraphs = clean.paragraphs(doc("First paragraph here.\n\nSecond one, a little longer.\n\n# A Heading\n\nThird."))
+    text = clean.repaired_text(paragraphs)
+    assert [text[p.start : p.end] for p in paragraphs] == [p.text for p in paragraphs]
+    assert paragraphs[-1].chapter == "A Heading"
+
+
+def test_index_blocks_are_not_prose():
+    assert not clean.is_prose("Accentuation, 150. ADDISON, JOSEPH, 134. ADE, GEORGE, 252. Analogy, 223. Analysis, 225.")
+    assert clean.is_prose("In 1876, at the age of 12, she walked 3 miles to school every day of the year.")
+
+
+def test_a_page_range_starting_mid_sentence_starts_at_the_next_sentence():
+    document = Document(Path("b.pdf"), (Page(3, "the boats went out. She stood at the window.\n"),))
+    assert [p.text for p in clean.paragraphs(document)] == ["She stood at the window."]

@@ -1,0 +1,77 @@
+"""User errors end in one line with what to do, a non-zero exit and no traceback."""
+
+import json
+
+from click.testing import CliRunner
+
+from synth.cli import cli as synth_cli
+from train.cli import cli as train_cli
+from tests.conftest import SAMPLE_BOOK
+
+
+def run(cli, *args):
+    return CliRunner().invoke(cli, list(map(str, args)))
+
+
+def assert_user_error(result, *fragments):
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    message = result.output.strip()
+    assert message.startswith("Error: ") and "\n" not in message and "Traceback" not in message
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_missing_book(tmp_path):
+    assert_user_error(run(synth_cli, "run", tmp_path / "kc.pdf"), "kc.pdf: no such file")
+
+
+def test_not_a_pdf(tmp_path):
+    fake = tmp_path / "kc.pdf"
+    fake.write_text("just some words")
+    assert_user_error(run(synth_cli, "run", fake), "is not a PDF")
+
+
+def test_empty_pdf(tmp_path):
+    empty = tmp_path / "kc.pdf"
+    empty.write_bytes(b"")
+    assert_user_error(run(synth_cli, "run", empty), "empty")
+
+
+def test_pdf_without_text(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(10, 10, 50, 50, style="F")  # a drawing, no text: what a scan looks like to pypdf
+    path = tmp_path / "scan.pdf"
+    pdf.output(str(path))
+    assert_user_error(run(synth_cli, "run", path), "no extractable text on", "OCR")
+
+
+def test_unknown_model_folder():
+    assert_user_error(run(synth_cli, "run", SAMPLE_BOOK, "--model", "./no/such/model"), "no model folder")
+
+
+def test_segment_shows_passages_without_a_model():
+    result = run(synth_cli, "segment", SAMPLE_BOOK)
+    assert result.exit_code == 0, result.output
+    assert "memoir.pdf: " in result.output and " passages" in result.output
+
+
+def test_train_without_data(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert_user_error(run(train_cli, "run"), "run `make synth` first")
+
+
+def test_train_on_malformed_jsonl_names_the_line(tmp_path, embedded_model):
+    data = tmp_path / "interview.jsonl"
+    good = json.dumps({"id": "a", "question": "Why?", "answer": "Because.", "source": {}})
+    data.write_text(good + "\n{broken\n")
+    assert_user_error(run(train_cli, "run", "--data", data), "interview.jsonl:2", "{broken")
+
+
+def test_train_with_too_few_records(tmp_path, embedded_model):
+    data = tmp_path / "interview.jsonl"
+    data.write_text(json.dumps({"id": "a", "question": "", "answer": "Because.", "source": {}}) + "\n")
+    assert_user_error(run(train_cli, "run", "--data", data), "0 usable records")

@@ -1,0 +1,71 @@
+"""`train`: reviewed interview.jsonl -> QLoRA adapter -> merged model. Thin: options in, one call."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from synth.models import DEFAULT_MODEL, ModelNotFound
+from synth.records import MalformedFile
+from synth.prompts import MissingVariables
+from train.chatml import NoTrainableTokens
+from train.config import TrainConfig
+from train.data import DataError
+
+
+@click.group()
+def cli():
+    """Fine-tune a chat model on reviewed interview pairs."""
+
+
+@cli.command()
+@click.option("--data", type=click.Path(path_type=Path), default=None, help="interview.jsonl [the latest under data/].")
+@click.option("--base", default=None, help=f"Base model: local folder or hub id [embedded {DEFAULT_MODEL}].")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output folder [runs/<book>].")
+@click.option("--epochs", default=TrainConfig.epochs, show_default=True)
+@click.option("--max-steps", default=TrainConfig.max_steps, show_default=True, help="Stop after N steps (> 0).")
+@click.option("--batch-size", default=TrainConfig.batch_size, show_default=True)
+@click.option("--grad-accum", default=TrainConfig.grad_accum, show_default=True)
+@click.option("--learning-rate", default=TrainConfig.learning_rate, show_default=True)
+@click.option("--lora-r", default=TrainConfig.lora_r, show_default=True)
+@click.option("--lora-alpha", default=TrainConfig.lora_alpha, show_default=True)
+@click.option("--max-length", default=TrainConfig.max_length, show_default=True, help="Token limit per conversation.")
+@click.option("--persona", default=TrainConfig.persona, show_default=True, help="Who the model speaks as (system prompt).")
+@click.option("--system-prompt", default=TrainConfig.system_prompt, show_default=True, help="Template in prompts/, a path, or '' for none.")
+def run(data, out, **options):
+    """Train on DATA, merge the adapter, and ask the merged model one held-out question."""
+    from train import pipeline
+
+    data = data or pipeline.latest_synth_output()
+    if data is None:
+        raise click.ClickException("no data/*/interview.jsonl found: run `make synth` first, or pass --data FILE")
+    if not data.exists():
+        raise click.ClickException(f"{data}: no such file")
+    options["system_prompt"] = options["system_prompt"] or None
+    config = TrainConfig.from_dict(options)
+    out = out or pipeline.default_output(data)
+    try:
+        result = pipeline.run(config, data, out, log=click.echo)
+    except (ModelNotFound, MalformedFile, DataError, NoTrainableTokens, MissingVariables) as e:
+        raise click.ClickException(str(e)) from None
+    if result.merged is None:
+        return
+    click.echo("\nepoch  train loss  eval loss")
+    for row in result.losses:
+        click.echo(f"{row.epoch:>5}  {_fmt(row.train_loss):>10}  {_fmt(row.eval_loss):>9}")
+    click.echo(f"\nMerged model: {result.merged}")
+    click.echo(f"Q: {result.question}\nA: {result.reply.text}")
+    if not result.reply.stopped:
+        raise click.ClickException(f"the merged model did not stop at <|im_end|> within {result.reply.tokens} tokens")
+    click.echo(f"(stopped at <|im_end|> after {result.reply.tokens} tokens)")
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def main():
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    cli()

@@ -1,0 +1,32 @@
+"""Training configuration: one dataclass with the reference QLoRA recipe's defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    base: str | None = None  # local folder or hub id; None = the embedded SmolLM2-135M-Instruct
+    epochs: float = 3
+    batch_size: int = 4
+    grad_accum: int = 1
+    learning_rate: float = 2e-4
+    warmup_ratio: float = 0.03
+    lora_r: int = 64
+    lora_alpha: int = 16
+    lora_dropout: float = 0.1
+    max_length: int = 1024  # tokens; longer conversations are dropped (counted), never cut mid-answer
+    eval_share: float = 0.1
+    seed: int = 42
+    max_steps: int = -1  # > 0 stops early (tests, quick looks)
+    system_prompt: str | None = "system"  # template in prompts/ or a path; None = no system message
+    persona: str = "the author of this book"
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
