@@ -26,7 +26,7 @@ def segment_options(f):
     f = click.option(
         "--pages", default=None, callback=_page_range, help="PDF pages to use, e.g. 12-240 (skip front matter and index); counted as the PDF viewer does."
     )(f)
-    f = click.option("--persona", default=None, help="Transcripts: the speaker whose words become answers.")(f)
+    f = click.option("--persona", default=None, help="Who is interviewed, by name in the prompts; in a transcript, the speaker whose words become answers.")(f)
     return f
 
 
@@ -73,12 +73,13 @@ def cli():
 @click.option("--top-p", default=0.95, show_default=True)
 @click.option("--max-tokens", default=96, show_default=True, help="Token limit of each generated question.")
 @click.option("--seed", default=0, show_default=True)
+@click.option("-n", "--questions-per-passage", "per_passage", default=1, show_default=True, help="Questions (records) per passage.")
 @click.option("--retries", default=2, show_default=True, help="New tries (new seed) for a reply with no usable question.")
 @click.option("--tensor-parallel-size", default=1, show_default=True, help="GPUs per model replica.")
 @click.option("--data-parallel-size", default=1, show_default=True, help="Model replicas (on as many GPU groups).")
 @click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
 @segment_options
-def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, retries, tensor_parallel_size, data_parallel_size, dry_run, **kwargs):
+def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, retries, tensor_parallel_size, data_parallel_size, dry_run, **kwargs):
     """Extract, segment and generate one interview question per passage of BOOK.
 
     Re-running the same command continues where a previous run stopped (or was killed)."""
@@ -97,9 +98,10 @@ def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_
     click.echo(f"{book}: {len(passages)} passages -> {out}; questions from {name} ({backend})")
     started = time.monotonic()
     try:
-        with tqdm(total=len(passages), desc="questions", unit="passage", dynamic_ncols=True) as bar:
+        with tqdm(total=len(passages) * per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
             records, summary = pipeline.synthesize(
-                passages, out, start_engine, template, sampling, prompt=prompt, model=name, retries=retries, progress=bar.update
+                passages, out, start_engine, template, sampling, prompt=prompt, model=name, per_passage=per_passage,
+                persona=kwargs["persona"] or "the author", retries=retries, progress=bar.update,
             )
     except MalformedFile as e:
         raise click.ClickException(str(e)) from None
@@ -108,7 +110,7 @@ def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_
     except KeyboardInterrupt:
         raise click.ClickException(f"interrupted: what was generated so far is saved in {out}; re-run the same command to continue") from None
     elapsed = time.monotonic() - started
-    pipeline.write_manifest(out, summary=summary, records=records, model=name, backend=backend, prompt_path=prompt_path, sampling=sampling, retries=retries, elapsed=elapsed)
+    pipeline.write_manifest(out, summary=summary, records=records, model=name, backend=backend, prompt_path=prompt_path, sampling=sampling, retries=retries, elapsed=elapsed, per_passage=per_passage)
     click.echo(summary_line(out, records, summary, elapsed))
     click.echo("Review it by hand, then: make train")
 

@@ -10,6 +10,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Iterator, Sequence
 
@@ -67,7 +68,7 @@ class Endpoint:
 
     def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]:
         with ThreadPoolExecutor(self.concurrency) as pool:
-            futures = {pool.submit(self.complete, c, sampling): i for i, c in enumerate(conversations)}
+            futures = {pool.submit(self.complete, c, replace(sampling, seed=sampling.seed + i)): i for i, c in enumerate(conversations)}
             try:
                 for future in as_completed(futures):
                     yield futures[future], future.result()

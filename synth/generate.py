@@ -35,9 +35,11 @@ _QUOTES = "\"'\u201c\u201d\u2018\u2019`*"
 _META = re.compile(r"\b(interview(er)?|the author|author's|passage|the question|this question|the text)\b", re.IGNORECASE)
 
 
-def conversation(template: Template, passage: Passage, previous: Passage | None) -> list[Message]:
+def conversation(template: Template, passage: Passage, previous: Passage | None, persona: str = "the author") -> list[Message]:
     context = previous.text if previous is not None else BOOK_START
-    return [{"role": "user", "content": prompts.render(template, context=context, passage=passage.text)}]
+    values = {"context": context, "passage": passage.text, "persona": persona}
+    # A template need not use every variable; one it uses and we lack is still an error.
+    return [{"role": "user", "content": prompts.render(template, **{k: v for k, v in values.items() if k in prompts.variables(template)})}]
 
 
 def candidates(text: str) -> list[str]:
@@ -112,6 +114,14 @@ class Summary:
         return self.tokens / self.seconds if self.seconds else None
 
 
+RETRY_SEED_STRIDE = 1_000_003  # retry k's per-request seeds never repeat an earlier attempt's
+
+
+def record_id(passage: Passage, k: int) -> str:
+    """The k-th question of a passage (-n > 1): the passage id, then id.2, id.3, ..."""
+    return passage.id if k == 0 else f"{passage.id}.{k + 1}"
+
+
 def generate(
     passages: Sequence[Passage],
     start_engine: Callable[[], Engine],
@@ -120,28 +130,33 @@ def generate(
     *,
     prompt: str,
     model: str,
+    per_passage: int = 1,
+    persona: str = "the author",
     retries: int = 2,
     existing: dict[str, Record] | None = None,
     save: Callable[[Record], None] = lambda record: None,
     reject: Callable[[dict], None] = lambda rejected: None,
     progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[list[Record], Summary]:
-    """One record per passage, in passage order; each is passed to `save` as soon as it is settled.
-    The engine is started only if some passage needs a question."""
+    """`per_passage` records per passage (one if the transcript gives the question), in passage
+    order; each is passed to `save` as soon as it is settled. The engine is started only if some
+    record needs a question."""
     key = generation_key(template, model, sampling)
     existing = existing or {}
     summary = Summary()
+    units = [(i, k) for i, p in enumerate(passages) for k in range(1 if p.question is not None else per_passage)]
     records: dict[int, Record] = {}
 
-    def settle(i: int, record: Record) -> None:
-        records[i] = record
+    def settle(u: int, record: Record) -> None:
+        records[u] = record
         save(record)
         progress(1)
 
-    def make(i: int, p: Passage, question: str, flags: list[str], source: str) -> Record:
-        generated = source == "generated"
+    def make(u: int, question: str, flags: list[str], source: str) -> Record:
+        i, k = units[u]
+        p, generated = passages[i], source == "generated"
         return Record(
-            id=p.id,
+            id=record_id(p, k),
             question=question,
             answer=p.text,
             source=p.provenance,
@@ -155,40 +170,40 @@ def generate(
         )
 
     todo = []
-    for i, p in enumerate(passages):
-        old = existing.get(p.id)
+    for u, (i, k) in enumerate(units):
+        old, p = existing.get(record_id(passages[i], k)), passages[i]
         if old is not None and (old.key == key or old.question_source == "transcript"):
-            records[i] = old
+            records[u] = old
             summary.reused += 1
             progress(1)
         elif p.question is not None:
-            settle(i, make(i, p, p.question, [], "transcript"))
+            settle(u, make(u, p.question, [], "transcript"))
             summary.from_transcript += 1
         else:
-            todo.append(i)
-    conversations = {i: conversation(template, passages[i], passages[i - 1] if i else None) for i in todo}
+            todo.append(u)
+    conversations = {u: conversation(template, passages[units[u][0]], passages[units[u][0] - 1] if units[u][0] else None, persona) for u in todo}
     last_reason: dict[int, str] = {}
     engine = start_engine() if todo else None
     started = time.monotonic()
     for attempt in range(retries + 1):
         if not todo:
             break
-        batch = [conversations[i] for i in todo]
-        for j, reply in engine.stream(batch, replace(sampling, seed=sampling.seed + attempt)):
-            i = todo[j]
+        batch = [conversations[u] for u in todo]
+        for j, reply in engine.stream(batch, replace(sampling, seed=sampling.seed + attempt * RETRY_SEED_STRIDE)):
+            u = todo[j]
             summary.tokens += reply.tokens
-            question, reason = judge(reply.text, passages[i].text)
+            question, reason = judge(reply.text, passages[units[u][0]].text)
             if question is not None:
-                settle(i, make(i, passages[i], question, [], "generated"))
+                settle(u, make(u, question, [], "generated"))
                 summary.generated += 1
             else:
-                last_reason[i] = reason
+                last_reason[u] = reason
                 summary.rejected_replies[reason] += 1
-                reject({"id": passages[i].id, "attempt": attempt + 1, "reason": reason, "reply": reply.text})
-        todo = [i for i in todo if i not in records]
+                reject({"id": record_id(passages[units[u][0]], units[u][1]), "attempt": attempt + 1, "reason": reason, "reply": reply.text})
+        todo = [u for u in todo if u not in records]
     summary.seconds = time.monotonic() - started
-    for i in todo:
+    for u in todo:
         # Kept, not dropped: the passage is still the author's words; a reviewer can write the question.
-        settle(i, make(i, passages[i], "", ["no_question", last_reason[i]], "generated"))
+        settle(u, make(u, "", ["no_question", last_reason[u]], "generated"))
         summary.failed += 1
-    return [records[i] for i in range(len(passages))], summary
+    return [records[u] for u in range(len(units))], summary

@@ -22,7 +22,7 @@ class SegmentOptions:
     password: str | None = None
     limit: int | None = None  # only the first N passages (a quick look, or a test)
     pages: extract.PageRange | None = None  # PDF pages to read, e.g. (12, 240): skip front matter and index
-    persona: str | None = None  # transcripts: the speaker whose words become answers
+    persona: str | None = None  # transcripts: the speaker whose words become answers; books: a name for the prompts
 
 
 def passages(book: Path, options: SegmentOptions) -> list[Passage]:
@@ -48,8 +48,6 @@ def is_transcript(book: Path, options: SegmentOptions) -> bool:
         found = suffix in extract.TRANSCRIPT_SUFFIXES
     if found and options.pages:
         raise extract.BadInput(f"--pages applies to PDFs; {book.name} is a transcript")
-    if options.persona and not found:
-        raise extract.BadInput(f"--persona applies to transcripts (.txt/.md with speaker labels, .srt, .vtt, .json); {book.name} is a book")
     return found
 
 
@@ -71,6 +69,8 @@ def synthesize(
     *,
     prompt: str,
     model: str,
+    per_passage: int = 1,
+    persona: str = "the author",
     retries: int = 2,
     progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[list[Record], Summary]:
@@ -83,7 +83,7 @@ def synthesize(
     rejects = sidecar(out, "rejects.jsonl")
     with store.Appender(out) as appender, open(rejects, "a", encoding="utf-8") as rejected:
         records, summary = generate(
-            passages, start_engine, template, sampling, prompt=prompt, model=model, retries=retries,
+            passages, start_engine, template, sampling, prompt=prompt, model=model, per_passage=per_passage, persona=persona, retries=retries,
             existing=by_id, save=lambda r: appender.add([r]), reject=lambda d: rejected.write(json.dumps(d, ensure_ascii=False) + "\n"),
             progress=progress,
         )
@@ -92,7 +92,10 @@ def synthesize(
     return records, summary
 
 
-def write_manifest(out: Path, *, summary: Summary, records: list[Record], model: str, backend: str, prompt_path: Path, sampling: Sampling, retries: int, elapsed: float) -> Path:
+def write_manifest(
+    out: Path, *, summary: Summary, records: list[Record], model: str, backend: str, prompt_path: Path,
+    sampling: Sampling, retries: int, elapsed: float, per_passage: int = 1,
+) -> Path:
     """What produced this file, next to it: enough to reproduce or compare runs."""
     from importlib import metadata
 
@@ -109,6 +112,7 @@ def write_manifest(out: Path, *, summary: Summary, records: list[Record], model:
         "prompt": {"file": str(prompt_path), "sha256": hashlib.sha256(prompt_path.read_bytes()).hexdigest()},
         "sampling": asdict(sampling),
         "retries": retries,
+        "questions_per_passage": per_passage,
         "records": len(records),
         "counts": {
             "generated": summary.generated,

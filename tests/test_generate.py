@@ -3,7 +3,7 @@ from string import Template
 import pytest
 
 from synth.engine import Generation, Sampling
-from synth.generate import BOOK_START, clean_question, generate, judge
+from synth.generate import BOOK_START, RETRY_SEED_STRIDE, clean_question, generate, judge
 from synth.records import Passage
 
 
@@ -79,7 +79,7 @@ def test_bad_replies_are_retried_with_a_new_seed_logged_then_flagged():
     engine = FakeEngine(["Why one?", "nothing", "What did the author mean?"], ["Why two?", "still nothing"], ["no"])
     records, summary, _, rejected = run(engine, passages(3), sampling=Sampling(seed=7), retries=2)
     assert [len(batch) for batch, _ in engine.seen] == [3, 2, 1]
-    assert [s.seed for _, s in engine.seen] == [7, 8, 9]
+    assert [s.seed for _, s in engine.seen] == [7, 7 + RETRY_SEED_STRIDE, 7 + 2 * RETRY_SEED_STRIDE]
     assert [r.question for r in records] == ["Why one?", "Why two?", ""]
     assert [r.flags for r in records] == [[], [], ["no_question", "not_a_question"]]
     assert [(r["id"], r["attempt"], r["reason"]) for r in rejected] == [
@@ -122,3 +122,20 @@ def test_transcript_questions_are_kept_and_not_sent():
 )
 def test_judge(reply, passage, expected):
     assert judge(reply, passage) == expected
+
+
+def test_several_questions_per_passage_get_their_own_ids_and_resume():
+    engine = FakeEngine(["Why a?", "How a?", "Why b?", "How b?"])
+    records, *_ = run(engine, passages(2), per_passage=2)
+    assert [(r.id, r.question, r.answer) for r in records] == [
+        ("id0", "Why a?", "Passage 0."), ("id0.2", "How a?", "Passage 0."), ("id1", "Why b?", "Passage 1."), ("id1.2", "How b?", "Passage 1."),
+    ]
+    existing = {r.id: r for r in records if r.id != "id1.2"}
+    again, summary, *_ = run(FakeEngine(["What b?"]), passages(2), per_passage=2, existing=existing)
+    assert summary.reused == 3 and again[3].question == "What b?"
+
+
+def test_persona_reaches_templates_that_ask_for_it():
+    engine = FakeEngine(["Why?"])
+    generate(passages(1), lambda: engine, Template("To $persona: $passage"), Sampling(), prompt="p", model="m", persona="Agnes Tarrow")
+    assert engine.seen[0][0] == ["To Agnes Tarrow: Passage 0."]

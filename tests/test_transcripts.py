@@ -170,9 +170,8 @@ def test_a_book_in_markdown_is_not_a_transcript(tmp_path):
     assert not pipeline.is_transcript(book, pipeline.SegmentOptions())
 
 
-def test_persona_on_a_pdf_and_pages_on_a_transcript_are_errors(tmp_path):
-    with pytest.raises(BadInput, match="--persona applies to transcripts"):
-        pipeline.passages(tmp_path / "book.pdf", pipeline.SegmentOptions(persona="Ben"))
+def test_persona_on_a_pdf_only_names_the_author_and_pages_on_a_transcript_is_an_error(tmp_path):
+    assert not pipeline.is_transcript(tmp_path / "book.pdf", pipeline.SegmentOptions(persona="Ben"))
     with pytest.raises(BadInput, match="--pages applies to PDFs"):
         pipeline.passages(write(tmp_path, "ep.md", MARKDOWN), pipeline.SegmentOptions(persona="Ben Guest", pages=(1, 2)))
 
