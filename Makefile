@@ -1,9 +1,13 @@
 # voicetune: book -> interview.jsonl -> fine-tuned model that answers in the author's voice.
 #   make synth [BOOK=kc.pdf] [MODEL=path-or-hub-id]    questions for every passage of the book
-#   make train [DATA=data/kc/interview.jsonl] [BASE=...] QLoRA fine-tune, merge, ask one question
+#   make review [DATA=data/kc/interview.jsonl]        review the records in a local web page
+#   make stats [DATA=...]                              counts, lengths, duplicates, what to review first
+#   make train [DATA=data/kc/interview.jsonl] [BASE=...] QLoRA fine-tune, merge, ask one question, then `make eval`
+#   make eval [RUN=runs/kc] [BASE=...]                 held-out questions, base vs tuned model: RUN/report.md
 #   make test                                          the test suite, real engines included
 # MODEL switches both stages to another model (e.g. a local Qwen2.5-7B-Instruct folder on a GPU);
-# BASE overrides the training base alone. Extra flags: SYNTH_ARGS="--limit 10", TRAIN_ARGS="--epochs 1".
+# BASE overrides the training base alone. Extra flags: SYNTH_ARGS="--limit 10", TRAIN_ARGS="--epochs 1 --no-eval",
+# EVAL_ARGS="--max-tokens 128".
 
 PY := .venv/bin/python
 BOOK ?= data/sample/memoir.pdf
@@ -11,7 +15,7 @@ MODEL ?=
 BASE ?= $(MODEL)
 DATA ?=
 
-.PHONY: setup synth segment train test sample-pdf clean
+.PHONY: setup synth segment review stats train eval test sample-pdf clean
 
 setup: .venv/.installed
 
@@ -24,8 +28,17 @@ synth: setup
 segment: setup
 	$(PY) -m synth segment "$(BOOK)" --stats $(SYNTH_ARGS)
 
+review: setup
+	$(PY) -m synth review $(if $(DATA),"$(DATA)") $(REVIEW_ARGS)
+
+stats: setup
+	$(PY) -m synth stats $(if $(DATA),"$(DATA)")
+
 train: setup
 	$(PY) -m train run $(if $(DATA),--data "$(DATA)") $(if $(BASE),--base "$(BASE)") $(TRAIN_ARGS)
+
+eval: setup
+	$(PY) -m train eval $(RUN) $(if $(BASE),--base "$(BASE)") $(EVAL_ARGS)
 
 test: setup
 	$(PY) -m pytest $(TEST_ARGS)

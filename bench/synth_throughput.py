@@ -77,12 +77,14 @@ def main():
     passages, template, conversations = workload(args.passages)
     sampling = Sampling(max_tokens=96)
 
+    rows = {}
+    # The naive loop first: a live vLLM engine keeps its threads bound to the cores.
+    rows["naive transformers loop"] = naive(model, conversations[: args.naive], sampling)
     engine = VLLMEngine(model)
     raw_vllm(engine, conversations[:8], sampling)  # warm-up, not counted
-    rows = {}
     rows["raw vLLM chat"] = raw_vllm(engine, conversations, sampling)
     rows["this project's stage"] = stage(engine, passages, template, sampling)
-    rows["naive transformers loop"] = naive(model, conversations[: args.naive], sampling)
+    rows["raw vLLM chat (again)"] = raw_vllm(engine, conversations, sampling)  # shows run-to-run noise
 
     print(f"\n{args.passages} passages, max_tokens {sampling.max_tokens}, model {Path(model).name}, "
           f"VLLM_CPU_OMP_THREADS_BIND={os.environ.get('VLLM_CPU_OMP_THREADS_BIND', '(GPU)')}")
@@ -92,7 +94,8 @@ def main():
         speed[name] = tokens / seconds
         print(f"{name:<26}{tokens:>8}{seconds:>9.1f}{speed[name]:>9.1f}")
     ours = speed["this project's stage"]
-    print(f"\nstage / raw vLLM: {ours / speed['raw vLLM chat']:.2f}  (target >= 0.90)")
+    raw = (speed["raw vLLM chat"] + speed["raw vLLM chat (again)"]) / 2
+    print(f"\nstage / raw vLLM (mean of both raw runs): {ours / raw:.2f}  (target >= 0.90)")
     print(f"stage / naive:    {ours / speed['naive transformers loop']:.1f}x (target >= 30x)")
 
 

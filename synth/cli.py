@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -15,7 +16,7 @@ from synth.endpoint import EndpointError
 from synth.engine import Sampling
 from synth.extract import BadInput, parse_pages
 from synth.models import DEFAULT_MODEL, ModelNotFound
-from synth.records import MalformedFile
+from synth.records import MalformedFile, read_records
 
 
 def segment_options(f):
@@ -76,10 +77,9 @@ def cli():
 @click.option("-n", "--questions-per-passage", "per_passage", default=1, show_default=True, help="Questions (records) per passage.")
 @click.option("--retries", default=2, show_default=True, help="New tries (new seed) for a reply with no usable question.")
 @click.option("--tensor-parallel-size", default=1, show_default=True, help="GPUs per model replica.")
-@click.option("--data-parallel-size", default=1, show_default=True, help="Model replicas (on as many GPU groups).")
 @click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
 @segment_options
-def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, retries, tensor_parallel_size, data_parallel_size, dry_run, **kwargs):
+def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, retries, tensor_parallel_size, dry_run, **kwargs):
     """Extract, segment and generate one interview question per passage of BOOK.
 
     Re-running the same command continues where a previous run stopped (or was killed)."""
@@ -91,7 +91,7 @@ def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_
     try:
         prompt_path = prompts.find(prompt)
         template = prompts.load(prompt_path)
-        start_engine, name, backend = engine_factory(model, endpoint, concurrency, tensor_parallel_size, data_parallel_size)
+        start_engine, name, backend = engine_factory(model, endpoint, concurrency, tensor_parallel_size)
     except (ModelNotFound, FileNotFoundError, EndpointError) as e:
         raise click.ClickException(str(e)) from None
     sampling = Sampling(temperature, top_p, max_tokens, seed)
@@ -112,10 +112,10 @@ def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_
     elapsed = time.monotonic() - started
     pipeline.write_manifest(out, summary=summary, records=records, model=name, backend=backend, prompt_path=prompt_path, sampling=sampling, retries=retries, elapsed=elapsed, per_passage=per_passage)
     click.echo(summary_line(out, records, summary, elapsed))
-    click.echo("Review it by hand, then: make train")
+    click.echo(f"Review it (make review, or synth review {out}), then: make train")
 
 
-def engine_factory(model, endpoint, concurrency, tensor_parallel_size, data_parallel_size):
+def engine_factory(model, endpoint, concurrency, tensor_parallel_size):
     """(start_engine, model name, backend label); nothing heavy starts until start_engine()."""
     from synth import models
 
@@ -129,7 +129,7 @@ def engine_factory(model, endpoint, concurrency, tensor_parallel_size, data_para
     def start():
         from synth.engine import VLLMEngine
 
-        return VLLMEngine(path, tensor_parallel_size=tensor_parallel_size, data_parallel_size=data_parallel_size)
+        return VLLMEngine(path, tensor_parallel_size=tensor_parallel_size)
 
     return start, model or DEFAULT_MODEL, "vLLM"
 
@@ -157,6 +157,61 @@ def segment_command(book: Path, stats: bool, show: int, **kwargs):
     """Show how BOOK is cut into passages (count, length histogram, first passages), without loading a model."""
     passages = load_passages(book, kwargs)
     click.echo(segment.report(passages, kwargs["min_chars"], kwargs["max_chars"], show=0 if stats else show))
+
+
+def existing_output(file: Path | None) -> Path:
+    """FILE, or the latest data/*/interview.jsonl; ClickException if there is none."""
+    file = file or pipeline.latest_output()
+    if file is None:
+        raise click.ClickException("no data/*/interview.jsonl found: run `make synth` first, or pass FILE")
+    if not file.is_file():
+        raise click.ClickException(f"{file}: no such file")
+    return file
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
+@click.option("--no-browser", is_flag=True, help="Only print the URL.")
+def review(file: Path | None, port: int, no_browser: bool):
+    """Review FILE [the latest data/*/interview.jsonl] in a local web page: accept, reject, edit.
+
+    Every change is saved to FILE at once. Stop with Ctrl-C."""
+    from synth import review as page
+
+    file = existing_output(file)
+    try:
+        records = read_records(file)
+        server = page.make_server(file, port=port)
+    except (MalformedFile, OSError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Reviewing {len(records)} records of {file} at {page.url(server)}  (Ctrl-C to stop; every change is saved at once)")
+    if not no_browser and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or sys.platform == "darwin"):
+        import webbrowser
+
+        webbrowser.open(page.url(server))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--top", default=10, show_default=True, help="How many records worth a look first to list.")
+def stats(file: Path | None, top: int):
+    """Counts by status and flag, lengths, near-duplicate questions, and what to review first in FILE [the latest]."""
+    from synth import stats as dataset_stats
+
+    file = existing_output(file)
+    try:
+        records = read_records(file)
+    except MalformedFile as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{file}: {len(records)} records")
+    click.echo(dataset_stats.report(records, top=top))
 
 
 def main():

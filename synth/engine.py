@@ -61,7 +61,9 @@ class VLLMEngine:
     """The vLLM offline engine. All requests go in at once (vLLM batches them continuously);
     finished ones come out as soon as they finish, so the caller can save them as it goes."""
 
-    def __init__(self, model: str, *, max_model_len: int = 4096, tensor_parallel_size: int = 1, data_parallel_size: int = 1, enforce_eager: bool | None = None, seed: int = 0):
+    def __init__(self, model: str, *, max_model_len: int = 4096, tensor_parallel_size: int = 1, enforce_eager: bool | None = None, seed: int = 0):
+        # No data_parallel_size: vLLM's offline LLM refuses it (single process). Replicas are
+        # `vllm serve --data-parallel-size N` (or several servers) behind --endpoint.
         self.cuda = has_cuda()
         if not self.cuda:
             cpu_defaults()
@@ -73,7 +75,6 @@ class VLLMEngine:
             model=model,
             max_model_len=max_model_len,
             tensor_parallel_size=tensor_parallel_size,
-            data_parallel_size=data_parallel_size,
             # CUDA graphs / torch.compile pay off on a GPU; on CPU they cost a minute of start-up.
             enforce_eager=(not self.cuda) if enforce_eager is None else enforce_eager,
             seed=seed,

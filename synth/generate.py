@@ -2,9 +2,10 @@
 engine at once, judge each reply, save each record as soon as it is settled.
 
 A re-run reuses every record whose passage and generation settings (prompt template text,
-model, sampling) are unchanged, and generates only the rest; a record made with other settings
-is regenerated and replaced. What the model answered unusably is retried with a new seed, and
-every rejected reply is kept, with its reason, in the rejects file.
+model, sampling) are unchanged, and every record a reviewer accepted, rejected or edited, and
+generates only the rest; a pending record made with other settings is regenerated and replaced.
+What the model answered unusably is retried with a new seed, and every rejected reply is kept,
+with its reason, in the rejects file.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Callable, Sequence
 
 from synth import prompts
 from synth.engine import Engine, Generation, Message, Sampling
-from synth.records import Passage, Record
+from synth.records import REVIEWED, Passage, Record
 
 BOOK_START = "(Nothing yet: this is the start of the conversation.)"
 MAX_QUESTION_CHARS = 300
@@ -172,7 +173,8 @@ def generate(
     todo = []
     for u, (i, k) in enumerate(units):
         old, p = existing.get(record_id(passages[i], k)), passages[i]
-        if old is not None and (old.key == key or old.question_source == "transcript"):
+        # A reviewed record is the reviewer's, whatever the settings now: reused untouched.
+        if old is not None and (old.status in REVIEWED or old.key == key or old.question_source == "transcript"):
             records[u] = old
             summary.reused += 1
             progress(1)

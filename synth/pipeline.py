@@ -12,7 +12,7 @@ from typing import Callable
 from synth import clean, extract, segment, store, transcripts
 from synth.engine import Engine, Sampling
 from synth.generate import Summary, generate
-from synth.records import Passage, Record, write_records
+from synth.records import REVIEWED, Passage, Record, write_records
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,12 @@ def default_output(book: Path) -> Path:
     return Path("data") / book.stem / "interview.jsonl"
 
 
+def latest_output(root: Path = Path("data")) -> Path | None:
+    """The most recently written interview.jsonl under data/ (what `make synth` wrote last)."""
+    candidates = sorted(root.glob("*/interview.jsonl"), key=lambda p: p.stat().st_mtime)
+    return candidates[-1] if candidates else None
+
+
 def sidecar(out: Path, name: str) -> Path:
     """interview.jsonl -> interview.rejects.jsonl, interview.manifest.json"""
     return out.with_name(f"{out.stem}.{name}")
@@ -77,7 +83,8 @@ def synthesize(
     """Generate what `out` lacks, appending as it goes; then rewrite it in passage order.
 
     Records of passages that are no longer produced (the book or the length rules changed) are
-    kept at the end rather than deleted: they may hold a reviewer's work."""
+    kept at the end rather than deleted: they may hold a reviewer's work. Reviewed records
+    (accepted, rejected, edited) come out byte for byte as they went in."""
     existing = store.load(out)
     by_id = {r.id: r for r in existing}
     rejects = sidecar(out, "rejects.jsonl")
@@ -88,7 +95,9 @@ def synthesize(
             progress=progress,
         )
     current = {r.id for r in records}
-    write_records(out, records + [r for r in existing if r.id not in current])
+    # The review page may have saved while this ran (it replaces the file): the reviewer's word wins.
+    reviewed = {r.id: r for r in store.load(out) if r.status in REVIEWED}
+    write_records(out, [reviewed.get(r.id, r) for r in records + [r for r in existing if r.id not in current]])
     return records, summary
 
 

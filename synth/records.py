@@ -10,7 +10,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class Record:
     question: str
     answer: str
     source: dict
+    status: str = "pending"  # the review: pending, accepted, rejected, or edited (question or answer changed)
     context_id: str | None = None  # the passage shown to the model as context
     chapter: str | None = None
     model: str | None = None
@@ -98,11 +99,24 @@ class Record:
     flags: list[str] = field(default_factory=list)
     question_source: str = "generated"  # or "transcript": the interviewer's real question
     key: str | None = None  # hash of the generation settings (prompt text, model, sampling): resume reuses a match
+    original: dict | None = None  # {"question", "answer"} as generated, once a reviewer changed either
 
     @classmethod
     def from_dict(cls, data: dict) -> Record:
+        if not isinstance(data, dict):
+            raise InvalidRecord(f"a record is a JSON object, not {type(data).__name__}")
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        if known.get("status", "pending") not in STATUSES:
+            raise InvalidRecord(f"status {known['status']!r} is not one of {', '.join(STATUSES)}")
         return cls(**known)
+
+
+STATUSES = ("pending", "accepted", "rejected", "edited")
+REVIEWED = ("accepted", "rejected", "edited")  # a re-run of synth never touches these
+
+
+class InvalidRecord(TypeError):
+    """Valid JSON that is not a record (a TypeError, like a missing key, so every reader names its line)."""
 
 
 class MalformedFile(ValueError):
@@ -110,18 +124,26 @@ class MalformedFile(ValueError):
 
 
 def read_records(path: Path) -> list[Record]:
-    return [Record.from_dict(d) for d in read_jsonl(path)]
-
-
-def read_jsonl(path: Path) -> Iterator[dict]:
+    """Every record, or MalformedFile naming the first bad line; reads only, never repairs."""
     with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as e:
-                raise MalformedFile(f"{path}:{number}: not valid JSON ({e.msg}): {line.strip()[:120]}") from None
+        return parse_records(f, path)
+
+
+def parse_records(lines: Iterable[str], path: Path) -> list[Record]:
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(Record.from_dict(json.loads(line)))
+        except (json.JSONDecodeError, TypeError) as e:
+            raise MalformedFile(f"{path}:{number}: not a valid record ({e}): {line.strip()[:120]}; fix or delete that line") from None
+    return records
+
+
+def record_line(record: Record) -> str:
+    """The one serialization of a record: synth, the review page and hand edits all meet in it."""
+    return json.dumps(asdict(record), ensure_ascii=False) + "\n"
 
 
 def write_records(path: Path, records: Iterable[Record]) -> int:
@@ -131,7 +153,7 @@ def write_records(path: Path, records: Iterable[Record]) -> int:
     count = 0
     with open(tmp, "w", encoding="utf-8") as f:
         for record in records:
-            f.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+            f.write(record_line(record))
             count += 1
         f.flush()
         os.fsync(f.fileno())

@@ -34,7 +34,10 @@ def cli():
 @click.option("--max-length", default=TrainConfig.max_length, show_default=True, help="Token limit per conversation.")
 @click.option("--persona", default=TrainConfig.persona, show_default=True, help="Who the model speaks as (system prompt).")
 @click.option("--system-prompt", default=TrainConfig.system_prompt, show_default=True, help="Template in prompts/, a path, or '' for none.")
-def run(data, out, **options):
+@click.option("--only-reviewed", is_flag=True, help="Train on accepted and edited records only [default: all but rejected].")
+@click.option("--eval-share", default=TrainConfig.eval_share, show_default=True, help="Share of records held out (never trained on).")
+@click.option("--no-eval", is_flag=True, help="Skip the held-out evaluation (`train eval`) after training.")
+def run(data, out, only_reviewed, **options):
     """Train on DATA, merge the adapter, and ask the merged model one held-out question."""
     from train import pipeline
 
@@ -44,10 +47,11 @@ def run(data, out, **options):
     if not data.exists():
         raise click.ClickException(f"{data}: no such file")
     options["system_prompt"] = options["system_prompt"] or None
+    no_eval = options.pop("no_eval")
     config = TrainConfig.from_dict(options)
     out = out or pipeline.default_output(data)
     try:
-        result = pipeline.run(config, data, out, log=click.echo)
+        result = pipeline.run(config, data, out, log=click.echo, only_reviewed=only_reviewed)
     except (ModelNotFound, MalformedFile, DataError, NoTrainableTokens, MissingVariables) as e:
         raise click.ClickException(str(e)) from None
     if result.merged is None:
@@ -60,6 +64,41 @@ def run(data, out, **options):
     if not result.reply.stopped:
         raise click.ClickException(f"the merged model did not stop at <|im_end|> within {result.reply.tokens} tokens")
     click.echo(f"(stopped at <|im_end|> after {result.reply.tokens} tokens)")
+    if not no_eval:
+        from train.evaluate import EvalError
+
+        try:
+            _evaluate(out)
+        except EvalError as e:  # the model is trained and saved; say why there is no report
+            click.echo(f"\nNo evaluation: {e}", err=True)
+
+
+@cli.command(name="eval")
+@click.argument("run_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--base", default=None, help="Base model to compare with [the run's base].")
+@click.option("--tuned", default=None, help="Tuned model folder [RUN_DIR/merged].")
+@click.option("--max-tokens", default=256, show_default=True, help="Token limit per answer (same for both models).")
+def eval_(run_dir, base, tuned, max_tokens):
+    """Ask RUN_DIR's held-out questions to the base and the tuned model; write RUN_DIR/report.md.
+
+    RUN_DIR is a folder `train run` wrote [the latest under runs/]."""
+    from train.evaluate import EvalError, GenerationFailed, latest_run
+
+    run_dir = run_dir or latest_run()
+    if run_dir is None:
+        raise click.ClickException("no trained run under runs/: run `make train` first, or pass RUN_DIR")
+    try:
+        _evaluate(run_dir, base=base, tuned=tuned, max_tokens=max_tokens)
+    except (EvalError, ModelNotFound, GenerationFailed, MalformedFile) as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _evaluate(run_dir: Path, **options) -> None:
+    from train import evaluate, report
+
+    result = evaluate.evaluate(run_dir, log=click.echo, **options)
+    path = report.write(result)
+    click.echo(f"\n{len(result.inputs.held_out)} held-out questions, base vs tuned:\n{report.table(result.metrics)}\n\nReport: {path}")
 
 
 def _fmt(value: float | None) -> str:

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synth import models
+from synth.pipeline import latest_output
 from train import data as dataset
 from train import fit, merge
+from train import evaluate
 from train import model as qlora
 from train.config import TrainConfig
 
@@ -21,30 +23,34 @@ class Result:
     reply: merge.Reply | None = None
 
 
-def latest_synth_output(root: Path = Path("data")) -> Path | None:
-    """The most recently written interview.jsonl under data/ (what `make synth` wrote last)."""
-    candidates = sorted(root.glob("*/interview.jsonl"), key=lambda p: p.stat().st_mtime)
-    return candidates[-1] if candidates else None
+latest_synth_output = latest_output  # synth owns where its output goes; `synth review` finds it the same way
 
 
 def default_output(data_path: Path) -> Path:
     return Path("runs") / data_path.parent.name
 
 
-def run(config: TrainConfig, data_path: Path, out: Path, *, log=print) -> Result:
+def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_reviewed: bool = False) -> Result:
     base = models.resolve(config.base)
     tokenizer, added = qlora.load_tokenizer(base)
     system = dataset.system_message(config.system_prompt, config.persona)
     data = dataset.load(
-        data_path, tokenizer, system=system, max_length=config.max_length, eval_share=config.eval_share, seed=config.seed
+        data_path, tokenizer, system=system, max_length=config.max_length, eval_share=config.eval_share, seed=config.seed,
+        only_reviewed=only_reviewed,
     )
     log(
         f"{data_path}: training on {len(data.train)} conversations, holding out {len(data.eval)}"
-        f" (skipped {data.skipped_no_question} without a question, dropped {data.dropped_too_long} over {config.max_length} tokens)"
+        f"; by review status: {', '.join(f'{n} {status}' for status, n in sorted(data.statuses.items()))}"
+        f" (left out {data.excluded} {'not accepted or edited' if only_reviewed else 'rejected'},"
+        f" skipped {data.skipped_no_question} without a question, dropped {data.dropped_too_long} over {config.max_length} tokens)"
     )
     trainer, losses = fit.train(config, base, tokenizer, added, data, out)
     if not trainer.is_world_process_zero():
         return Result(None, losses, data)
+    evaluate.save_run_inputs(  # what `train eval` needs: held-out records, system prompt, base, loss log
+        out, base=base, system=system, held_out=data.held_out, train_ids={e.id for e in data.train},
+        data_path=data_path, log_history=trainer.state.log_history,
+    )
     del trainer
     merged = merge.merge(base, out / "adapter", tokenizer, out / "merged")
     question = data.held_out[0].question

@@ -1,0 +1,148 @@
+"""The evaluation's pure parts on literal inputs: intervals, ROUGE-L, voice, the table, the errors."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from synth.engine import Generation
+from train import evaluate as ev
+from train.cli import cli as train_cli
+from train.report import table
+
+
+def test_interval_of_a_constant_difference_is_that_difference():
+    assert ev.bootstrap_interval([1, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 5.5]) == pytest.approx((0.5, 0.5))
+
+
+def test_interval_of_mean_difference_on_literal_numbers():
+    # differences 1..5: the mean of 5 draws with replacement lies in [1, 5]; its 95% interval
+    # is about mean +- 1.96 * sd/sqrt(n) = 3 +- 1.96 * 1.414/2.236 = [1.76, 4.24]
+    low, high = ev.bootstrap_interval([0, 0, 0, 0, 0], [1, 2, 3, 4, 5], seed=0)
+    assert (low, high) == (1.8, 4.2)  # seeded: the same every run
+    assert 1.6 <= low < 3 < high <= 4.4
+
+
+def test_interval_is_reproducible_and_depends_on_the_seed():
+    base, tuned = [0.1, 0.4, 0.3, 0.2, 0.5, 0.3], [0.2, 0.3, 0.6, 0.2, 0.9, 0.4]
+    assert ev.bootstrap_interval(base, tuned, seed=1) == ev.bootstrap_interval(base, tuned, seed=1)
+    assert ev.bootstrap_interval(base, tuned, seed=1) != ev.bootstrap_interval(base, tuned, seed=2)
+
+
+def test_a_noisy_difference_straddles_zero_and_a_consistent_gain_does_not():
+    noisy = ev.bootstrap_interval([0, 0, 0, 0, 0, 0], [1, -1, 1, -1, 1, -1])
+    assert noisy[0] < 0 < noisy[1]
+    gain = ev.bootstrap_interval([0.1, 0.2, 0.1, 0.3, 0.2, 0.1], [0.5, 0.6, 0.4, 0.7, 0.5, 0.6])
+    assert 0 < gain[0] <= gain[1]
+
+
+def test_median_interval_is_of_the_difference_of_medians():
+    base, tuned = [1] * 10, [2, 2, 2, 2, 9, 2, 2, 2, 2, 2]
+    # one outlier in ten moves a resample's median only when drawn 5+ times (p < 0.2%): not in 95%
+    assert ev.bootstrap_interval(base, tuned, statistic=np.median) == (1.0, 1.0)
+    low, high = ev.bootstrap_interval(base, tuned)  # the mean feels it
+    assert low == pytest.approx(1.0) and high > 2
+
+
+def test_interval_needs_paired_values():
+    with pytest.raises(ev.EvalError, match="at least 2"):
+        ev.bootstrap_interval([1.0], [2.0])
+    with pytest.raises(ev.EvalError):
+        ev.bootstrap_interval([1.0, 2.0], [2.0])
+
+
+def test_rouge_l_on_literals():
+    assert ev.rouge_l("the cat sat on the mat", "the cat sat on the mat") == 1.0
+    # LCS "the cat on the mat" = 5 of 6 words each side
+    assert ev.rouge_l("the cat sat on the mat", "the cat was on the mat") == pytest.approx(5 / 6)
+    assert ev.rouge_l("Hello, world!", "HELLO world") == 1.0
+    assert ev.rouge_l("nothing shared", "entirely different") == 0.0
+    assert ev.rouge_l("", "a passage") == 0.0
+
+
+def test_first_person():
+    assert ev.first_person("I kept every letter.") and ev.first_person("That's how we did it.")
+    assert ev.first_person("It was my ship") and ev.first_person("Our town, I'm sure")
+    assert not ev.first_person("The author kept every letter.")
+    assert not ev.first_person("Imagine the scene.")
+
+
+def test_per_record_and_summary_are_within_their_ranges():
+    passages = ["I went to sea at sixteen.", "My mother was afraid.", "We lived by the harbour.", "It was cold.", "I never forgot."]
+    base = [Generation("The author went to sea.", 6, True), Generation("She was.", 3, True), Generation("Harbour life.", 3, False), Generation("", 0, False), Generation("Forgot.", 2, True)]
+    tuned = [Generation(p, 6, True) for p in passages]
+    median = 22.0
+    scores_b = ev.per_record(base, passages, median, [0.5, 0.2, 0.3, 0.0, 0.4])
+    scores_t = ev.per_record(tuned, passages, median, [1.0] * 5)
+    assert scores_t["rouge_l"] == [1.0] * 5 and scores_b["stopped"] == [1.0, 1.0, 0.0, 0.0, 1.0]
+    metrics = {m.name: m for m in ev.summarize(scores_b, scores_t)}
+    assert metrics["first_person"].base == 0.0 and metrics["first_person"].tuned == 0.8
+    assert metrics["stopped"].base == 0.6 and metrics["stopped"].tuned == 1.0
+    assert metrics["length_ratio"].tuned == pytest.approx(21 / 22)  # median passage: "My mother was afraid."
+    for m in metrics.values():
+        assert m.low <= m.diff <= m.high, m
+
+
+def test_table_lists_every_metric_with_its_interval():
+    rows = [ev.Metric("similarity", 0.31, 0.52, 0.12, 0.30), ev.Metric("stopped", 1.0, 1.0, 0.0, 0.0)]
+    text = table(rows)
+    assert "| similarity | 0.310 | 0.520 | +0.210       | [+0.120, +0.300] |" in text
+    assert text.splitlines()[0].startswith("| metric") and len(text.splitlines()) == 4
+
+
+def write_run(folder, held_out: int):
+    folder.mkdir()
+    lines = [{"id": f"r{i}", "question": f"Q{i}?", "answer": f"I did {i}.", "source": {}} for i in range(held_out)]
+    (folder / "heldout.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    (folder / "eval_inputs.json").write_text(json.dumps({"base": "x", "system": None, "median_passage_chars": 10}))
+    (folder / "merged").mkdir()
+    (folder / "merged" / "config.json").write_text("{}")
+    return folder
+
+
+@pytest.mark.parametrize("held_out, message", [(0, "held-out split is empty"), (3, "3 held-out records; a 95% interval needs at least 5")])
+def test_too_few_held_out_records_is_a_clear_error(tmp_path, held_out, message):
+    run = write_run(tmp_path / "run", held_out)
+    result = CliRunner().invoke(train_cli, ["eval", str(run)])
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_eval_of_a_folder_that_is_not_a_run_says_what_to_do(tmp_path):
+    result = CliRunner().invoke(train_cli, ["eval", str(tmp_path)])
+    assert result.exit_code == 1 and "train first" in result.output
+
+
+def test_from_25_records_training_holds_out_enough_for_an_interval(tokenizer, tmp_path):
+    from train import data
+
+    path = tmp_path / "interview.jsonl"
+    for n, expected in ((10, 1), (24, 2), (27, 5), (100, 10)):
+        path.write_text("".join(json.dumps({"id": f"r{i}", "question": f"Q{i}?", "answer": f"A{i}.", "source": {}}) + "\n" for i in range(n)))
+        split = data.load(path, tokenizer, system=None, max_length=64, eval_share=0.1, seed=0)
+        assert len(split.held_out) == expected, n
+
+
+def test_report_from_literal_scores_has_table_figures_and_examples(tmp_path):
+    from PIL import Image
+
+    from synth.engine import Sampling
+    from synth.records import Record
+    from train import report
+
+    held_out = [Record(f"r{i}", f"Question {i}?", f"I did thing {i}.", {}) for i in range(7)]
+    inputs = ev.RunInputs("base-model", tmp_path / "merged", "You are A.", held_out, 15.0, [{"epoch": 0.5, "loss": 3.0}, {"epoch": 1.0, "loss": 2.5}, {"epoch": 1.0, "eval_loss": 2.8}])
+    base = [Generation(f"Thing {i} happened.", 4, True) for i in range(7)]
+    tuned = [Generation(f"I did thing {i}.", 5, i != 3) for i in range(7)]
+    sims = {"base": [0.1 * i for i in range(7)], "tuned": [0.5] * 7}
+    scores = {k: ev.per_record(g, [r.answer for r in held_out], 15.0, sims[k]) for k, g in (("base", base), ("tuned", tuned))}
+    evaluation = ev.Evaluation(tmp_path, "base-model", inputs, base, tuned, scores, ev.summarize(scores["base"], scores["tuned"]), Sampling(0.0, 1.0, 64))
+    text = report.write(evaluation).read_text()
+    assert table(evaluation.metrics) in text and "7 held-out records" in text
+    best, worst = report.examples(evaluation)
+    assert best == [0, 1, 2, 3, 4] and worst == [6, 5]  # gains 0.5, 0.4, ... then the two left, worst first
+    assert text.index("Question 0?") < text.index("## Where the tuned model did worst") < text.index("Question 6?")
+    for name in ("loss.png", "similarity.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+        Image.open(tmp_path / name).verify()

@@ -1,0 +1,191 @@
+"""The review server's rules and API (no browser: see test_review_browser.py), and what a re-run
+of synth does to reviewed records."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from synth import pipeline, prompts, review, store
+from synth.cli import cli
+from synth.engine import Sampling
+from synth.records import MalformedFile, Record, read_records, write_records
+from tests.test_generate import FakeEngine
+from train.data import select
+
+
+def record(i: int, **kwargs) -> Record:
+    return Record(f"id{i}", f"Why {i}?", f"Answer {i}.", {"file": "b.pdf", "pages": str(i)}, **kwargs)
+
+
+def test_accept_and_reject_set_the_status_only():
+    assert review.apply(record(1), "accepted") == record(1, status="accepted")
+    assert review.apply(record(1), "rejected") == record(1, status="rejected")
+
+
+def test_an_edit_keeps_the_generated_text_and_editing_it_back_undoes_the_edit():
+    edited = review.apply(record(1), "accepted", question="Why one?")
+    assert (edited.status, edited.question, edited.original) == ("edited", "Why one?", {"question": "Why 1?", "answer": "Answer 1."})
+    again = review.apply(edited, "accepted", answer="Answer one.")
+    assert (again.status, again.question, again.answer, again.original) == ("edited", "Why one?", "Answer one.", edited.original)
+    assert review.apply(edited, "rejected").original == edited.original  # un-rejecting loses nothing
+    assert review.apply(edited, "edited", question="Why 1?") == record(1, status="accepted")
+
+
+def test_back_to_pending_undoes_the_review_edits_included():
+    edited = review.apply(record(1), "accepted", question="Why one?")
+    assert review.apply(edited, "pending") == record(1)
+    with pytest.raises(ValueError, match="save an edit as accepted"):
+        review.apply(record(1), "pending", question="Why one?")
+
+
+def test_an_unknown_status_is_refused():
+    with pytest.raises(ValueError, match="'done' is not one of pending, accepted, rejected, edited"):
+        review.apply(record(1), "done")
+
+
+def test_status_follows_source_in_the_file_and_a_bad_status_names_its_line(tmp_path):
+    path = tmp_path / "interview.jsonl"
+    write_records(path, [record(1), record(2)])
+    assert list(json.loads(path.read_text().splitlines()[0]))[:5] == ["id", "question", "answer", "source", "status"]
+    path.write_text(path.read_text().replace('"status": "pending"', '"status": "acepted"', 1))
+    for read in (read_records, store.load):
+        with pytest.raises(MalformedFile, match=r"interview.jsonl:1: .*'acepted' is not one of"):
+            read(path)
+
+
+@pytest.fixture
+def served(tmp_path):
+    """(path, base url) of a review server on a free port over three records."""
+    path = tmp_path / "interview.jsonl"
+    write_records(path, [record(1), record(2), record(3)])
+    server = review.make_server(path)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield path, review.url(server).rstrip("/")
+    server.shutdown()
+    server.server_close()
+
+
+def call(url: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_server_binds_to_localhost_on_a_free_port_and_serves_the_page(served):
+    path, url = served
+    assert url.startswith("http://127.0.0.1:") and not url.endswith(":0")
+    with urllib.request.urlopen(url + "/", timeout=10) as response:
+        assert b"voicetune review" in response.read()
+
+
+def test_a_save_rewrites_the_file_with_the_change_and_a_new_version(served):
+    path, url = served
+    status, body = call(url + "/api/records")
+    assert status == 200 and [r["id"] for r in body["records"]] == ["id1", "id2", "id3"]
+    status, saved = call(url + "/api/records/id2", {"status": "accepted", "question": "Why two?", "version": body["version"]})
+    assert status == 200 and saved["version"] != body["version"]
+    assert read_records(path)[1] == Record("id2", "Why two?", "Answer 2.", {"file": "b.pdf", "pages": "2"}, status="edited", original={"question": "Why 2?", "answer": "Answer 2."})
+    assert not list(path.parent.glob("*.tmp"))
+    status, _ = call(url + "/api/records/id3", {"status": "rejected", "version": saved["version"]})
+    assert status == 200 and [r.status for r in read_records(path)] == ["pending", "edited", "rejected"]
+
+
+def test_a_file_changed_on_disk_is_not_overwritten(served):
+    path, url = served
+    _, body = call(url + "/api/records")
+    path.write_text(path.read_text().replace("Why 1?", "Why one, by hand?"))  # a hand edit of the same size or not
+    before = path.read_bytes()
+    status, answer = call(url + "/api/records/id2", {"status": "accepted", "version": body["version"]})
+    assert (status, answer["error"]) == (409, review.CHANGED_ON_DISK)
+    assert path.read_bytes() == before
+
+
+def test_a_malformed_file_is_reported_by_line_and_never_written(served):
+    path, url = served
+    _, body = call(url + "/api/records")
+    path.write_text(path.read_text() + '{"id": "id4", "question": \n')
+    before = path.read_bytes()
+    status, answer = call(url + "/api/records")
+    assert status == 422 and "interview.jsonl:4:" in answer["error"] and '{"id": "id4"' in answer["error"]
+    status, answer = call(url + "/api/records/id1", {"status": "accepted", "version": body["version"]})
+    assert status in (409, 422) and path.read_bytes() == before
+
+
+def test_unknown_records_and_bad_requests_are_errors(served):
+    _, url = served
+    version = call(url + "/api/records")[1]["version"]
+    assert call(url + "/api/records/nope", {"status": "accepted", "version": version})[0] == 404
+    assert call(url + "/api/records/id1", {"status": "done", "version": version})[0] == 400
+    assert call(url + "/api/records/id1", {"status": "accepted"})[0] == 400
+
+
+def test_a_rerun_of_synth_leaves_reviewed_records_byte_for_byte(tmp_path):
+    """Reviewed through the server, then synth runs again with other settings: pending records
+    are regenerated, reviewed lines stay exactly as the review wrote them."""
+    out = tmp_path / "interview.jsonl"
+    texts = ["a", "b", "c", "d"]
+    passages = [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in texts]
+    template = prompts.load("question")
+    pipeline.synthesize(passages, out, lambda: FakeEngine([f"Why {t}?" for t in texts]), template, Sampling(), prompt="question", model="m")
+    file = review.ReviewFile(out)
+    version = file.read()[1]
+    for rid, change in [("id-a", {"status": "accepted"}), ("id-b", {"status": "rejected"}), ("id-c", {"status": "accepted", "question": "Why c, really?"})]:
+        version = file.update(rid, version, **change)[1]
+    reviewed = out.read_bytes().splitlines(keepends=True)[:3]
+    engine = FakeEngine(["Why d, again?"])  # another model: only the pending record is asked again
+    records, summary = pipeline.synthesize(passages, out, lambda: engine, template, Sampling(), prompt="question", model="other")
+    lines = out.read_bytes().splitlines(keepends=True)
+    assert lines[:3] == reviewed
+    assert (summary.reused, summary.generated, len(engine.seen[0][0])) == (3, 1, 1)
+    assert [r.question for r in read_records(out)] == ["Why a?", "Why b?", "Why c, really?", "Why d, again?"]
+
+
+def test_a_review_saved_while_synth_runs_survives_its_final_rewrite(tmp_path):
+    out = tmp_path / "interview.jsonl"
+    passages = [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in "ab"]
+    template = prompts.load("question")
+    pipeline.synthesize(passages[:1], out, lambda: FakeEngine(["Why a?"]), template, Sampling(), prompt="question", model="m")
+
+    class ReviewMidRun(FakeEngine):
+        def stream(self, conversations, sampling):
+            file = review.ReviewFile(out)  # the page saves (replacing the file) while "b" is generated
+            file.update("id-a", file.read()[1], "rejected")
+            yield from super().stream(conversations, sampling)
+
+    pipeline.synthesize(passages, out, lambda: ReviewMidRun(["Why b?"]), template, Sampling(), prompt="question", model="m")
+    assert [(r.id, r.status) for r in read_records(out)] == [("id-a", "rejected"), ("id-b", "pending")]
+
+
+def test_training_uses_all_but_rejected_or_only_the_reviewed():
+    records = [record(1), record(2, status="accepted"), record(3, status="rejected"), record(4, status="edited")]
+    assert [r.id for r in select(records)] == ["id1", "id2", "id4"]
+    assert [r.id for r in select(records, only_reviewed=True)] == ["id2", "id4"]
+
+
+def test_review_and_stats_commands_name_a_malformed_line(tmp_path):
+    path = tmp_path / "interview.jsonl"
+    write_records(path, [record(1)])
+    path.write_text(path.read_text() + "{oops\n")
+    before = path.read_bytes()
+    for command in (["review", "--no-browser", str(path)], ["stats", str(path)]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 1 and "interview.jsonl:2:" in result.output and "{oops" in result.output
+    assert path.read_bytes() == before
+
+
+def test_stats_command_prints_the_report(tmp_path):
+    path = tmp_path / "interview.jsonl"
+    write_records(path, [record(1, status="accepted"), record(2), record(3, flags=["no_question", "empty"])])
+    result = CliRunner().invoke(cli, ["stats", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "3 records" in result.output and "By status: pending 2, accepted 1, rejected 0, edited 0" in result.output
+    assert "By flag: no_question 1, empty 1" in result.output

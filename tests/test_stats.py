@@ -1,0 +1,56 @@
+from synth import stats
+from synth.records import Record
+
+
+def record(rid: str, question: str, answer: str = "The sea was cold that winter.", **kwargs) -> Record:
+    return Record(rid, question, answer, {"file": "b.pdf"}, **kwargs)
+
+
+def test_counts_by_status_list_every_status_and_flags_as_found():
+    records = [record("1", "Q?", status="accepted"), record("2", "Q?"), record("3", "", flags=["no_question", "empty"])]
+    assert stats.status_counts(records) == {"pending": 2, "accepted": 1, "rejected": 0, "edited": 0}
+    assert stats.flag_counts(records) == {"no_question": 1, "empty": 1}
+
+
+def test_histogram_bins_cover_the_range_with_proportional_bars():
+    rows = stats.histogram([10, 11, 19, 30], bins=3, width=10)
+    assert [row.split()[:2] for row in rows] == [["10-16", "2"], ["17-23", "1"], ["24-30", "1"]]
+    assert rows[0].endswith("#" * 10) and rows[1].endswith("#" * 5)
+    assert stats.histogram([]) == ["  (none)"]
+
+
+def test_near_duplicates_by_word_overlap_most_similar_first():
+    records = [
+        record("a", "Why did you leave the island?"),
+        record("b", "Why did you leave the island?"),
+        record("c", "Why did you leave the island, then?"),
+        record("d", "What did your mother cook?"),
+        record("e", ""),
+        record("f", ""),  # empty questions are not duplicates of each other
+    ]
+    pairs = stats.near_duplicates(records)
+    assert [(a.id, b.id) for _, a, b in pairs] == [("a", "b"), ("a", "c"), ("b", "c")]
+    assert pairs[0][0] == 1.0 and 0.7 < pairs[1][0] < 1.0
+
+
+def test_worth_a_look_ranks_pending_records_by_how_many_problems_they_have():
+    records = [
+        record("ok", "What did your father do for a living?"),
+        record("flagged", "", flags=["no_question", "not_a_question"]),
+        record("short", "Why?"),
+        record("echo", "Was the sea cold that winter?"),
+        record("done", "Why not?", status="accepted"),
+    ]
+    looks = stats.worth_a_look(records, stats.near_duplicates(records))
+    assert [look.record.id for look in looks] == ["flagged", "short", "echo"]
+    assert looks[0].reasons == ["flag no_question", "flag not_a_question", "no question"]
+    assert looks[1].reasons == ["short question (4 chars)"]
+    assert looks[2].reasons[0].startswith("question echoes the answer")
+
+
+def test_report_has_every_section():
+    records = [record("a", "Why did you leave the island?"), record("b", "Why did you leave the island?", status="rejected")]
+    text = stats.report(records)
+    for part in ("By status: pending 1, accepted 0, rejected 1, edited 0", "By flag: none", "Question length", "Answer length",
+                 "1 pairs", "Worth a look first: 1 pending records", "near-duplicate question"):
+        assert part in text, part
