@@ -146,3 +146,5 @@ def test_report_from_literal_scores_has_table_figures_and_examples(tmp_path):
     for name in ("loss.png", "similarity.png"):
         assert (tmp_path / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
         Image.open(tmp_path / name).verify()
+    rows = [json.loads(line) for line in (tmp_path / "eval_answers.jsonl").read_text().splitlines()]
+    assert rows[3]["tuned"] == "I did thing 3." and rows[3]["scores"]["tuned"]["stopped"] == 0.0 and len(rows) == 7

@@ -28,7 +28,7 @@ def evaluated(tmp_path_factory, embedded_model):
     folder = tmp_path_factory.mktemp("eval")
     data = folder / "interview.jsonl"
     data.write_text("".join(json.dumps({"id": f"r{i}", "question": q, "answer": a, "source": {}}) + "\n" for i, (q, a) in enumerate(ANSWERS + EXTRA)))
-    config = TrainConfig(max_steps=2, batch_size=3, learning_rate=1e-3, max_length=256, eval_share=0.5, persona="Agnes Tarrow")
+    config = TrainConfig(max_steps=2, batch_size=3, max_length=256, eval_share=0.5, persona="Agnes Tarrow")
     run = folder / "run"
     pipeline.run(config, data, run, log=lambda *_: None)
     done = subprocess.run([sys.executable, "-m", "train", "eval", str(run), "--max-tokens", "48"], cwd=ROOT, capture_output=True, text=True, timeout=1500)
@@ -58,6 +58,8 @@ def test_report_and_valid_png_figures(evaluated):
     assert "## Where the tuned model improved most" in report and "## Where the tuned model did worst" in report
     assert report.count("| true passage | base answer | tuned answer |") == 6  # 5 best + the 1 left
     assert f"Report: {run / 'report.md'}" in stdout and "| similarity" in stdout
+    answers = [json.loads(line) for line in (run / "eval_answers.jsonl").read_text().splitlines()]
+    assert len(answers) == 6 and all(a["base"] and a["tuned"] for a in answers)
 
 
 def table_rows(text):

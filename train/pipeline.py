@@ -21,6 +21,7 @@ class Result:
     data: dataset.Dataset
     question: str | None = None
     reply: merge.Reply | None = None
+    merge_check: merge.MergeCheck | None = None
 
 
 latest_synth_output = latest_output  # synth owns where its output goes; `synth review` finds it the same way
@@ -30,7 +31,7 @@ def default_output(data_path: Path) -> Path:
     return Path("runs") / data_path.parent.name
 
 
-def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_reviewed: bool = False) -> Result:
+def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_reviewed: bool = False, resume: bool = False) -> Result:
     base = models.resolve(config.base)
     tokenizer, added = qlora.load_tokenizer(base)
     system = dataset.system_message(config.system_prompt, config.persona)
@@ -44,14 +45,19 @@ def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_revi
         f" (left out {data.excluded} {'not accepted or edited' if only_reviewed else 'rejected'},"
         f" skipped {data.skipped_no_question} without a question, dropped {data.dropped_too_long} over {config.max_length} tokens)"
     )
-    trainer, losses = fit.train(config, base, tokenizer, added, data, out)
+    trainer, losses = fit.train(config, base, tokenizer, added, data, out, resume=resume)
     if not trainer.is_world_process_zero():
         return Result(None, losses, data)
     evaluate.save_run_inputs(  # what `train eval` needs: held-out records, system prompt, base, loss log
         out, base=base, system=system, held_out=data.held_out, train_ids={e.id for e in data.train},
         data_path=data_path, log_history=trainer.state.log_history,
     )
+    adapter = fit.adapter_to_merge(trainer, out, config.merge)
     del trainer
-    merged = merge.merge(base, out / "adapter", tokenizer, out / "merged")
+    log(f"merging {adapter}")
+    merged = merge.merge(base, adapter, tokenizer, out / "merged")
+    prompts = [dataset.to_messages(r.question, "", system)[:-1] for r in data.held_out[:3]]
+    check = merge.check(base, adapter, merged, tokenizer, added, prompts, config.merge_tolerance)
+    log(str(check))
     question = data.held_out[0].question
-    return Result(merged, losses, data, question, merge.ask(merged, question, system))
+    return Result(merged, losses, data, question, merge.ask(merged, question, system), check)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from train.evaluate import METRICS, RESAMPLES, Evaluation, Metric
@@ -20,13 +21,23 @@ def table(metrics: list[Metric]) -> str:
 
 
 def write(evaluation: Evaluation, out: Path | None = None) -> Path:
-    """report.md, loss.png and similarity.png in `out` (default: the run folder)."""
+    """report.md, loss.png, similarity.png and eval_answers.jsonl in `out` (default: the run folder)."""
     out = out or evaluation.run
     out.mkdir(parents=True, exist_ok=True)
     figures = {"loss": plot_losses(evaluation.inputs.log_history, out / "loss.png"), "similarity": plot_similarity(evaluation, out / "similarity.png")}
     path = out / "report.md"
     path.write_text(markdown(evaluation, figures), encoding="utf-8")
+    (out / "eval_answers.jsonl").write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in answers(evaluation)), encoding="utf-8")
     return path
+
+
+def answers(e: Evaluation) -> list[dict]:
+    """Per held-out record: the question, both answers and their scores, to read or re-score."""
+    return [
+        {"id": r.id, "question": r.question, "passage": r.answer, "base": e.base[i].text, "tuned": e.tuned[i].text,
+         "scores": {model: {name: values[i] for name, values in e.scores[model].items()} for model in ("base", "tuned")}}
+        for i, r in enumerate(e.inputs.held_out)
+    ]
 
 
 def markdown(e: Evaluation, figures: dict[str, Path | None]) -> str:
@@ -36,7 +47,8 @@ def markdown(e: Evaluation, figures: dict[str, Path | None]) -> str:
         f"{n} held-out records (never trained on). Base: `{e.base_model}`. Tuned: `{e.inputs.merged}`. "
         f"Both answered every question with the same system prompt and greedy decoding (temperature 0), "
         f"at most {e.sampling.max_tokens} new tokens. Intervals: percentile bootstrap over the held-out records "
-        f"({RESAMPLES} resamples, seeded); an interval that excludes 0 is a difference beyond resampling noise.",
+        f"({RESAMPLES} resamples, seeded); an interval that excludes 0 is a difference beyond resampling noise. "
+        f"vLLM's greedy decoding is not guaranteed bit-reproducible (on the CPU build it is not): answers, and so these numbers, can move between runs.",
         table(e.metrics),
         "\n".join(f"- **{name}**: {note}" for name, (_, note) in METRICS.items()),
         f"Author's median passage length in the training data: {e.inputs.median_passage_chars:.0f} characters.",
