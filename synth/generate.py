@@ -20,7 +20,7 @@ from string import Template
 from typing import Callable, Sequence
 
 from synth import prompts
-from synth.engine import Engine, Generation, Message, Sampling
+from synth.engine import Engine, Message, Sampling
 from synth.records import REVIEWED, Passage, Record
 
 BOOK_START = "(Nothing yet: this is the start of the conversation.)"

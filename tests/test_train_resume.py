@@ -2,7 +2,6 @@
 uninterrupted one does (optimizer, scheduler and data position restored)."""
 
 import pytest
-import torch
 
 from train_tiny import write_data
 
