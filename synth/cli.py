@@ -14,8 +14,10 @@ from tqdm import tqdm
 from synth import pipeline, prompts, segment
 from synth.endpoint import EndpointError
 from synth.engine import Sampling
+from synth.generate import CONTEXT_CHARS, Job
 from synth.extract import BadInput, parse_pages
 from synth.models import DEFAULT_MODEL, ModelNotFound
+from synth.prompts import MissingVariables
 from synth.records import MalformedFile, read_records
 
 
@@ -75,11 +77,12 @@ def cli():
 @click.option("--max-tokens", default=96, show_default=True, help="Token limit of each generated question.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("-n", "--questions-per-passage", "per_passage", default=1, show_default=True, help="Questions (records) per passage.")
+@click.option("--context-chars", default=CONTEXT_CHARS, show_default=True, help="Context: the previous passage's last sentences within this many characters (0: all of it).")
 @click.option("--retries", default=2, show_default=True, help="New tries (new seed) for a reply with no usable question.")
 @click.option("--tensor-parallel-size", default=1, show_default=True, help="GPUs per model replica.")
 @click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
 @segment_options
-def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, retries, tensor_parallel_size, dry_run, **kwargs):
+def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, context_chars, retries, tensor_parallel_size, dry_run, **kwargs):
     """Extract, segment and generate one interview question per passage of BOOK.
 
     Re-running the same command continues where a previous run stopped (or was killed)."""
@@ -92,17 +95,17 @@ def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_
         prompt_path = prompts.find(prompt)
         template = prompts.load(prompt_path)
         start_engine, name, backend = engine_factory(model, endpoint, concurrency, tensor_parallel_size)
-    except (ModelNotFound, FileNotFoundError, EndpointError) as e:
+        job = Job(
+            template, Sampling(temperature, top_p, max_tokens, seed), prompt=prompt, model=name, persona=kwargs["persona"] or "the author",
+            context_chars=context_chars, per_passage=per_passage, retries=retries,
+        )
+    except (ModelNotFound, FileNotFoundError, EndpointError, MissingVariables) as e:
         raise click.ClickException(str(e)) from None
-    sampling = Sampling(temperature, top_p, max_tokens, seed)
     click.echo(f"{book}: {len(passages)} passages -> {out}; questions from {name} ({backend})")
     started = time.monotonic()
     try:
         with tqdm(total=len(passages) * per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
-            records, summary = pipeline.synthesize(
-                passages, out, start_engine, template, sampling, prompt=prompt, model=name, per_passage=per_passage,
-                persona=kwargs["persona"] or "the author", retries=retries, progress=bar.update,
-            )
+            records, summary = pipeline.synthesize(passages, out, start_engine, job, progress=bar.update)
     except MalformedFile as e:
         raise click.ClickException(str(e)) from None
     except EndpointError as e:
@@ -110,7 +113,7 @@ def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_
     except KeyboardInterrupt:
         raise click.ClickException(f"interrupted: what was generated so far is saved in {out}; re-run the same command to continue") from None
     elapsed = time.monotonic() - started
-    pipeline.write_manifest(out, summary=summary, records=records, model=name, backend=backend, prompt_path=prompt_path, sampling=sampling, retries=retries, elapsed=elapsed, per_passage=per_passage)
+    pipeline.write_manifest(out, job, summary=summary, records=records, backend=backend, prompt_path=prompt_path, elapsed=elapsed)
     click.echo(summary_line(out, records, summary, elapsed))
     click.echo(f"Review it (make review, or synth review {out}), then: make train")
 

@@ -19,12 +19,13 @@ from dataclasses import asdict, dataclass, field, replace
 from string import Template
 from typing import Callable, Sequence
 
-from synth import prompts
+from synth import prompts, segment
 from synth.engine import Engine, Message, Sampling
 from synth.records import REVIEWED, Passage, Record
 
 BOOK_START = "(Nothing yet: this is the start of the conversation.)"
 MAX_QUESTION_CHARS = 300
+CONTEXT_CHARS = 300
 COPY_SHARE = 0.5  # a question sharing this much of its word trigrams with the passage gives it away
 
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
@@ -36,11 +37,16 @@ _QUOTES = "\"'\u201c\u201d\u2018\u2019`*"
 _META = re.compile(r"\b(interview(er)?|the author|author's|passage|the question|this question|the text)\b", re.IGNORECASE)
 
 
-def conversation(template: Template, passage: Passage, previous: Passage | None, persona: str = "the author") -> list[Message]:
-    context = previous.text if previous is not None else BOOK_START
-    values = {"context": context, "passage": passage.text, "persona": persona}
-    # A template need not use every variable; one it uses and we lack is still an error.
-    return [{"role": "user", "content": prompts.render(template, **{k: v for k, v in values.items() if k in prompts.variables(template)})}]
+def context_tail(text: str, chars: int) -> str:
+    """The last whole sentences of `text` that fit in `chars` (0: all of it). If the last sentence
+    alone is longer, its end, from a word boundary, after an ellipsis."""
+    if chars <= 0 or len(text) <= chars:
+        return text
+    for start in segment.sentence_ends(text)[:-1]:
+        if len(text) - start <= chars:
+            return text[start:].strip()
+    cut = text[-chars:]
+    return "\u2026" + cut.split(" ", 1)[-1].lstrip()
 
 
 def candidates(text: str) -> list[str]:
@@ -94,10 +100,39 @@ def clean_question(text: str) -> str | None:
     return judge(text, "")[0]
 
 
-def generation_key(template: Template, model: str, sampling: Sampling) -> str:
-    """What a generated question depends on besides its passage."""
-    settings = json.dumps({"template": template.template, "model": model, "sampling": asdict(sampling)}, sort_keys=True)
-    return hashlib.sha256(settings.encode()).hexdigest()[:12]
+@dataclass(frozen=True)
+class Job:
+    """How questions are made: the prompt and everything a question depends on besides its
+    passage (hashed into `key`), and how many records and tries each passage gets."""
+
+    template: Template
+    sampling: Sampling = Sampling()
+    prompt: str = "question"  # the template's name, recorded with each question
+    model: str = "model"
+    persona: str = "the author"
+    # The previous passage, as context, is cut to its last sentences within this many characters:
+    # the question follows on from what was said just before, and a whole passage of up to
+    # 2,000 characters would double the prompt, which costs more than the question on a CPU.
+    context_chars: int = CONTEXT_CHARS
+    per_passage: int = 1
+    retries: int = 2
+
+    def __post_init__(self):
+        # Checked once per run: a template may leave out a variable, not ask for one we lack.
+        missing = prompts.variables(self.template) - {"context", "passage", "persona"}
+        if missing:
+            raise prompts.MissingVariables(f"prompt template asks for ${', $'.join(sorted(missing))}; it can use $context, $passage and $persona")
+
+    @property
+    def key(self) -> str:
+        """What a generated question depends on besides its passage."""
+        settings = {"template": self.template.template, "model": self.model, "sampling": asdict(self.sampling), "persona": self.persona, "context_chars": self.context_chars}
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+
+    def conversation(self, passage: Passage, previous: Passage | None) -> list[Message]:
+        context = context_tail(previous.text, self.context_chars) if previous is not None else BOOK_START
+        content = self.template.substitute(context=context, passage=passage.text, persona=self.persona)
+        return [{"role": "user", "content": content}]
 
 
 @dataclass
@@ -126,26 +161,20 @@ def record_id(passage: Passage, k: int) -> str:
 def generate(
     passages: Sequence[Passage],
     start_engine: Callable[[], Engine],
-    template: Template,
-    sampling: Sampling,
+    job: Job,
     *,
-    prompt: str,
-    model: str,
-    per_passage: int = 1,
-    persona: str = "the author",
-    retries: int = 2,
     existing: dict[str, Record] | None = None,
     save: Callable[[Record], None] = lambda record: None,
     reject: Callable[[dict], None] = lambda rejected: None,
     progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[list[Record], Summary]:
-    """`per_passage` records per passage (one if the transcript gives the question), in passage
-    order; each is passed to `save` as soon as it is settled. The engine is started only if some
-    record needs a question."""
-    key = generation_key(template, model, sampling)
+    """`job.per_passage` records per passage (one if the transcript gives the question), in
+    passage order; each is passed to `save` as soon as it is settled. The engine is started only
+    if some record needs a question."""
+    key = job.key
     existing = existing or {}
     summary = Summary()
-    units = [(i, k) for i, p in enumerate(passages) for k in range(1 if p.question is not None else per_passage)]
+    units = [(i, k) for i, p in enumerate(passages) for k in range(1 if p.question is not None else job.per_passage)]
     records: dict[int, Record] = {}
 
     def settle(u: int, record: Record) -> None:
@@ -163,8 +192,8 @@ def generate(
             source=p.provenance,
             context_id=passages[i - 1].id if i else None,
             chapter=p.chapter,
-            model=model if generated else None,
-            prompt=prompt if generated else None,
+            model=job.model if generated else None,
+            prompt=job.prompt if generated else None,
             flags=flags,
             question_source=source,
             key=key if generated else None,
@@ -183,15 +212,15 @@ def generate(
             summary.from_transcript += 1
         else:
             todo.append(u)
-    conversations = {u: conversation(template, passages[units[u][0]], passages[units[u][0] - 1] if units[u][0] else None, persona) for u in todo}
+    conversations = {u: job.conversation(passages[units[u][0]], passages[units[u][0] - 1] if units[u][0] else None) for u in todo}
     last_reason: dict[int, str] = {}
     engine = start_engine() if todo else None
     started = time.monotonic()
-    for attempt in range(retries + 1):
+    for attempt in range(job.retries + 1):
         if not todo:
             break
         batch = [conversations[u] for u in todo]
-        for j, reply in engine.stream(batch, replace(sampling, seed=sampling.seed + attempt * RETRY_SEED_STRIDE)):
+        for j, reply in engine.stream(batch, replace(job.sampling, seed=job.sampling.seed + attempt * RETRY_SEED_STRIDE)):
             u = todo[j]
             summary.tokens += reply.tokens
             question, reason = judge(reply.text, passages[units[u][0]].text)

@@ -6,12 +6,11 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from string import Template
 from typing import Callable
 
 from synth import clean, extract, segment, store, transcripts
-from synth.engine import Engine, Sampling
-from synth.generate import Summary, generate
+from synth.engine import Engine
+from synth.generate import Job, Summary, generate
 from synth.records import REVIEWED, Passage, Record, write_records
 
 
@@ -67,18 +66,7 @@ def sidecar(out: Path, name: str) -> Path:
 
 
 def synthesize(
-    passages: list[Passage],
-    out: Path,
-    start_engine: Callable[[], Engine],
-    template: Template,
-    sampling: Sampling,
-    *,
-    prompt: str,
-    model: str,
-    per_passage: int = 1,
-    persona: str = "the author",
-    retries: int = 2,
-    progress: Callable[[int], None] = lambda n: None,
+    passages: list[Passage], out: Path, start_engine: Callable[[], Engine], job: Job, *, progress: Callable[[int], None] = lambda n: None
 ) -> tuple[list[Record], Summary]:
     """Generate what `out` lacks, appending as it goes; then rewrite it in passage order.
 
@@ -90,8 +78,7 @@ def synthesize(
     rejects = sidecar(out, "rejects.jsonl")
     with store.Appender(out) as appender, open(rejects, "a", encoding="utf-8") as rejected:
         records, summary = generate(
-            passages, start_engine, template, sampling, prompt=prompt, model=model, per_passage=per_passage, persona=persona, retries=retries,
-            existing=by_id, save=lambda r: appender.add([r]), reject=lambda d: rejected.write(json.dumps(d, ensure_ascii=False) + "\n"),
+            passages, start_engine, job, existing=by_id, save=lambda r: appender.add([r]), reject=lambda d: rejected.write(json.dumps(d, ensure_ascii=False) + "\n"),
             progress=progress,
         )
     current = {r.id for r in records}
@@ -101,10 +88,7 @@ def synthesize(
     return records, summary
 
 
-def write_manifest(
-    out: Path, *, summary: Summary, records: list[Record], model: str, backend: str, prompt_path: Path,
-    sampling: Sampling, retries: int, elapsed: float, per_passage: int = 1,
-) -> Path:
+def write_manifest(out: Path, job: Job, *, summary: Summary, records: list[Record], backend: str, prompt_path: Path, elapsed: float) -> Path:
     """What produced this file, next to it: enough to reproduce or compare runs."""
     from importlib import metadata
 
@@ -116,12 +100,15 @@ def write_manifest(
 
     manifest = {
         "output": out.name,
-        "model": model,
+        "model": job.model,
         "backend": backend,
         "prompt": {"file": str(prompt_path), "sha256": hashlib.sha256(prompt_path.read_bytes()).hexdigest()},
-        "sampling": asdict(sampling),
-        "retries": retries,
-        "questions_per_passage": per_passage,
+        "sampling": asdict(job.sampling),
+        "persona": job.persona,
+        "context_chars": job.context_chars,
+        "retries": job.retries,
+        "questions_per_passage": job.per_passage,
+        "key": job.key,
         "records": len(records),
         "counts": {
             "generated": summary.generated,

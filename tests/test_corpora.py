@@ -158,8 +158,8 @@ def test_changelog_answers_are_henk_rogers_and_questions_adam_stacoviak():
 def test_changelog_records_mark_real_questions():
     from string import Template
 
-    from synth.engine import Generation, Sampling
-    from synth.generate import generate
+    from synth.engine import Generation
+    from synth.generate import Job, generate
 
     found = passages(CHANGELOG, persona="Henk Rogers")
     sent = []
@@ -171,7 +171,7 @@ def test_changelog_records_mark_real_questions():
             sent.extend(conversations)
             return ((i, Generation("What happened next, in your own words?", 4, True)) for i in range(len(conversations)))
 
-    records, _ = generate(found, Engine, Template("$context $passage"), Sampling(), prompt="q", model="m")
+    records, _ = generate(found, Engine, Job(Template("$context $passage")))
     real = [r for r in records if r.question_source == "transcript"]
     assert len(sent) == len(records) - len(real) and real
     assert all(r.source["turns"] and r.source["file"] == CHANGELOG.name for r in records)

@@ -3,7 +3,8 @@ from string import Template
 import pytest
 
 from synth.engine import Generation, Sampling
-from synth.generate import BOOK_START, RETRY_SEED_STRIDE, clean_question, generate, judge
+from synth.generate import BOOK_START, RETRY_SEED_STRIDE, Job, clean_question, context_tail, generate, judge
+from synth.prompts import MissingVariables
 from synth.records import Passage
 
 
@@ -53,12 +54,10 @@ class FakeEngine:
 TEMPLATE = Template("before: $context | quote: $passage")
 
 
-def run(engine, items, **kwargs):
+def run(engine, items, existing=None, **settings):
     saved, rejected = [], []
-    records, summary = generate(
-        items, lambda: engine, TEMPLATE, kwargs.pop("sampling", Sampling()), prompt="p", model="m",
-        save=saved.append, reject=rejected.append, **kwargs,
-    )
+    job = Job(TEMPLATE, prompt="p", model="m", **settings)
+    records, summary = generate(items, lambda: engine, job, existing=existing, save=saved.append, reject=rejected.append)
     return records, summary, saved, rejected
 
 
@@ -137,5 +136,38 @@ def test_several_questions_per_passage_get_their_own_ids_and_resume():
 
 def test_persona_reaches_templates_that_ask_for_it():
     engine = FakeEngine(["Why?"])
-    generate(passages(1), lambda: engine, Template("To $persona: $passage"), Sampling(), prompt="p", model="m", persona="Agnes Tarrow")
+    generate(passages(1), lambda: engine, Job(Template("To $persona: $passage"), persona="Agnes Tarrow"))
     assert engine.seen[0][0] == ["To Agnes Tarrow: Passage 0."]
+
+
+@pytest.mark.parametrize(
+    "text, chars, expected",
+    [
+        ("One. Two. Three.", 0, "One. Two. Three."),  # 0: all of it
+        ("One. Two. Three.", 100, "One. Two. Three."),
+        ("First sentence here. Second one. Third.", 20, "Second one. Third."),  # whole sentences only
+        ("First sentence here. Second one. Third.", 10, "Third."),
+        ("We sailed at dawn and nobody spoke until the harbour was gone", 20, "\u2026harbour was gone"),  # one long sentence: from a word
+    ],
+)
+def test_context_is_the_end_of_the_previous_passage(text, chars, expected):
+    assert context_tail(text, chars) == expected
+
+
+def test_context_is_cut_to_its_last_sentences_in_the_prompt():
+    items = [Passage("id0", "Early years. The boat. " + "x" * 20 + ". The storm came.", "b.pdf", 1, 1, None), *passages(2)[1:]]
+    engine = FakeEngine(["Why?", "How?"])
+    run(engine, items, context_chars=20)
+    assert engine.seen[0][0][1] == "before: The storm came. | quote: Passage 1."
+
+
+def test_every_setting_that_shapes_the_prompt_changes_the_key():
+    base = Job(TEMPLATE)
+    changed = [Job(Template("$passage?")), Job(TEMPLATE, Sampling(top_p=0.5)), Job(TEMPLATE, model="other"), Job(TEMPLATE, persona="Ann"), Job(TEMPLATE, context_chars=10)]
+    assert len({base.key, *(job.key for job in changed)}) == 6
+    assert Job(TEMPLATE, retries=5, per_passage=3, prompt="renamed").key == base.key  # not the question's inputs
+
+
+def test_a_template_asking_for_an_unknown_variable_fails_at_once():
+    with pytest.raises(MissingVariables, match=r"\$chapter"):
+        Job(Template("$chapter: $passage"))

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from synth import pipeline, prompts, review, store
 from synth.cli import cli
-from synth.engine import Sampling
+from synth.generate import Job
 from synth.records import MalformedFile, Record, read_records, write_records
 from tests.test_generate import FakeEngine
 from train.data import select
@@ -135,14 +135,14 @@ def test_a_rerun_of_synth_leaves_reviewed_records_byte_for_byte(tmp_path):
     texts = ["a", "b", "c", "d"]
     passages = [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in texts]
     template = prompts.load("question")
-    pipeline.synthesize(passages, out, lambda: FakeEngine([f"Why {t}?" for t in texts]), template, Sampling(), prompt="question", model="m")
+    pipeline.synthesize(passages, out, lambda: FakeEngine([f"Why {t}?" for t in texts]), Job(template, model="m"))
     file = review.ReviewFile(out)
     version = file.read()[1]
     for rid, change in [("id-a", {"status": "accepted"}), ("id-b", {"status": "rejected"}), ("id-c", {"status": "accepted", "question": "Why c, really?"})]:
         version = file.update(rid, version, **change)[1]
     reviewed = out.read_bytes().splitlines(keepends=True)[:3]
     engine = FakeEngine(["Why d, again?"])  # another model: only the pending record is asked again
-    records, summary = pipeline.synthesize(passages, out, lambda: engine, template, Sampling(), prompt="question", model="other")
+    records, summary = pipeline.synthesize(passages, out, lambda: engine, Job(template, model="other"))
     lines = out.read_bytes().splitlines(keepends=True)
     assert lines[:3] == reviewed
     assert (summary.reused, summary.generated, len(engine.seen[0][0])) == (3, 1, 1)
@@ -153,7 +153,7 @@ def test_a_review_saved_while_synth_runs_survives_its_final_rewrite(tmp_path):
     out = tmp_path / "interview.jsonl"
     passages = [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in "ab"]
     template = prompts.load("question")
-    pipeline.synthesize(passages[:1], out, lambda: FakeEngine(["Why a?"]), template, Sampling(), prompt="question", model="m")
+    pipeline.synthesize(passages[:1], out, lambda: FakeEngine(["Why a?"]), Job(template, model="m"))
 
     class ReviewMidRun(FakeEngine):
         def stream(self, conversations, sampling):
@@ -161,7 +161,7 @@ def test_a_review_saved_while_synth_runs_survives_its_final_rewrite(tmp_path):
             file.update("id-a", file.read()[1], "rejected")
             yield from super().stream(conversations, sampling)
 
-    pipeline.synthesize(passages, out, lambda: ReviewMidRun(["Why b?"]), template, Sampling(), prompt="question", model="m")
+    pipeline.synthesize(passages, out, lambda: ReviewMidRun(["Why b?"]), Job(template, model="m"))
     assert [(r.id, r.status) for r in read_records(out)] == [("id-a", "rejected"), ("id-b", "pending")]
 
 

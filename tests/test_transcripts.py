@@ -7,7 +7,7 @@ from string import Template
 import pytest
 
 from synth import generate, pipeline, transcripts
-from synth.engine import Generation, Sampling
+from synth.engine import Generation
 from synth.extract import BadInput, InputWarning
 
 ANSWER = "I grew up by the sea, and the boats were the first machines I ever loved. " * 5  # over min_chars
@@ -197,7 +197,7 @@ def test_only_passages_without_a_real_question_go_to_the_engine(tmp_path):
     with pytest.warns(InputWarning):
         passages = pipeline.passages(write(tmp_path, "ep.md", MARKDOWN), pipeline.SegmentOptions(persona="Ben Guest"))
     engine = FakeEngine()
-    records, _ = generate.generate(passages, lambda: engine, Template("$context $passage"), Sampling(), prompt="question", model="m")
+    records, _ = generate.generate(passages, lambda: engine, generate.Job(Template("$context $passage"), model="m"))
     assert len(engine.sent) == 1 and "harbour" in engine.sent[0][0]["content"]
     assert [(r.question, r.question_source) for r in records] == [
         ("So where did it all start for you?", "transcript"),
@@ -210,7 +210,5 @@ def test_only_passages_without_a_real_question_go_to_the_engine(tmp_path):
 def test_a_transcript_where_every_answer_has_its_question_starts_no_engine(tmp_path):
     text = "Ada: Why boats?\n\nBen: " + ANSWER + "\n\nAda: And then?\n\nBen: " + ANSWER.replace("sea", "quay")
     passages = pipeline.passages(write(tmp_path, "ep.txt", text), pipeline.SegmentOptions(persona="Ben"))
-    records, _ = generate.generate(
-        passages, lambda: pytest.fail("started an engine"), Template("$passage"), Sampling(), prompt="q", model="m"
-    )
+    records, _ = generate.generate(passages, lambda: pytest.fail("started an engine"), generate.Job(Template("$passage")))
     assert [r.question for r in records] == ["Why boats?", "And then?"]

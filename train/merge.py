@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from synth.models import CHATML_EOS
 from train import model as qlora
 
 
@@ -36,7 +37,7 @@ def merge(base: str, adapter: Path, tokenizer, out: Path) -> Path:
     from transformers import GenerationConfig
 
     model = qlora.load_with_adapter(base, str(adapter), tokenizer).merge_and_unload()
-    eos = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    eos = tokenizer.convert_tokens_to_ids(CHATML_EOS)
     model.config.eos_token_id = eos
     model.generation_config = GenerationConfig(eos_token_id=eos, pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id)
     model.save_pretrained(out, safe_serialization=True)

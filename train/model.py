@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import torch
 
-CHATML_TOKENS = ["<|im_start|>", "<|im_end|>"]
-CHATML_TEMPLATE = (
-    "{% for message in messages %}"
-    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
+from synth.models import CHATML_EOS, CHATML_TEMPLATE
+
+CHATML_TOKENS = ["<|im_start|>", CHATML_EOS]
 
 
 def device_map() -> dict:
@@ -32,7 +28,7 @@ def load_tokenizer(base: str):
         tokenizer.add_special_tokens({"additional_special_tokens": missing})
     if missing or not tokenizer.chat_template:
         tokenizer.chat_template = CHATML_TEMPLATE
-    tokenizer.eos_token = "<|im_end|>"
+    tokenizer.eos_token = CHATML_EOS
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token  # safe: the collator masks padding by length, not by id
     tokenizer.padding_side = "right"
