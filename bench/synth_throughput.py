@@ -5,11 +5,14 @@
   3. this project's stage: synth.generate with the streaming vLLM engine, saving each record as
      it completes (retries off, so every way does the same work)
 
-    .venv/bin/python bench/synth_throughput.py [--passages 256] [--naive 8] [--book PDF] [--model PATH]
+    .venv/bin/python bench/synth_throughput.py [--passages 256] [--naive 0] [--decode-tokens 128] [--book PDF] [--model PATH]
 
 Targets (embedded SmolLM2-135M on 2 CPU cores): stage >= 90% of raw vLLM, >= 30x naive.
 Every vLLM way starts on an empty prefix cache (the ways share prompts), and the last lines
-print how many cores the engine kept busy and the ceiling that prefill alone sets.
+print how many cores the engine kept busy and the ceiling that prefill alone sets: a question is
+~16 tokens after a ~330-token prompt, so on a CPU the work is mostly prefill, which batching
+speeds up far less than decoding. A decode-bound reference (the same prompts, every reply forced
+to --decode-tokens tokens) shows what the engine does where decoding dominates.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ def workload(book: Path, n: int, sampling: Sampling):
     return passages, job, conversations
 
 
-def naive(model: str, conversations, sampling: Sampling, dtype: str) -> tuple[int, float]:
+def naive(model: str, conversations, sampling: Sampling, dtype: str, forced: bool = False) -> tuple[int, float]:
+    """forced: every reply runs to max_tokens (the decode-bound reference)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model)
@@ -53,15 +57,22 @@ def naive(model: str, conversations, sampling: Sampling, dtype: str) -> tuple[in
     tokens, started = 0, time.perf_counter()
     for messages in conversations:
         inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
-        out = lm.generate(**inputs, max_new_tokens=sampling.max_tokens, do_sample=False)
+        out = lm.generate(**inputs, max_new_tokens=sampling.max_tokens, min_new_tokens=sampling.max_tokens if forced else None, do_sample=False)
         tokens += out.shape[1] - inputs["input_ids"].shape[1]
     return tokens, time.perf_counter() - started
 
 
-def raw_vllm(engine: VLLMEngine, conversations, sampling: Sampling) -> tuple[int, float]:
+def raw_vllm(engine: VLLMEngine, conversations, sampling: Sampling, forced: bool = False) -> tuple[int, float]:
+    params = engine.params(sampling)
+    params.ignore_eos = forced
     started = time.perf_counter()
-    outputs = engine.llm.chat(list(conversations), engine.params(sampling), use_tqdm=False)
+    outputs = engine.llm.chat(list(conversations), params, use_tqdm=False)
     return sum(len(o.outputs[0].token_ids) for o in outputs), time.perf_counter() - started
+
+
+def spread(items: list, n: int) -> list:
+    """n items evenly spaced over the list (the naive loop's sample: passages differ in length)."""
+    return [items[i * len(items) // n] for i in range(min(n, len(items)))]
 
 
 def stage(engine: VLLMEngine, passages, job: Job) -> tuple[int, float]:
@@ -90,7 +101,8 @@ def cold(engine: VLLMEngine, way):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--passages", type=int, default=256, help="passages (>= 64); a book has hundreds, all in flight at once")
-    parser.add_argument("--naive", type=int, default=8, help="prompts for the one-at-a-time loop (its rate does not depend on how many)")
+    parser.add_argument("--naive", type=int, default=0, help="prompts for the one-at-a-time loop, spread over the passages, for a quicker estimate (0: all, the same work as the other ways; ~1 s each)")
+    parser.add_argument("--decode-tokens", type=int, default=128, help="reply length of the decode-bound reference (0: skip it)")
     parser.add_argument("--naive-dtype", default="auto", help="auto: the checkpoint's bf16, transformers' default; on this AMX CPU faster than float32 on these prompts")
     parser.add_argument("--book", type=Path, default=SHERLOCK, help="a book with at least --passages passages [../shared/corpora Sherlock Holmes]")
     parser.add_argument("--model", default=None)
@@ -105,8 +117,12 @@ def main():
 
     rows = {}
     # The naive loop first: a live vLLM engine keeps its threads bound to the cores.
-    tokens, seconds = naive(model, conversations[: args.naive], sampling, args.naive_dtype)
+    sample = spread(conversations, args.naive or len(conversations))
+    tokens, seconds = naive(model, sample, sampling, args.naive_dtype)
     rows["naive transformers loop"] = tokens, seconds, None
+    forced = Sampling(temperature=0.0, max_tokens=args.decode_tokens)
+    if args.decode_tokens:
+        reference = {"naive, forced length": (*naive(model, sample[:4], forced, args.naive_dtype, forced=True), None)}
     engine = VLLMEngine(model)
     cold(engine, lambda: raw_vllm(engine, conversations, sampling))  # warm-up, not counted: the first batch runs slower
     rows["raw vLLM chat"] = cold(engine, lambda: raw_vllm(engine, conversations, sampling))
@@ -114,6 +130,8 @@ def main():
     rows["raw vLLM chat (again)"] = cold(engine, lambda: raw_vllm(engine, conversations, sampling))  # shows run-to-run noise
     # The same prompts with one token each: the prefill every vLLM way pays before it generates.
     _, prefill, _ = cold(engine, lambda: raw_vllm(engine, conversations, Sampling(temperature=0.0, max_tokens=1)))
+    if args.decode_tokens:
+        reference["raw vLLM, forced length"] = cold(engine, lambda: raw_vllm(engine, conversations[:64], forced, forced=True))
 
     from transformers import AutoTokenizer
 
@@ -123,11 +141,12 @@ def main():
     print(f"\n{args.passages} passages of {args.book.name}, max_tokens {sampling.max_tokens}, model {Path(model).name}, "
           f"{prompt_tokens / len(conversations):.0f} prompt tokens and {generated / len(conversations):.0f} generated tokens per request (mean), "
           f"VLLM_CPU_OMP_THREADS_BIND={os.environ.get('VLLM_CPU_OMP_THREADS_BIND', '(GPU)')}")
-    print(f"{'way':<26}{'tokens':>8}{'seconds':>9}{'tok/s':>9}{'cores':>7}")
+    print(f"{'way':<26}{'prompts':>8}{'tokens':>8}{'seconds':>9}{'tok/s':>9}{'prompts/s':>10}{'cores':>7}")
     speed = {}
     for name, (tokens, seconds, cores) in rows.items():
         speed[name] = tokens / seconds
-        print(f"{name:<26}{tokens:>8}{seconds:>9.1f}{speed[name]:>9.1f}{cores or float('nan'):>7.2f}")
+        n = len(sample) if name.startswith("naive") else len(conversations)
+        print(f"{name:<26}{n:>8}{tokens:>8}{seconds:>9.1f}{speed[name]:>9.1f}{n / seconds:>10.2f}{cores or float('nan'):>7.2f}")
     ours, slow = speed["this project's stage"], speed["naive transformers loop"]
     raw = max(speed["raw vLLM chat"], speed["raw vLLM chat (again)"])
     print(f"\nstage / raw vLLM (the faster raw run): {ours / raw:.2f}  (target >= 0.90)")
@@ -135,6 +154,10 @@ def main():
     # Even if decoding cost nothing, no vLLM way could beat generated tokens / prefill time.
     print(f"prefill alone takes {prefill:.1f} s ({prompt_tokens / prefill:.0f} prompt tok/s), so no vLLM way on these prompts can exceed "
           f"{generated / prefill:.0f} tok/s = {generated / prefill / slow:.1f}x naive")
+    if args.decode_tokens:
+        (a, a_s, _), (b, b_s, cores) = reference.values()
+        print(f"\ndecode-bound reference, every reply {args.decode_tokens} tokens: naive {a / a_s:.1f} tok/s (4 prompts), "
+              f"raw vLLM {b / b_s:.1f} tok/s (64 prompts, {cores:.2f} cores) = {b / b_s / (a / a_s):.1f}x naive")
 
 
 if __name__ == "__main__":
