@@ -112,6 +112,11 @@ def assistant_loss_trainer():
 def train(config: TrainConfig, base: str, tokenizer, added_tokens: bool, data: Dataset, out: Path, *, resume: bool = False, callbacks=()):
     """Train the adapter, save it to out/adapter; returns (trainer, per-epoch losses).
     resume continues from the last checkpoint in out/checkpoints (optimizer, scheduler, data position)."""
+    from transformers import set_seed
+
+    # Before the adapter exists: its A matrices start random, and the Trainer seeds only later,
+    # so without this the same command trained a different adapter each time.
+    set_seed(config.seed)
     model = qlora.load_4bit(base, tokenizer, added_tokens)
     model = qlora.add_lora(
         model, config.lora_r, config.lora_alpha, config.lora_dropout, torch.cuda.is_available(), added_tokens
