@@ -1,8 +1,9 @@
 """Pure text repairs: page text -> paragraphs of running prose.
 
 pypdf gives each page as lines, with the layout's line breaks, running headers, page numbers,
-ligature glyphs, drop-cap initials and licence boilerplate. Every defect left here ends up in
-a training answer, so this module undoes them in order, each step a pure function:
+ligature glyphs, TeX's separate accents, drop-cap initials and licence boilerplate. Every defect
+left here ends up in a training answer, so this module undoes them in order, each step a pure
+function:
 
     glyphs -> Gutenberg boilerplate -> headers/footers/page numbers -> initials -> paragraphs
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import replace
 from itertools import groupby
@@ -21,6 +23,9 @@ from itertools import groupby
 from synth.records import Document, Paragraph
 
 LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+# TeX sets an accent as a glyph of its own before its letter: pypdf gives "n´ee" and "na¨ıve" (a dotless i)
+SPACING_ACCENTS = {"\u00b4": "\u0301", "\u00a8": "\u0308", "\u02c6": "\u0302", "\u02dc": "\u0303", "\u02c7": "\u030c",
+                   "\u02d8": "\u0306", "\u02da": "\u030a", "\u00af": "\u0304", "\u02d9": "\u0307", "\u02dd": "\u030b"}
 SHORT_LINE = 0.85  # a line shorter than this share of the text width can end a paragraph
 EDGE_LINES = 2  # running headers/footers sit within this many lines of a page's top or bottom
 HEADER_SHARE = 0.02  # ...and repeat on at least this share of the pages (and on 3 or more)
@@ -40,6 +45,7 @@ _GUTENBERG_START = re.compile(r"^\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG
 _GUTENBERG_END = re.compile(r"^\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBERG|^End of (?:the )?Project Gutenberg", re.IGNORECASE)
 _INITIAL = re.compile(r"(?:^|[^\w'\u2019])([A-Z])$")  # a line ending in a lone capital
 _SMALL_CAPS = re.compile(r"([A-Z]+)(?=$|[^\w'\u2019])")  # a line starting with a word in capitals
+_SPACING_ACCENT = re.compile(f"([{''.join(SPACING_ACCENTS)}])([^\\W\\d_])|(?<=[^\\W\\d_])`([^\\W\\d_])")
 _FUNCTION_WORDS = set("a an the of to in on at by for with and or but as is was be that this his her their my our your".split())
 _OPENING_QUOTE = {"\u201c", "\u2018", '"', "'"}  # also a lone one set before a drop cap
 _NO_SPACE_BEFORE = tuple(".,;:!?)]\u201d\u2019")
@@ -50,8 +56,22 @@ Lines = list[tuple[int, str]]  # (page number, line) in reading order
 def repair_glyphs(text: str) -> str:
     for glyph, letters in LIGATURES.items():
         text = text.replace(glyph, letters)
+    text = _SPACING_ACCENT.sub(_compose_accent, text)
     # tabs and no-break spaces between words; soft hyphens are invisible break hints
     return text.replace("\t", " ").replace("\u00a0", " ").replace("\u00ad", "")
+
+
+def _compose_accent(match: re.Match) -> str:
+    """A spacing accent and the letter after it -> the accented letter, where Unicode has one.
+    An acute or grave goes only on a vowel, since "it´s" is an apostrophe, not an accented s;
+    a backtick counts as a grave only inside a word ("pi`ece"), never as an opening quote."""
+    accent, letter = (match.group(1), match.group(2)) if match.group(1) else ("`", match.group(3))
+    mark = SPACING_ACCENTS.get(accent, "\u0300")
+    if mark in "\u0301\u0300" and letter.lower() not in "aeiouy\u0131":
+        return match.group(0)
+    letter = {"\u0131": "i", "\u0237": "j"}.get(letter, letter)  # TeX accents a dotless i or j
+    composed = unicodedata.normalize("NFC", letter + mark)
+    return composed if len(composed) == 1 else match.group(0)
 
 
 def page_lines(text: str) -> list[str]:

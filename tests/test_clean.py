@@ -28,6 +28,16 @@ def test_soft_hyphens_tabs_and_no_break_spaces():
     assert clean.repair_glyphs("co\u00adoperate\tnow\u00a0here") == "cooperate now here"
 
 
+def test_tex_accents_set_before_their_letter_compose_with_it():
+    assert clean.repair_glyphs("IRENE NORTON, n\u00b4ee ADLER") == "IRENE NORTON, n\u00e9e ADLER"
+    assert clean.repair_glyphs("na\u00a8\u0131ve \u00b4Emile Dvo\u02c7r\u00b4ak pi`ece se\u02dcnor") == "na\u00efve \u00c9mile Dvo\u0159\u00e1k pi\u00e8ce se\u00f1or"
+
+
+def test_apostrophes_and_quotes_that_look_like_accents_stay():
+    text = "it\u00b4s ``quoted'' a `word' 2\u00b4 long"
+    assert clean.repair_glyphs(text) == text
+
+
 # -- hyphenation and line joining ---------------------------------------------------------------
 
 

@@ -49,6 +49,7 @@ def test_sherlock_has_no_ligature_glyphs_left():
     text = text_of(SHERLOCK)
     assert "\ufb01" not in text and "\ufb02" not in text
     assert "finely adjusted temperament" in text and "baffled" in text
+    assert "IRENE NORTON, n\u00e9 ADLER" in text  # the PDF sets an acute, then an e (it lost the second e)
 
 
 def test_sherlock_passages_hold_no_running_header_or_bare_page_number():
