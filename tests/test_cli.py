@@ -75,3 +75,19 @@ def test_train_with_too_few_records(tmp_path, embedded_model):
     data = tmp_path / "interview.jsonl"
     data.write_text(json.dumps({"id": "a", "question": "", "answer": "Because.", "source": {}}) + "\n")
     assert_user_error(run(train_cli, "run", "--data", data), "0 usable records")
+
+
+def test_a_merged_model_that_runs_on_is_still_evaluated_then_fails(tmp_path, monkeypatch):
+    from train import cli as train_cli_module
+    from train import merge, pipeline
+
+    data = tmp_path / "interview.jsonl"
+    data.write_text("")
+    reply = merge.Reply("and then and then", tokens=256, stopped=False)
+    monkeypatch.setattr(pipeline, "run", lambda *a, **k: pipeline.Result(tmp_path / "merged", [], None, "Why?", reply))
+    evaluated = []
+    monkeypatch.setattr(train_cli_module, "_evaluate", lambda out, **k: evaluated.append(out))
+    result = run(train_cli, "run", "--data", data, "--out", tmp_path / "run")
+    assert evaluated == [tmp_path / "run"]
+    assert result.exit_code == 1 and "(no <|im_end|> within 256 tokens)" in result.output
+    assert "Error: the merged model in " in result.output and "ran on for 256 tokens" in result.output

@@ -66,16 +66,18 @@ def run(data, out, only_reviewed, resume, **options):
         click.echo(f"{row.epoch:>5}  {_fmt(row.train_loss):>10}  {_fmt(row.eval_loss):>9}")
     click.echo(f"\nMerged model: {result.merged}")
     click.echo(f"Q: {result.question}\nA: {result.reply.text}")
-    if not result.reply.stopped:
-        raise click.ClickException(f"the merged model did not stop at <|im_end|> within {result.reply.tokens} tokens")
-    click.echo(f"(stopped at <|im_end|> after {result.reply.tokens} tokens)")
-    if not no_eval:
+    stopped = result.reply.stopped
+    click.echo(f"({'stopped at <|im_end|> after' if stopped else 'no <|im_end|> within'} {result.reply.tokens} tokens)")
+    if not no_eval:  # also when it ran on: the report's "stopped" row says how often that happens
         from train.evaluate import EvalError
 
         try:
             _evaluate(out)
         except EvalError as e:  # the model is trained and saved; say why there is no report
             click.echo(f"\nNo evaluation: {e}", err=True)
+    if not stopped:
+        raise click.ClickException(f"the merged model in {result.merged} ran on for {result.reply.tokens} tokens without <|im_end|>:"
+                                   " train more (--epochs) or on more records, and see the 'stopped' row of `make eval`")
 
 
 @cli.command(name="eval")
