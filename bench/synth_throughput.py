@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synth import pipeline, prompts, store  # noqa: E402
 from synth.engine import Sampling, VLLMEngine  # noqa: E402
 from synth.generate import Job, generate  # noqa: E402
-from synth.models import resolve  # noqa: E402
+from synth.models import compute_dtype, dtype_name, resolve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # A real book with hundreds of passages: every prompt distinct, as in a real run (cycling a short
@@ -103,13 +103,14 @@ def main():
     parser.add_argument("--passages", type=int, default=256, help="passages (>= 64); a book has hundreds, all in flight at once")
     parser.add_argument("--naive", type=int, default=0, help="prompts for the one-at-a-time loop, spread over the passages, for a quicker estimate (0: all, the same work as the other ways; ~1 s each)")
     parser.add_argument("--decode-tokens", type=int, default=128, help="reply length of the decode-bound reference (0: skip it)")
-    parser.add_argument("--naive-dtype", default="auto", help="auto: the checkpoint's bf16, transformers' default; on this AMX CPU faster than float32 on these prompts")
+    parser.add_argument("--naive-dtype", default=None, help="[the stage's: bfloat16 where the CPU has it, else float32] auto: the checkpoint's bf16, transformers' default")
     parser.add_argument("--book", type=Path, default=SHERLOCK, help="a book with at least --passages passages [../shared/corpora Sherlock Holmes]")
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
     if not args.book.exists():
         sys.exit(f"no book at {args.book}: pass --book with a PDF or text of at least {args.passages} passages")
     model = resolve(args.model)
+    args.naive_dtype = args.naive_dtype or dtype_name(compute_dtype())  # both sides in the faster dtype for this CPU
     # Greedy: every way then generates (nearly) the same tokens. With sampling, run-to-run length
     # differences swamp the comparison, since prefill is most of the time on a CPU.
     sampling = Sampling(temperature=0.0, max_tokens=96)
@@ -138,7 +139,8 @@ def main():
     tokenizer = AutoTokenizer.from_pretrained(model)
     prompt_tokens = sum(len(tokenizer.apply_chat_template(c, add_generation_prompt=True)["input_ids"]) for c in conversations)
     generated = rows["raw vLLM chat"][0]
-    print(f"\n{args.passages} passages of {args.book.name}, max_tokens {sampling.max_tokens}, model {Path(model).name}, "
+    print(f"\n{args.passages} passages of {args.book.name}, max_tokens {sampling.max_tokens}, model {Path(model).name} "
+          f"in {dtype_name(compute_dtype())} (naive loop: {args.naive_dtype}), "
           f"{prompt_tokens / len(conversations):.0f} prompt tokens and {generated / len(conversations):.0f} generated tokens per request (mean), "
           f"VLLM_CPU_OMP_THREADS_BIND={os.environ.get('VLLM_CPU_OMP_THREADS_BIND', '(GPU)')}")
     print(f"{'way':<26}{'prompts':>8}{'tokens':>8}{'seconds':>9}{'tok/s':>9}{'prompts/s':>10}{'cores':>7}")

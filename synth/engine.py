@@ -70,6 +70,8 @@ class VLLMEngine:
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # the progress bar is what a user needs to see
         from vllm import LLM
 
+        from synth.models import compute_dtype, dtype_name
+
         self.model = model
         self.llm = LLM(
             model=model,
@@ -78,6 +80,8 @@ class VLLMEngine:
             # CUDA graphs / torch.compile pay off on a GPU; on CPU they cost a minute of start-up.
             enforce_eager=(not self.cuda) if enforce_eager is None else enforce_eager,
             seed=seed,
+            # Where the GPU lacks bf16, vLLM picks float16 itself; a CPU without it needs telling.
+            dtype="auto" if self.cuda else dtype_name(compute_dtype()),
         )
 
     def params(self, sampling: Sampling, offset: int = 0):

@@ -30,6 +30,37 @@ class ModelNotFound(FileNotFoundError):
     pass
 
 
+def compute_dtype():
+    """The dtype to run models in here: bf16 on a GPU that has it (float16 on one that does not,
+    e.g. a T4) and on CPUs that compute in bf16 natively (AVX512-BF16 or AMX); float32 on other
+    CPUs, where bf16 is emulated. Measured on a 2-core AVX2 EPYC: vLLM 3.2 generated tok/s in bf16
+    against 14.8 in float32, and a 1,200-token QLoRA step 180 s against 14-24 s. Weights on disk
+    stay bf16 either way."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if _cpu_has_bf16() else torch.float32
+
+
+def _cpu_has_bf16() -> bool:
+    import torch
+
+    try:
+        return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    except AttributeError:  # private in torch; read the CPU flags where it is gone
+        try:
+            flags = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+        return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def dtype_name(dtype) -> str:
+    """torch.float32 -> "float32", as vLLM's --dtype takes it."""
+    return str(dtype).removeprefix("torch.")
+
+
 def cache_dir() -> Path:
     """VOICETUNE_CACHE overrides; otherwise the XDG cache folder, never inside the repo."""
     if "VOICETUNE_CACHE" in os.environ:

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from synth import pipeline, store
+from synth.models import compute_dtype, dtype_name
 from tests.conftest import ROOT, SAMPLE_BOOK
 
 pytestmark = pytest.mark.engine
@@ -98,7 +99,7 @@ def server(embedded_model, tmp_path_factory):
     log = open(tmp_path_factory.mktemp("serve") / "server.log", "w")
     env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2", "VLLM_CPU_OMP_THREADS_BIND": "0-1", "VLLM_CPU_NUM_OF_RESERVED_CPU": "0"}
     command = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", embedded_model, "--served-model-name", "smollm2",
-               "--host", "127.0.0.1", "--port", str(port), "--enforce-eager", "--max-model-len", "4096"]
+               "--host", "127.0.0.1", "--port", str(port), "--enforce-eager", "--max-model-len", "4096", "--dtype", dtype_name(compute_dtype())]
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 300

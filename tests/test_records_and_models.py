@@ -60,3 +60,22 @@ def test_embedded_model_folder_loads_with_chatml(embedded_model):
     assert config.eos_token_id == tokenizer.convert_tokens_to_ids("<|im_end|>")
     assert not hasattr(config, "quantization_config")
     assert str(config.dtype).endswith("bfloat16")
+
+
+def test_models_run_in_bf16_only_where_the_hardware_computes_in_it(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(models, "_cpu_has_bf16", lambda: False)
+    assert models.compute_dtype() == torch.float32 and models.dtype_name(models.compute_dtype()) == "float32"
+    monkeypatch.setattr(models, "_cpu_has_bf16", lambda: True)
+    assert models.compute_dtype() == torch.bfloat16
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)  # a T4
+    assert models.compute_dtype() == torch.float16
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/cpuinfo"), reason="reads the CPU flags from /proc/cpuinfo")
+def test_bf16_detection_agrees_with_the_cpu_flags():
+    flags = set(open("/proc/cpuinfo").read().split())
+    assert models._cpu_has_bf16() == bool({"avx512_bf16", "amx_bf16"} & flags)

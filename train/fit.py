@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from synth.models import compute_dtype
 from train import model as qlora
 from train import packing
 from train.chatml import IGNORE
@@ -33,6 +34,7 @@ def training_arguments(config: TrainConfig, out: Path):
     from transformers import TrainingArguments
 
     cuda = torch.cuda.is_available()
+    dtype = compute_dtype()
     per_device = 1 if config.packing else config.batch_size  # a packed row holds ~batch_size conversations
     return TrainingArguments(
         output_dir=str(out / "checkpoints"),
@@ -47,10 +49,11 @@ def training_arguments(config: TrainConfig, out: Path):
         # Paged optimizers page state to CPU RAM on memory spikes; on a CPU there is nothing to page.
         optim="paged_adamw_32bit" if cuda else "adamw_torch",
         gradient_checkpointing=cuda,
-        # On a GPU, bf16 autocast. On a CPU autocast costs more than it saves (measured: 8 s/step
-        # with bf16 weights alone vs 7-20 s/step with autocast on top); the 4-bit layers compute
-        # in bf16 either way (bnb_4bit_compute_dtype).
-        bf16=cuda,
+        # On a GPU, bf16 autocast (float16 where it lacks bf16, e.g. a T4). On a CPU autocast costs
+        # more than it saves (measured: 8 s/step with bf16 weights alone vs 7-20 s/step with
+        # autocast on top); the 4-bit layers compute in compute_dtype() either way.
+        bf16=cuda and dtype == torch.bfloat16,
+        fp16=cuda and dtype == torch.float16,
         use_cpu=not cuda,
         eval_strategy="epoch",
         # A checkpoint (adapter, optimizer, scheduler, RNG, step) every epoch, and every save_steps

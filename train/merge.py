@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from synth.models import CHATML_EOS
+from synth.models import CHATML_EOS, compute_dtype
 from train import model as qlora
 
 
@@ -49,7 +49,7 @@ def ask(model_dir: Path | str, question: str, system: str | None = None, max_new
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=compute_dtype())
     messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": question}]
     inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
     with torch.no_grad():
@@ -66,8 +66,8 @@ def check(base: str, adapter: Path, merged: Path, tokenizer, added_tokens: bool,
     from transformers import AutoModelForCausalLM
 
     prompts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, return_tensors="pt", return_dict=True)["input_ids"] for c in conversations]
-    reference = _next_logits(AutoModelForCausalLM.from_pretrained(merged, dtype=torch.bfloat16), prompts)
-    unmerged = _next_logits(qlora.load_with_adapter(base, str(adapter), tokenizer), prompts)
+    reference = _next_logits(AutoModelForCausalLM.from_pretrained(merged, dtype=compute_dtype()), prompts)
+    unmerged = _next_logits(qlora.load_with_adapter(base, str(adapter), tokenizer, dtype=compute_dtype()), prompts)
     quantized = _next_logits(qlora.load_4bit_with_adapter(base, str(adapter), tokenizer, added_tokens), prompts)
     result = MergeCheck(len(prompts), (reference - unmerged).abs().max().item(), (reference - quantized).abs().max().item())
     if result.max_diff > tolerance:

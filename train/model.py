@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from synth.models import CHATML_EOS, CHATML_TEMPLATE
+from synth.models import CHATML_EOS, CHATML_TEMPLATE, compute_dtype
 
 CHATML_TOKENS = ["<|im_start|>", CHATML_EOS]
 
@@ -38,15 +38,14 @@ def load_tokenizer(base: str):
 def load_4bit(base: str, tokenizer, added_tokens: bool):
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
+    dtype = compute_dtype()  # bf16 where the hardware has it; float32 on CPUs that would emulate it
     quantization = BitsAndBytesConfig(
         load_in_4bit=True,
         bnb_4bit_quant_type="nf4",
-        bnb_4bit_compute_dtype=torch.bfloat16,
+        bnb_4bit_compute_dtype=dtype,
         bnb_4bit_use_double_quant=True,
     )
-    model = AutoModelForCausalLM.from_pretrained(
-        base, quantization_config=quantization, dtype=torch.bfloat16, device_map=device_map()
-    )
+    model = AutoModelForCausalLM.from_pretrained(base, quantization_config=quantization, dtype=dtype, device_map=device_map())
     if added_tokens:
         model.resize_token_embeddings(len(tokenizer))
     model.config.eos_token_id = tokenizer.eos_token_id
