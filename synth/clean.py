@@ -65,8 +65,8 @@ def _compose_accent(match: re.Match) -> str:
     """A spacing accent and the letter after it -> the accented letter, where Unicode has one.
     An acute or grave goes only on a vowel, since "it´s" is an apostrophe, not an accented s;
     a backtick counts as a grave only inside a word ("pi`ece"), never as an opening quote."""
-    accent, letter = (match.group(1), match.group(2)) if match.group(1) else ("`", match.group(3))
-    mark = SPACING_ACCENTS.get(accent, "\u0300")
+    accent, letter = match.group(1) or "`", match.group(2) or match.group(3)
+    mark = SPACING_ACCENTS.get(accent, "\u0300")  # "`": the grave
     if mark in "\u0301\u0300" and letter.lower() not in "aeiouy\u0131":
         return match.group(0)
     letter = {"\u0131": "i", "\u0237": "j"}.get(letter, letter)  # TeX accents a dotless i or j

@@ -66,8 +66,9 @@ def check(base: str, adapter: Path, merged: Path, tokenizer, added_tokens: bool,
     from transformers import AutoModelForCausalLM
 
     prompts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, return_tensors="pt", return_dict=True)["input_ids"] for c in conversations]
-    reference = _next_logits(AutoModelForCausalLM.from_pretrained(merged, dtype=compute_dtype()), prompts)
-    unmerged = _next_logits(qlora.load_with_adapter(base, str(adapter), tokenizer, dtype=compute_dtype()), prompts)
+    dtype = compute_dtype()
+    reference = _next_logits(AutoModelForCausalLM.from_pretrained(merged, dtype=dtype), prompts)
+    unmerged = _next_logits(qlora.load_with_adapter(base, str(adapter), tokenizer, dtype=dtype), prompts)
     quantized = _next_logits(qlora.load_4bit_with_adapter(base, str(adapter), tokenizer, added_tokens), prompts)
     result = MergeCheck(len(prompts), (reference - unmerged).abs().max().item(), (reference - quantized).abs().max().item())
     if result.max_diff > tolerance:
