@@ -10,7 +10,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,9 @@ class Record:
     question_source: str = "generated"  # or "transcript": the interviewer's real question
     key: str | None = None  # hash of the generation settings (prompt text, model, sampling): resume reuses a match
     original: dict | None = None  # {"question", "answer"} as generated, once a reviewer changed either
+    conversation: str | None = None  # interviews: the id shared by every turn of one conversation; None: a conversation of one
+    position: int = 1  # 1-based place of this turn in its conversation
+    specificity: float | None = None  # 1 / rank of its own passage among the book's passages for this question (1.0: points to it first)
 
     @classmethod
     def from_dict(cls, data: dict) -> Record:
@@ -159,3 +162,24 @@ def write_records(path: Path, records: Iterable[Record]) -> int:
         os.fsync(f.fileno())
     os.replace(tmp, path)
     return count
+
+
+def conversations(records: Iterable[Record]) -> list[tuple[Record, ...]]:
+    """Records grouped into interviews, in the order their first turn appears, each turn in position order.
+
+    A record without `conversation` is an interview of one turn, so single-turn files group as before.
+    """
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        groups.setdefault(record.conversation or f"\0{record.id}", []).append(record)
+    return [tuple(sorted(turns, key=lambda r: r.position)) for turns in groups.values()]
+
+
+def usable_turns(conversation: Sequence[Record]) -> tuple[Record, ...]:
+    """The turns a trainer may use: those before the first rejected one (a follow-up presupposes what came before)."""
+    kept = []
+    for record in conversation:
+        if record.status == "rejected":
+            break
+        kept.append(record)
+    return tuple(kept)
