@@ -11,7 +11,7 @@ from typing import Callable
 from synth import clean, extract, segment, store, transcripts
 from synth.engine import Engine
 from synth.generate import Job, Summary, generate
-from synth.records import REVIEWED, Passage, Record, write_records
+from synth.records import REVIEWED, JsonlAppender, Passage, Record
 
 
 @dataclass(frozen=True)
@@ -76,15 +76,19 @@ def synthesize(
     existing = store.load(out)
     by_id = {r.id: r for r in existing}
     rejects = sidecar(out, "rejects.jsonl")
-    with store.Appender(out) as appender, open(rejects, "a", encoding="utf-8") as rejected:
+    with store.Appender(out) as appender, JsonlAppender(rejects) as rejected:  # both flushed line by line: a kill loses neither
         records, summary = generate(
-            passages, start_engine, job, existing=by_id, save=lambda r: appender.add([r]), reject=lambda d: rejected.write(json.dumps(d, ensure_ascii=False) + "\n"),
+            passages, start_engine, job, existing=by_id, save=lambda r: appender.add([r]), reject=rejected,
             progress=progress,
         )
     current = {r.id for r in records}
-    # The review page may have saved while this ran (it replaces the file): the reviewer's word wins.
-    reviewed = {r.id: r for r in store.load(out) if r.status in REVIEWED}
-    write_records(out, [reviewed.get(r.id, r) for r in records + [r for r in existing if r.id not in current]])
+
+    def merge(on_disk: list[Record]) -> list[Record]:
+        # The review page may have saved while this ran (it replaces the file): the reviewer's word wins.
+        reviewed = {r.id: r for r in on_disk if r.status in REVIEWED}
+        return [reviewed.get(r.id, r) for r in records + [r for r in existing if r.id not in current]]
+
+    store.rewrite(out, merge)
     return records, summary
 
 

@@ -55,24 +55,28 @@ def test_status_follows_source_in_the_file_and_a_bad_status_names_its_line(tmp_p
     assert list(json.loads(path.read_text().splitlines()[0]))[:5] == ["id", "question", "answer", "source", "status"]
     path.write_text(path.read_text().replace('"status": "pending"', '"status": "acepted"', 1))
     for read in (read_records, store.load):
-        with pytest.raises(MalformedFile, match=r"interview.jsonl:1: .*'acepted' is not one of"):
+        with pytest.raises(MalformedFile, match=r"interview.jsonl:1: .*status must be one of pending, accepted, rejected, edited, not str 'acepted'"):
             read(path)
 
 
 @pytest.fixture
 def served(tmp_path):
-    """(path, base url) of a review server on a free port over three records."""
+    """(path, base url) of a review server on a free port over three records; `call` adds the token."""
     path = tmp_path / "interview.jsonl"
     write_records(path, [record(1), record(2), record(3)])
-    server = review.make_server(path)
+    server = review.make_server(path, token=TOKEN)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield path, review.url(server).rstrip("/")
+    yield path, review.url(server).split("/?")[0]
     server.shutdown()
     server.server_close()
 
 
-def call(url: str, body: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None, headers={"Content-Type": "application/json"})
+TOKEN = "test-token"
+
+
+def call(url: str, body: dict | None = None, headers: dict | None = None, data: bytes | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else data
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", review.TOKEN_HEADER: TOKEN, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -83,7 +87,7 @@ def call(url: str, body: dict | None = None) -> tuple[int, dict]:
 def test_server_binds_to_localhost_on_a_free_port_and_serves_the_page(served):
     path, url = served
     assert url.startswith("http://127.0.0.1:") and not url.endswith(":0")
-    with urllib.request.urlopen(url + "/", timeout=10) as response:
+    with urllib.request.urlopen(url + f"/?token={TOKEN}", timeout=10) as response:
         assert b"voicetune review" in response.read()
 
 

@@ -1,10 +1,9 @@
 import json
-from dataclasses import asdict
 
 import pytest
 
 from synth import store
-from synth.records import MalformedFile, Record
+from synth.records import MalformedFile, Record, record_line
 
 
 def record(i):
@@ -13,7 +12,7 @@ def record(i):
 
 def test_torn_last_line_is_dropped_and_appending_continues(tmp_path):
     path = tmp_path / "interview.jsonl"
-    whole = json.dumps(asdict(record(0))) + "\n"
+    whole = record_line(record(0))
     path.write_text(whole + '{"id": "id1", "quest')  # killed mid-write
     assert store.load(path) == [record(0)]
     assert path.read_text() == whole
@@ -25,7 +24,7 @@ def test_torn_last_line_is_dropped_and_appending_continues(tmp_path):
 
 def test_a_bad_line_inside_the_file_is_a_hand_edit_error_not_a_guess(tmp_path):
     path = tmp_path / "interview.jsonl"
-    original = json.dumps(asdict(record(0))) + "\n{oops\n" + json.dumps(asdict(record(1))) + "\n"
+    original = record_line(record(0)) + "{oops\n" + record_line(record(1))
     path.write_text(original)
     with pytest.raises(MalformedFile, match=r"interview.jsonl:2: .*\{oops"):
         store.load(path)
