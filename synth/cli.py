@@ -176,19 +176,26 @@ def existing_output(file: Path | None) -> Path:
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
 @click.option("--no-browser", is_flag=True, help="Only print the URL.")
-def review(file: Path | None, port: int, no_browser: bool):
+@click.option("--blind", "blind_run", type=click.Path(path_type=Path), help="Blind test of a training RUN folder: which of two answers is the author's? (reads RUN/eval_answers.jsonl, saves RUN/blind.jsonl)")
+def review(file: Path | None, port: int, no_browser: bool, blind_run: Path | None):
     """Review FILE [the latest data/*/interview.jsonl] in a local web page: accept, reject, edit.
 
     Every change is saved to FILE at once. Stop with Ctrl-C."""
     from synth import review as page
 
-    file = existing_output(file)
     try:
-        records = read_records(file)
-        server = page.make_server(file, port=port)
+        if blind_run:
+            test = page.BlindTest(blind_run)
+            server = page.make_server(blind_run, port=port, blind=test)
+            what = f"Blind test of {len(test.rows)} answers of {blind_run} ({test.score()['guessed']} guessed before)"
+        else:
+            file = existing_output(file)
+            records = read_records(file)
+            server = page.make_server(file, port=port)
+            what = f"Reviewing {len(records)} records of {file}"
     except (MalformedFile, OSError) as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"Reviewing {len(records)} records of {file} at {page.url(server)}  (Ctrl-C to stop; every change is saved at once)")
+    click.echo(f"{what} at {page.url(server)}  (Ctrl-C to stop; every change is saved at once)")
     if not no_browser and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or sys.platform == "darwin"):
         import webbrowser
 
