@@ -132,6 +132,152 @@ def test_unknown_records_and_bad_requests_are_errors(served):
     assert call(url + "/api/records/id1", {"status": "accepted"})[0] == 400
 
 
+def raw_post(url: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, dict]:
+    """A POST with exactly these headers (urllib would fix a bad Content-Length)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    conn = http.client.HTTPConnection(urlsplit(url).netloc, timeout=10)
+    conn.putrequest("POST", path)
+    for name, value in {review.TOKEN_HEADER: TOKEN, "Content-Type": "application/json", **headers}.items():
+        conn.putheader(name, value)
+    conn.endheaders(body)
+    response = conn.getresponse()
+    status, payload = response.status, json.loads(response.read())
+    conn.close()
+    return status, payload
+
+
+def test_only_requests_with_the_token_our_host_and_our_origin_are_answered(served):
+    path, url = served
+    port = url.rsplit(":", 1)[1]
+    before = path.read_bytes()
+    version = call(url + "/api/records")[1]["version"]
+    refused = [
+        ({review.TOKEN_HEADER: ""}, "token"), ({review.TOKEN_HEADER: "guess"}, "token"),
+        ({"Host": f"evil.example:{port}"}, "Host"), ({"Host": "evil.example"}, "Host"),  # DNS rebinding
+        ({"Origin": "http://evil.example"}, "Origin"), ({"Origin": "null"}, "Origin"), ({"Origin": "http://127.0.0.1:1"}, "Origin"),
+    ]
+    for headers, reason in refused:
+        status, body = call(url + "/api/records", headers=headers)
+        assert status == 403 and reason in body["error"] and "records" not in body and str(path) not in json.dumps(body), headers
+        status, body = call(url + "/api/records/id1", {"status": "rejected", "question": "Owned?", "version": version}, headers=headers)
+        assert status == 403, headers
+    assert path.read_bytes() == before
+    for page in ("/", f"/?token=wrong"):
+        assert call(url + page, headers={review.TOKEN_HEADER: ""})[0] == 403
+    for headers in ({"Host": f"localhost:{port}"}, {"Origin": url}, {"Origin": f"http://localhost:{port}"}):
+        assert call(url + "/api/records", headers=headers)[0] == 200, headers
+    assert call(url + f"/api/records?token={TOKEN}", headers={review.TOKEN_HEADER: ""})[0] == 200
+
+
+def test_the_printed_url_carries_a_secret_of_its_own_per_server(tmp_path):
+    path = tmp_path / "interview.jsonl"
+    write_records(path, [record(1)])
+    urls = []
+    for _ in range(2):
+        server = review.make_server(path)
+        urls.append(review.url(server))
+        server.server_close()
+    tokens = [u.split("?token=")[1] for u in urls]
+    assert len(set(tokens)) == 2 and all(len(t) >= 24 for t in tokens)
+
+
+@pytest.mark.parametrize("length, code", [(str(review.MAX_BODY + 1), 413), ("50000000", 413), ("1000000000000000", 413), ("1e15", 400), ("-1", 400), ("", 400)])
+def test_a_body_too_large_or_a_bad_content_length_is_refused_unread(served, length, code):
+    path, url = served
+    before = path.read_bytes()
+    status, body = raw_post(url, "/api/records/id1", {"Content-Length": length})
+    assert status == code and "nothing was saved" in body["error"]
+    assert path.read_bytes() == before
+    assert call(url + "/api/records")[0] == 200  # the server is still there
+
+
+def test_a_post_without_content_length_is_refused(served):
+    path, url = served
+    status, body = raw_post(url, "/api/records/id1", {})
+    assert status == 400 and "Content-Length" in body["error"]
+
+
+@pytest.mark.parametrize("value", [123, ["Why?"], {"q": "Why?"}, True, None])
+def test_an_edit_of_the_wrong_type_is_refused_and_nothing_saved(served, value):
+    path, url = served
+    version = call(url + "/api/records")[1]["version"]
+    before = path.read_bytes()
+    for field in ("question", "answer"):
+        status, body = call(url + "/api/records/id1", {"status": "accepted", field: value, "version": version})
+        if value is None:  # null: no change of that field
+            assert status == 200
+            version = body["version"]
+            before = path.read_bytes()
+            continue
+        assert status == 400 and f"{field} must be a string" in body["error"]
+        assert path.read_bytes() == before
+    for body in ([1], "x", {"status": 1, "version": version}, {"version": version, "changes": [{"id": 1, "status": "accepted"}]}):
+        route = "/api/records" if isinstance(body, dict) and "changes" in body else "/api/records/id1"
+        assert call(url + route, body)[0] == 400, body
+
+
+def test_a_line_separator_in_an_edit_is_saved_and_read_back(served):
+    path, url = served
+    version = call(url + "/api/records")[1]["version"]
+    text = "One\u2028two\u2029three\x85four."
+    status, body = call(url + "/api/records/id1", {"status": "accepted", "answer": text, "version": version})
+    assert status == 200 and body["record"]["answer"] == text
+    status, body = call(url + "/api/records")
+    assert status == 200 and body["records"][0]["answer"] == text
+    assert call(url + "/api/records/id2", {"status": "accepted", "version": body["version"]})[0] == 200
+
+
+def test_duplicate_ids_are_shown_as_an_error_and_never_saved(served):
+    path, url = served
+    version = call(url + "/api/records")[1]["version"]
+    path.write_text(path.read_text() + path.read_text().splitlines(keepends=True)[0])  # id1 twice
+    before = path.read_bytes()
+    status, body = call(url + "/api/records")
+    assert status == 422 and "interview.jsonl:4: id 'id1' is already used on line 1" in body["error"]
+    for v in (version, review.version_of(before)):
+        assert call(url + "/api/records/id1", {"status": "rejected", "version": v})[0] in (409, 422)
+    assert path.read_bytes() == before
+
+
+def test_a_batch_saves_every_change_or_none(served):
+    path, url = served
+    version = call(url + "/api/records")[1]["version"]
+    before = path.read_bytes()
+    status, _ = call(url + "/api/records", {"version": version, "changes": [{"id": "id1", "status": "accepted"}, {"id": "nope", "status": "accepted"}]})
+    assert status == 404 and path.read_bytes() == before
+    changes = [{"id": "id1", "status": "rejected"}, {"id": "id2", "status": "accepted", "question": "Why two?"}]
+    status, body = call(url + "/api/records", {"version": version, "changes": changes})
+    assert status == 200 and [r["status"] for r in body["records"]] == ["rejected", "edited"]
+    assert [r.status for r in read_records(path)] == ["rejected", "edited", "pending"]
+
+
+def test_a_save_after_records_were_appended_keeps_them_and_any_other_change_conflicts(served):
+    """A synth run appending while the page is open: saves go on; a rewrite in between is a conflict."""
+    path, url = served
+    version = call(url + "/api/records")[1]["version"]
+    with store.Appender(path) as appender:
+        appender.add([record(4)])
+    status, body = call(url + "/api/records/id1", {"status": "accepted", "version": version})
+    assert status == 200 and [(r.id, r.status) for r in read_records(path)] == [("id1", "accepted"), ("id2", "pending"), ("id3", "pending"), ("id4", "pending")]
+    write_records(path, read_records(path)[::-1])
+    assert call(url + "/api/records/id2", {"status": "accepted", "version": body["version"]})[0] == 409
+
+
+def test_keys_a_reviewer_added_survive_a_save_and_a_rerun_of_synth(tmp_path):
+    out = tmp_path / "interview.jsonl"
+    passages = [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in "ab"]
+    template = prompts.load("question")
+    pipeline.synthesize(passages, out, lambda: FakeEngine(["Why a?", "Why b?"]), Job(template, model="m"))
+    lines = out.read_text().splitlines()
+    out.write_text("\n".join([lines[0][:-1] + ', "note": "check the date"}', lines[1]]) + "\n")
+    file = review.ReviewFile(out)
+    file.update("id-a", file.read()[1], "accepted")
+    pipeline.synthesize(passages, out, lambda: FakeEngine(["Why b, again?"]), Job(template, model="other"))
+    assert [r.extra for r in read_records(out)] == [{"note": "check the date"}, {}]
+
+
 def test_a_rerun_of_synth_leaves_reviewed_records_byte_for_byte(tmp_path):
     """Reviewed through the server, then synth runs again with other settings: pending records
     are regenerated, reviewed lines stay exactly as the review wrote them."""
