@@ -339,3 +339,87 @@ def test_stats_command_prints_the_report(tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 records" in result.output and "By status: pending 2, accepted 1, rejected 0, edited 0" in result.output
     assert "By flag: no_question 1, empty 1" in result.output
+
+
+def eval_run(tmp_path, n: int = 3):
+    run = tmp_path / "run"
+    run.mkdir()
+    rows = [{"id": f"h{i}", "question": f"Why {i}?", "passage": f"Author {i}.", "base": f"Base {i}.", "tuned": f"Tuned {i}.", "scores": {}} for i in range(n)]
+    (run / "eval_answers.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return run
+
+
+def test_blind_test_saves_each_guess_as_it_comes_and_resumes_where_it_stopped(tmp_path):
+    import random
+
+    run = eval_run(tmp_path)
+    test = review.BlindTest(run, random.Random(0))
+    items = test.state()["items"]
+    assert [i["id"] for i in items] == ["h0", "h1", "h2"]
+    for item in items:  # both answers shown, in the order the test drew, labels never sent
+        who = list(test.shown[item["id"]])
+        assert item["answers"] == [{"author": f"Author {item['id'][1]}.", "tuned": f"Tuned {item['id'][1]}."}[w] for w in who]
+    assert len({test.shown[i["id"]] for i in items}) == 2  # the order is drawn, not fixed (seed 0 draws both)
+    first = test.shown["h0"].index("author")
+    assert test.guess("h0", first) == {"guessed": 1, "correct": 1, "total": 3}
+    assert test.guess("h1", 1 - test.shown["h1"].index("author")) == {"guessed": 2, "correct": 1, "total": 3}
+    saved = [json.loads(line) for line in (run / "blind.jsonl").read_text().splitlines()]
+    assert saved == [
+        {"id": "h0", "shown": list(test.shown["h0"]), "guess": "author", "correct": True},
+        {"id": "h1", "shown": list(test.shown["h1"]), "guess": "tuned", "correct": False},
+    ]
+    with pytest.raises(review.Conflict):
+        test.guess("h0", 0)
+    again = review.BlindTest(run)  # a new session asks only what is left, and counts what was guessed
+    assert [i["id"] for i in again.state()["items"]] == ["h2"] and again.score() == {"guessed": 2, "correct": 1, "total": 3}
+    for bad in (2, -1, "0", True, None):
+        with pytest.raises(review.BadRequest):
+            again.guess("h2", bad)
+
+
+def test_blind_mode_serves_only_its_api_behind_the_same_checks(tmp_path):
+    run = eval_run(tmp_path, 1)
+    server = review.make_server(run, blind=review.BlindTest(run), token=TOKEN)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = review.url(server).split("/?")[0]
+    try:
+        assert call(url + "/api/blind", headers={"Host": "evil.example"})[0] == 403
+        assert call(url + "/api/blind", headers={review.TOKEN_HEADER: "no"})[0] == 403
+        assert call(url + "/api/records")[0] == 404
+        status, body = call(url + "/api/blind")
+        assert status == 200 and body["total"] == 1 and len(body["items"][0]["answers"]) == 2 and "author" not in json.dumps(body["items"])
+        assert call(url + "/api/blind/h0", {"choice": 5})[0] == 400
+        status, body = call(url + "/api/blind/h0", {"choice": 0})
+        assert status == 200 and body["guessed"] == 1
+        assert call(url + "/api/blind/h0", {"choice": 0})[0] == 409
+        assert len((run / "blind.jsonl").read_text().splitlines()) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_blind_command_without_answers_or_with_bad_ones_says_what_to_do(tmp_path):
+    result = CliRunner().invoke(cli, ["review", "--blind", str(tmp_path), "--no-browser"])
+    assert result.exit_code == 1 and "eval_answers.jsonl: no such file; run `train eval`" in result.output and "Traceback" not in result.output
+    (tmp_path / "eval_answers.jsonl").write_text('{"id": "h0", "question": "Q?"}\n')
+    result = CliRunner().invoke(cli, ["review", "--blind", str(tmp_path), "--no-browser"])
+    assert result.exit_code == 1 and "eval_answers.jsonl:1: needs" in result.output
+
+
+def test_stats_and_inspect_name_a_record_of_the_wrong_type_instead_of_a_traceback(tmp_path):
+    from train.cli import cli as train_cli
+
+    path = tmp_path / "interview.jsonl"
+    write_records(path, [record(1)])
+    path.write_text(path.read_text() + json.dumps({"id": "id2", "question": None, "answer": "A.", "source": {}}) + "\n")
+    for command, group in ((["stats", str(path)], cli), (["inspect", "--data", str(path)], train_cli)):
+        result = CliRunner().invoke(group, command)
+        assert result.exit_code == 1 and "interview.jsonl:2: not a valid record (question must be a string, not null" in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_non_utf8_jsonl_is_one_line_from_the_commands(tmp_path):
+    path = tmp_path / "interview.jsonl"
+    path.write_bytes(b'{"id": "a", "question": "caf\xe9?", "answer": "A.", "source": {}}\n')
+    result = CliRunner().invoke(cli, ["stats", str(path)])
+    assert result.exit_code == 1 and "interview.jsonl:1: not UTF-8 text" in result.output and isinstance(result.exception, SystemExit)
