@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from synth import pipeline, prompts, review, store
 from synth.cli import cli
 from synth.generate import Job
-from synth.records import MalformedFile, Record, read_records, write_records
+from synth.records import MalformedFile, Record, read_records, record_line, write_records
 from tests.test_generate import FakeEngine
 from train.data import select
 
@@ -423,3 +423,13 @@ def test_non_utf8_jsonl_is_one_line_from_the_commands(tmp_path):
     path.write_bytes(b'{"id": "a", "question": "caf\xe9?", "answer": "A.", "source": {}}\n')
     result = CliRunner().invoke(cli, ["stats", str(path)])
     assert result.exit_code == 1 and "interview.jsonl:1: not UTF-8 text" in result.output and isinstance(result.exception, SystemExit)
+
+
+def test_training_refuses_a_file_with_one_id_twice_so_no_example_is_both_trained_and_held_out(tmp_path):
+    from train import data
+
+    path = tmp_path / "interview.jsonl"
+    write_records(path, [record(i) for i in range(1, 12)])
+    path.write_text(path.read_text() + record_line(record(3, status="accepted")))
+    with pytest.raises(MalformedFile, match="interview.jsonl:12: id 'id3' is already used on line 3"):
+        data.load(path, tokenizer=None, system=None, max_length=512, eval_share=0.2, seed=0)

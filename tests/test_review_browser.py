@@ -137,3 +137,109 @@ def test_filters_show_pending_only_and_flagged_only(browser, page):
     press(browser, "f")  # and flagged only: the one flagged record
     wait_for(browser, lambda d: text(d, "question") == "How was school?", "flagged record shown")
     assert "(1 match the filters)" in text(browser, "position")
+
+
+@pytest.fixture
+def interviews(tmp_path):
+    """Two conversations (the first stored out of turn order) around a single-turn record."""
+    path = tmp_path / "interview.jsonl"
+    source = {"file": "book.pdf", "pages": "1"}
+    write_records(path, [
+        Record("c1-2", "And after the war?", "After the war I went to sea.", source, conversation="c1", position=2),
+        Record("c1-1", "Where did you grow up?", "I grew up in Leith.", source, conversation="c1", position=1),
+        Record("s1", "What was your first ship?", "The Clan Macleod.", source),
+        Record("c2-1", "Who taught you?", "My father taught me.", source, conversation="c2", position=1, flags=["gives_answer_away"]),
+        Record("c2-2", "Was he strict?", "He was strict.", source, conversation="c2", position=2),
+    ])
+    server = review.make_server(path)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield path, review.url(server)
+    server.shutdown()
+    server.server_close()
+
+
+def turn_texts(driver, css: str) -> list[str]:
+    """The shown turns' texts, read in one script call (the page re-renders them after each save)."""
+    return driver.execute_script(
+        "const c = document.getElementById('conversation');"
+        "return c.hidden ? [] : [...c.querySelectorAll(arguments[0])].map((e) => e.textContent);", css)
+
+
+def test_a_conversation_is_reviewed_as_one_its_turns_in_order(browser, interviews):
+    path, url = interviews
+    browser.get(url)
+    wait_for(browser, lambda d: turn_texts(d, ".question") == ["Where did you grow up?", "And after the war?"], "turns in position order")
+    assert turn_texts(browser, ".answer") == ["I grew up in Leith.", "After the war I went to sea."]
+    assert "interview 1 of 3" in text(browser, "position") and "pending 5" in text(browser, "counts")
+
+    press(browser, "a")  # one key accepts both turns, then the single record comes
+    wait_for(browser, lambda d: text(d, "question") == "What was your first ship?", "moved to the single record")
+    assert not browser.find_element("id", "turns").is_displayed()
+    press(browser, "r")
+    wait_for(browser, lambda d: turn_texts(d, ".question") == ["Who taught you?", "Was he strict?"], "second conversation shown")
+    assert text(browser, "flags") == "gives_answer_away"
+
+    press(browser, "e")  # edit the second turn's question only
+    wait_for(browser, lambda d: len(d.find_elements("css selector", "#edit-turns .edit-q")) == 2, "one editor per turn")
+    field = browser.find_elements("css selector", "#edit-turns .edit-q")[1]
+    field.clear()
+    field.send_keys("Was your father a strict teacher?")
+    from selenium.webdriver.common.keys import Keys
+
+    field.send_keys(Keys.CONTROL + Keys.ENTER)
+    wait_for(browser, lambda d: turn_texts(d, ".question") == ["Who taught you?", "Was your father a strict teacher?"], "edit shown")
+
+    records = {r.id: r for r in read_records(path)}
+    assert {i: records[i].status for i in records} == {"c1-2": "accepted", "c1-1": "accepted", "s1": "rejected", "c2-1": "accepted", "c2-2": "edited"}
+    assert records["c2-2"].original == {"question": "Was he strict?", "answer": "He was strict."}
+
+    press(browser, "k")
+    press(browser, "k")  # back to the first conversation: undo its review with one key
+    wait_for(browser, lambda d: turn_texts(d, ".question") == ["Where did you grow up?", "And after the war?"], "back at the first")
+    press(browser, "u")
+    wait_for(browser, lambda d: [r.status for r in read_records(path)][:2] == ["pending", "pending"], "both turns back to pending")
+
+
+def test_blind_test_by_keyboard_saves_guesses_and_shows_the_share(browser, tmp_path):
+    import json
+
+    run = tmp_path / "run"
+    run.mkdir()
+    rows = [{"id": f"h{i}", "question": f"Question {i}?", "passage": f"The author's words {i}.", "base": "b", "tuned": f"The model's words {i}."} for i in range(3)]
+    (run / "eval_answers.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    test = review.BlindTest(run)
+    server = review.make_server(run, blind=test)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.get(review.url(server))
+        wait_for(browser, lambda d: text(d, "blind-question") == "Question 0?", "first question")
+        shown = [text(browser, "blind-left"), text(browser, "blind-right")]
+        assert sorted(shown) == ["The author's words 0.", "The model's words 0."]
+        assert shown == [{"author": "The author's words 0.", "tuned": "The model's words 0."}[w] for w in test.shown["h0"]]
+        left_is_author = test.shown["h0"][0] == "author"
+        press(browser, "1" if left_is_author else "2")  # right
+        wait_for(browser, lambda d: text(d, "blind-question") == "Question 1?", "second question")
+        from selenium.webdriver.common.keys import Keys
+
+        wrong = Keys.ARROW_RIGHT if test.shown["h1"][0] == "author" else Keys.ARROW_LEFT
+        press(browser, wrong)
+        wait_for(browser, lambda d: text(d, "blind-question") == "Question 2?", "third question")
+    finally:
+        server.shutdown()
+        server.server_close()
+    saved = [json.loads(line) for line in (run / "blind.jsonl").read_text().splitlines()]
+    assert [(g["id"], g["guess"], g["correct"]) for g in saved] == [("h0", "author", True), ("h1", "tuned", False)]
+
+    again = review.BlindTest(run)  # resumed: only h2 is left; guessing it ends the test with the share
+    server = review.make_server(run, blind=again)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.get(review.url(server))
+        wait_for(browser, lambda d: text(d, "blind-question") == "Question 2?", "resumed at the third question")
+        assert text(browser, "blind-progress") == "question 3 of 3"
+        press(browser, "1" if again.shown["h2"][0] == "author" else "2")
+        wait_for(browser, lambda d: d.find_element("id", "blind-done").is_displayed(), "the share shown at the end")
+        assert "picked in 2 of 3 (67%)" in text(browser, "blind-done")
+    finally:
+        server.shutdown()
+        server.server_close()
