@@ -268,7 +268,7 @@ def replace_atomically(path: Path) -> Iterator[jsonlines.Writer]:
     old file or the new one, never half. The temporary file has a name of its own (two writers,
     say the review page and synth, never share one) in the same folder (a rename, not a copy)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             with jsonlines.Writer(f, dumps=dumps) as writer:
@@ -296,7 +296,7 @@ def locked(path: Path) -> Iterator[None]:
     Everything that changes the file holds it: an appender for each write, a rewriter (synth's
     final rewrite, the review page's save) from its read to its rename. So no append lands in a
     file that is being replaced, and an appender that finds the file replaced reopens it."""
-    lock = path.with_name(f".{path.name}.lock")
+    lock = path.with_name(f"{path.name}.lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
