@@ -97,7 +97,8 @@ class Record:
     Construction checks every field's type (`InvalidRecord` names the field), so a record that
     exists is one every stage can use: a null question or a `flags` string never gets past a load
     or a save. Keys the file holds that are not fields (a reviewer's `"note"`) live in `extra`
-    and are written back after the fields, in their order."""
+    and are written back after the fields, in their order: serialize with `to_dict()` or
+    `record_line()`, never `dataclasses.asdict` (which would nest `extra`)."""
 
     id: str
     question: str

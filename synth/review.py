@@ -2,7 +2,7 @@
 editing records (a conversation's turns together), and its blind-test mode over a training run.
 
     GET  /?token=T              the page (review_page.html: vanilla JS, record text set with textContent only)
-    GET  /api/records           {"path", "version", "records"}
+    GET  /api/records           {"path", "version", "records", "interviews": [[id, ...], ...] (records.conversations)}
     POST /api/records/<id>      {"status", "question"?, "answer"?, "version"} -> {"record", "version"}
     POST /api/records           {"version", "changes": [{"id", "status", "question"?, "answer"?}, ...]}
                                 -> {"records", "version"}: all or nothing (a whole conversation)
@@ -37,7 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from synth.records import STATUSES, JsonlAppender, MalformedFile, Record, dumps, iter_jsonl, locked, parse_records, write_records
+from synth.records import STATUSES, JsonlAppender, MalformedFile, Record, conversations, dumps, iter_jsonl, locked, parse_records, write_records
 
 PAGE = Path(__file__).with_name("review_page.html")
 CHANGED_ON_DISK = "the file changed on disk since you loaded it: reload"
@@ -244,7 +244,8 @@ def make_server(path: Path, host: str = "127.0.0.1", port: int = 0, *, blind: Bl
                     records, version = review.read()
                 except MalformedFile as e:
                     return self.json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(e)})
-                self.json(HTTPStatus.OK, {"path": str(path), "version": version, "records": [r.to_dict() for r in records]})
+                interviews = [[r.id for r in turns] for turns in conversations(records)]  # grouped here only: records.conversations
+                self.json(HTTPStatus.OK, {"path": str(path), "version": version, "records": [r.to_dict() for r in records], "interviews": interviews})
             elif route == "/api/blind" and blind:
                 self.json(HTTPStatus.OK, blind.state())
             else:
