@@ -174,7 +174,7 @@ def _check_record(r: Record) -> None:
     need(r.original is None or isinstance(r.original, dict) and all(isinstance(r.original.get(k), str) for k in ("question", "answer")),
          "original", 'null or {"question": string, "answer": string}')
     need(type(r.position) is int and r.position >= 1, "position", "an integer from 1")
-    need(r.specificity is None or type(r.specificity) in (int, float) and 0 <= r.specificity <= 1, "specificity", "null or a number from 0 to 1")
+    need(r.specificity is None or isinstance(r.specificity, (int, float)) and not isinstance(r.specificity, bool) and 0 <= r.specificity <= 1, "specificity", "null or a number from 0 to 1")
     need(isinstance(r.extra, dict), "extra", "an object")
 
 
