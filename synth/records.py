@@ -335,7 +335,7 @@ def parse_records(data: bytes | BinaryIO, path: Path, *, resume: bool = False) -
         else:
             raise MalformedFile(
                 f"{path}:{number}: id {record.id!r} is already used on line {lines[record.id]}; an id must be unique: "
-                "if a synth run was stopped, run it again to finish the file, otherwise delete or change one of them"
+                "a synth run writing this file replaces the older one when it ends (wait for it, or run it again if it was stopped); otherwise delete or change one of them"
             )
     return records
 
