@@ -174,3 +174,10 @@ def test_models_run_in_bf16_only_where_the_hardware_computes_in_it(monkeypatch):
 def test_bf16_detection_agrees_with_the_cpu_flags():
     flags = set(open("/proc/cpuinfo").read().split())
     assert models._cpu_has_bf16() == bool({"avx512_bf16", "amx_bf16"} & flags)
+
+
+def test_a_file_saved_with_windows_line_ends_and_a_bom_reads_as_written(tmp_path):
+    path = tmp_path / "interview.jsonl"
+    line = json.dumps(GOOD)
+    path.write_bytes(b"\xef\xbb\xbf" + f"{line}\r\n\r\n{json.dumps({**GOOD, 'id': 'b'})}\r\n".encode())
+    assert [r.id for r in read_records(path)] == ["a", "b"]
