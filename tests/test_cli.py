@@ -74,7 +74,7 @@ def test_train_on_malformed_jsonl_names_the_line(tmp_path, embedded_model):
 def test_train_with_too_few_records(tmp_path, embedded_model):
     data = tmp_path / "interview.jsonl"
     data.write_text(json.dumps({"id": "a", "question": "", "answer": "Because.", "source": {}}) + "\n")
-    assert_user_error(run(train_cli, "run", "--data", data), "0 usable records")
+    assert_user_error(run(train_cli, "run", "--data", data), "0 usable conversations")
 
 
 def test_a_merged_model_that_runs_on_is_still_evaluated_then_fails(tmp_path, monkeypatch):
