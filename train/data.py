@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from synth import chat, prompts
-from synth.records import Record, conversations, parse_records
+from synth.records import Record, conversations, parse_records, usable_turns
 from train.chatml import Example, to_messages, tokenize  # noqa: F401 (to_messages: train/pipeline.py's prompts)
 
 
@@ -134,13 +134,14 @@ def usable(conversations_: list[Conversation], only_reviewed: bool = False) -> S
     keep = keep_statuses(only_reviewed)
     kept, excluded, empty = [], 0, 0
     for conv in conversations_:
-        turns = []
-        for n, record in enumerate(conv.turns):
+        turns, unrejected = [], usable_turns(conv.turns)
+        excluded += len(conv.turns) - len(unrejected)
+        for n, record in enumerate(unrejected):
             if record.status not in keep:
-                excluded += len(conv.turns) - n
+                excluded += len(unrejected) - n
                 break
             if not (record.question.strip() and record.answer.strip()):
-                empty += len(conv.turns) - n
+                empty += len(unrejected) - n
                 break
             turns.append(record)
         if turns:
