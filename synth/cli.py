@@ -16,8 +16,10 @@ from synth.config import SynthConfig
 from synth.extract import BadInput, parse_pages
 from synth.models import DEFAULT_MODEL
 from synth.records import MalformedFile, read_records
+from train.config import TrainConfig
 
 D = SynthConfig  # the defaults, shown by --help
+T = TrainConfig  # synth export writes what train run trains on
 
 
 def segment_options(f):
@@ -178,6 +180,39 @@ def stats(file: Path | None, top: int):
     file, records = existing_records(file)
     click.echo(f"{file}: {len(records)} records")
     click.echo(dataset_stats.report(records, top=top))
+
+
+@cli.command("export")
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--format", "format_", type=click.Choice(["messages", "sharegpt", "hf"]), default="messages", show_default=True,
+              help="messages: OpenAI messages JSONL (TRL, axolotl, LLaMA-Factory); sharegpt: ShareGPT JSON; hf: a datasets folder (save_to_disk) split as train run splits.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (hf: folder) [next to FILE: interview.<format>.jsonl|.json|/].")
+@click.option("--persona", default=T.persona, show_default=True, help="Who the model speaks as (system prompt), as in train run.")
+@click.option("--system-prompt", default=T.system_prompt, show_default=True, help="Template in prompts/, a path, or '' for none, as in train run.")
+@click.option("--only-reviewed", is_flag=True, help="Accepted and edited records only, as train run --only-reviewed [default: all but rejected].")
+@click.option("--eval-share", default=T.eval_share, show_default=True, help="hf: share of conversations held out, as in train run.")
+@click.option("--seed", default=T.seed, show_default=True, help="hf: the split's seed, as in train run.")
+def export_command(file, format_, out, persona, system_prompt, only_reviewed, eval_share, seed):
+    """Write FILE's records [the latest] as training data for other tools: rejected ones left out,
+    conversations as multi-turn, with the system message train run uses."""
+    from synth import export
+    from synth.prompts import MissingVariables
+    from train.data import DataError, system_message
+
+    file = existing_output(file)
+    out = out or export.default_path(file, format_)
+    if format_ == "hf":
+        if out.exists() and not out.is_dir():
+            raise click.ClickException(f"{out} is a file: --format hf writes a folder")
+    else:
+        output_path(out)
+    try:
+        done = export.export(file, format_, out, system=system_message(system_prompt or None, persona), only_reviewed=only_reviewed,
+                             eval_share=eval_share, seed=seed)
+    except (DataError, MalformedFile, MissingVariables, FileNotFoundError) as e:
+        raise click.ClickException(str(e)) from None
+    split = f" (train {done.conversations - done.held_out}, test {done.held_out} held out)" if done.held_out is not None else ""
+    click.echo(f"Wrote {done.conversations} conversations ({done.turns} turns){split} to {done.path}")
 
 
 def main():
