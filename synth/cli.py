@@ -138,8 +138,10 @@ def existing_records(file: Path | None):
     file = existing_output(file)
     try:
         return file, read_records(file)
-    except (MalformedFile, UnicodeDecodeError) as e:
-        raise click.ClickException(f"{file}: {e}" if isinstance(e, UnicodeDecodeError) else str(e)) from None
+    except MalformedFile as e:
+        raise click.ClickException(str(e)) from None
+    except UnicodeDecodeError as e:
+        raise click.ClickException(f"{file}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8") from None
 
 
 @cli.command()
