@@ -104,3 +104,16 @@ def test_a_non_utf8_interview_is_one_line(tmp_path):
     data = tmp_path / "interview.jsonl"
     data.write_bytes(json.dumps({"id": "a", "question": "Caf\u00e9?", "answer": "Yes.", "source": {}}, ensure_ascii=False).encode("latin-1") + b"\n")
     assert_user_error(run(synth_cli, "stats", data), "interview.jsonl: not UTF-8 text", "save it as UTF-8")
+
+
+def test_train_chat_asks_with_the_system_message_its_run_trained_with(tmp_path, monkeypatch):
+    from train import merge
+
+    (tmp_path / "merged").mkdir()
+    (tmp_path / "eval_inputs.json").write_text(json.dumps({"system": "You are Agnes."}))
+    asked = []
+    monkeypatch.setattr(merge, "ask", lambda model, question, system, tokens: asked.append(system) or merge.Reply("Yes.", 2, True))
+    assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?").exit_code == 0
+    assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "").exit_code == 0
+    assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "Other.").exit_code == 0
+    assert asked == ["You are Agnes.", None, "Other."]

@@ -64,6 +64,16 @@ def system_message(template: str | None, persona: str) -> str | None:
     return prompts.render(prompts.load(template), persona=persona).strip() if template else None
 
 
+def trained_system(model_dir: Path) -> str | None:
+    """The system message the run that made `model_dir` (RUN/merged) trained with: what `train
+    chat` asks with, so the model hears what it learned under. None if it cannot tell."""
+    info = Path(model_dir).parent / "eval_inputs.json"  # written by train run (train/evaluate.py)
+    try:
+        return json.loads(info.read_text(encoding="utf-8")).get("system")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def keep_statuses(only_reviewed: bool) -> tuple[str, ...]:
     return ("accepted", "edited") if only_reviewed else ("pending", "accepted", "edited")
 
