@@ -219,4 +219,8 @@ def export_command(file, format_, out, persona, system_prompt, only_reviewed, ev
 
 def main():
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from synth import guard
+
+    if guard.needed(sys.argv[1:]):  # a local vLLM engine: its processes must not outlive the run
+        sys.exit(guard.run(sys.argv[1:]))
     cli()
