@@ -47,8 +47,10 @@ def run(book: Path, passages: list[Passage], out: Path, config: SynthConfig, *, 
     try:
         with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
             records, summary = pipeline.synthesize(passages, out, backend.start, job, progress=bar.update)
-    except (MalformedFile, UnicodeDecodeError) as e:
+    except MalformedFile as e:
         raise SynthError(str(e)) from None
+    except UnicodeDecodeError as e:
+        raise SynthError(f"{out}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8") from None
     except EndpointError as e:
         raise SynthError(f"{e}; what was generated so far is saved, re-run to continue") from None
     except KeyboardInterrupt:

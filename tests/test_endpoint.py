@@ -18,6 +18,8 @@ from synth.records import Passage
 class FakeServer(BaseHTTPRequestHandler):
     usage = True
     slow: set[str] = set()  # questions answered only after 30 s
+    fast = 10**9  # requests answered at once; later ones wait 30 s
+    served = 0
     status = 200
 
     def log_message(self, *args):
@@ -39,7 +41,8 @@ class FakeServer(BaseHTTPRequestHandler):
         if self.status != 200:
             return self.reply({"error": {"message": "no such model"}}, self.status)
         text = body["messages"][-1]["content"]
-        if text in self.slow:
+        type(self).served += 1
+        if text in self.slow or type(self).served > self.fast:
             time.sleep(30)
         answer = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
                   "choices": [{"index": 0, "message": {"role": "assistant", "content": f"Why {text}?" if len(text) < 20 else "Why did you leave the farm?"}, "finish_reason": "stop"}]}
@@ -100,3 +103,27 @@ def test_an_http_error_is_one_line_naming_the_status(server):
     handler.status = 404
     with pytest.raises(EndpointError, match=r"/chat/completions: HTTP 404: .*no such model"):
         list(Endpoint(url, "m").stream(conversations("a"), Sampling()))
+
+
+def test_ctrl_c_of_synth_run_with_an_endpoint_saves_and_stops_at_once(server, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, SAMPLE_BOOK
+
+    handler, url = server
+    handler.fast = 2
+    out = tmp_path / "interview.jsonl"
+    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--endpoint", url, "--limit", "6", "--concurrency", "6", "--out", str(out)],
+                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 2):
+        time.sleep(0.2)
+    interrupted = time.monotonic()
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 10, "waited for the requests in flight"
+    assert run.returncode == 1 and "Error: interrupted: what was generated so far is saved" in stderr, stderr[-2000:]
+    assert out.read_text().count("\n") == 2
