@@ -214,7 +214,7 @@ def export_command(file, format_, out, persona, system_prompt, only_reviewed, ev
     except (DataError, MalformedFile, MissingVariables, FileNotFoundError) as e:
         raise click.ClickException(str(e)) from None
     split = f" (train {done.conversations - done.held_out}, test {done.held_out} held out)" if done.held_out is not None else ""
-    click.echo(f"Wrote {done.conversations} conversations ({done.turns} turns){split} to {done.path}")
+    click.echo(f"Wrote {done.conversations} conversations, {done.turns} turns{split}, to {done.path}")
 
 
 def main():

@@ -63,12 +63,15 @@ def export(file: Path, format: str, out: Path, *, system: str | None, only_revie
 def save_hf(found: list[dict], out: Path, *, eval_share: float, seed: int) -> int:
     """A DatasetDict with `train` and `test` as train run splits; returns the held-out count."""
     from datasets import Dataset, DatasetDict
+    from datasets.utils.logging import disable_progress_bar
+
 
     from train import data
 
     if len(found) < 2:
         raise data.DataError(f"{len(found)} usable conversations: a train/held-out split needs at least 2")
     train, held_out = data.split(found, eval_share, seed)
+    disable_progress_bar()  # a few hundred rows: the bars would be the only thing printed
     columns = lambda side: {"id": [r["id"] for r in side], "messages": [r["messages"] for r in side]}  # noqa: E731
     DatasetDict({"train": Dataset.from_dict(columns(train)), "test": Dataset.from_dict(columns(held_out))}).save_to_disk(str(out))
     return len(held_out)

@@ -80,7 +80,7 @@ def test_hf_folder_is_split_as_train_run_splits(interview, tmp_path, tokenizer):
 def test_export_cli_writes_next_to_the_file_and_refuses_a_folder_as_out(interview, tmp_path):
     result = CliRunner().invoke(synth_cli, ["export", str(interview)])
     assert result.exit_code == 0, result.output
-    assert "Wrote 31 conversations (53 turns)" in result.output and (tmp_path / "interview.messages.jsonl").is_file()
+    assert "Wrote 31 conversations, 53 turns, to" in result.output and (tmp_path / "interview.messages.jsonl").is_file()
     assert_user_error(CliRunner().invoke(synth_cli, ["export", str(interview), "--out", str(tmp_path)]), "is a folder")
     assert_user_error(CliRunner().invoke(synth_cli, ["export", str(interview), "--format", "hf", "--out", str(interview)]), "is a file")
 
