@@ -92,5 +92,5 @@ def test_a_short_real_training_on_the_exported_file(interview, tmp_path, embedde
     exported = export.export(interview, "messages", tmp_path / "m.jsonl", system=SYSTEM).path
     result = CliRunner().invoke(train_cli, ["run", "--data", str(exported), "--out", str(tmp_path / "run"), "--max-steps", "2",
                                             "--batch-size", "4", "--max-length", "256", "--no-eval"])
-    assert "training on 28 conversations, holding out 3" in result.output, result.output
+    assert "training on 26 conversations, holding out 5; by review status: 53 accepted" in result.output, result.output
     assert (tmp_path / "run" / "merged" / "config.json").is_file() and (tmp_path / "run" / "heldout.jsonl").is_file()
