@@ -137,3 +137,14 @@ def test_a_folder_or_non_utf8_file_is_a_data_error(tmp_path):
     latin.write_bytes(record_line(rec("a", a="caf\u00e9")).encode("latin-1"))
     with pytest.raises(data.DataError, match="not UTF-8"):
         load(latin)
+
+
+def test_other_formats_are_named_in_a_clear_error(tmp_path):
+    alpaca = tmp_path / "alpaca.jsonl"
+    alpaca.write_text(json.dumps({"instruction": "Why?", "output": "So."}) + "\n")
+    with pytest.raises(data.DataError, match="neither an interview file .* nor messages JSONL.*instruction, output"):
+        load(alpaca)
+    sharegpt = tmp_path / "sharegpt.json"
+    sharegpt.write_text(json.dumps([{"conversations": [{"from": "human", "value": "Q?"}, {"from": "gpt", "value": "A."}]}], indent=1))
+    with pytest.raises(data.DataError, match="a JSON array, not JSON Lines"):
+        load(sharegpt)

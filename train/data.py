@@ -97,11 +97,16 @@ def read(path: Path) -> list[Conversation]:
         raise DataError(f"{path}: no such file") from None
     first = next((line for line in lines if line.strip()), None)
     try:
-        keys = set(json.loads(first)) if first else set()
-    except (json.JSONDecodeError, TypeError):
-        keys = set()
-    if "messages" in keys and "answer" not in keys:
+        head = json.loads(first) if first else {}
+    except json.JSONDecodeError:
+        head = None  # not JSON: the record reader names the line
+    if isinstance(head, dict) and "messages" in head and "answer" not in head:
         return read_messages(lines, path)
+    if isinstance(head, dict) and head and not {"question", "answer"} & set(head):
+        raise DataError(f"{path}: neither an interview file (id, question, answer) nor messages JSONL ({{\"messages\": [...]}} a line):"
+                        f" its first record has {', '.join(sorted(head)[:8])}; convert it to messages JSONL")
+    if isinstance(head, list) or first and first.strip() == "[":
+        raise DataError(f"{path}: a JSON array, not JSON Lines: --data takes one record or one {{\"messages\": [...]}} conversation a line")
     records = parse_records(lines, path)
     check_unique([r.id for r in records], path)
     return [Conversation(turns[0].conversation or turns[0].id, turns) for turns in conversations(records)]
