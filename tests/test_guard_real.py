@@ -28,15 +28,21 @@ def started_run(tmp_path):
     if run.poll() is not None:
         pytest.fail(f"synth run ended before it could be stopped: {(tmp_path / 'run.log').read_text()[-2000:]}")
     tree = psutil.Process(run.pid).children(recursive=True)
-    tree[:] = [p for p in tree if p.is_running()]
     rss = sum(p.memory_info().rss for p in tree) / 2**30
-    print(f"\n{len(tree)} processes under synth run ({rss:.1f} GiB): {[' '.join(p.cmdline()[:3]) for p in tree]}")
+    print(f"\n{len(tree)} processes under synth run ({rss:.1f} GiB): {[name(p) for p in tree]}")
     assert len(tree) >= 3  # worker, watchdog and vLLM's EngineCore at least (unguarded: EngineCore and more)
     return run, tree, out
 
 
+def name(process) -> str:
+    try:
+        return " ".join(process.cmdline()[:3])
+    except psutil.Error:
+        return str(process.pid)
+
+
 def survivors(tree) -> list[str]:
-    names = {p.pid: " ".join(p.cmdline()[:3]) for p in tree}  # taken while they run
+    names = {p.pid: name(p) for p in tree}  # taken while they run
     left = [p.pid for p in tree if not gone(p.pid, within=30)]
     for pid in left:  # clean up before failing
         os.kill(pid, signal.SIGKILL)
