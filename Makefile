@@ -2,6 +2,7 @@
 #   make synth [BOOK=kc.pdf] [MODEL=path-or-hub-id]    questions for every passage of the book
 #   make review [DATA=data/kc/interview.jsonl]        review the records in a local web page
 #   make stats [DATA=...]                              counts, lengths, duplicates, what to review first
+#   make export [DATA=...] [FORMAT=messages|sharegpt|hf] the training data for other tools (next to DATA)
 #   make train [DATA=data/kc/interview.jsonl] [BASE=...] QLoRA fine-tune, merge, ask one question, then `make eval`
 #   make eval [RUN=runs/kc] [BASE=...]                 held-out questions, base vs tuned model: RUN/report.md
 #   make test                                          the test suite, real engines included
@@ -14,8 +15,9 @@ BOOK ?= data/sample/memoir.pdf
 MODEL ?=
 BASE ?= $(MODEL)
 DATA ?=
+FORMAT ?= messages
 
-.PHONY: setup synth segment review stats train eval test sample-pdf clean
+.PHONY: setup synth segment review stats export train eval test sample-pdf clean
 
 setup: .venv/.installed
 
@@ -33,6 +35,9 @@ review: setup
 
 stats: setup
 	$(PY) -m synth stats $(if $(DATA),"$(DATA)")
+
+export: setup
+	$(PY) -m synth export $(if $(DATA),"$(DATA)") --format $(FORMAT) $(EXPORT_ARGS)
 
 train: setup
 	$(PY) -m train run $(if $(DATA),--data "$(DATA)") $(if $(BASE),--base "$(BASE)") $(TRAIN_ARGS)

@@ -1,4 +1,5 @@
-"""`synth`: book or transcript -> interview.jsonl. Thin: parse options, call the pipeline."""
+"""`synth`: book or transcript -> interview.jsonl. Thin: parse options, call one function, turn
+user errors into one line (click.ClickException). Defaults come from synth/config.py."""
 
 from __future__ import annotations
 
@@ -9,27 +10,27 @@ import warnings
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
-from synth import pipeline, prompts, segment
-from synth.endpoint import EndpointError
-from synth.engine import Sampling
-from synth.generate import CONTEXT_CHARS, Job
+from synth import pipeline, segment
+from synth.config import SynthConfig
 from synth.extract import BadInput, parse_pages
-from synth.models import DEFAULT_MODEL, ModelNotFound
-from synth.prompts import MissingVariables
+from synth.models import DEFAULT_MODEL
 from synth.records import MalformedFile, read_records
+from train.config import TrainConfig
+
+D = SynthConfig  # the defaults, shown by --help
+T = TrainConfig  # synth export writes what train run trains on
 
 
 def segment_options(f):
-    f = click.option("--min-chars", default=300, show_default=True, help="Merge paragraphs shorter than this.")(f)
-    f = click.option("--max-chars", default=2000, show_default=True, help="Split passages longer than this at sentence ends.")(f)
+    f = click.option("--min-chars", default=D.min_chars, show_default=True, help="Merge paragraphs shorter than this.")(f)
+    f = click.option("--max-chars", default=D.max_chars, show_default=True, help="Split passages longer than this at sentence ends.")(f)
     f = click.option("--password", default=None, help="Password of an encrypted PDF.")(f)
     f = click.option("--limit", type=int, default=None, help="Only the first N passages.")(f)
     f = click.option(
         "--pages", default=None, callback=_page_range, help="PDF pages to use, e.g. 12-240 (skip front matter and index); counted as the PDF viewer does."
     )(f)
-    f = click.option("--persona", default=None, help="Who is interviewed, by name in the prompts; in a transcript, the speaker whose words become answers.")(f)
+    f = click.option("--persona", default=D.persona, help="Who is interviewed, by name in the prompts [the author]; in a transcript, the speaker whose words become answers.")(f)
     return f
 
 
@@ -60,6 +61,15 @@ def load_passages(book: Path, kwargs):
     return passages
 
 
+def output_path(out: Path) -> Path:
+    """A file to write: a folder (or a file inside a non-folder) is a one-line error."""
+    if out.is_dir():
+        raise click.ClickException(f"{out} is a folder: --out takes a file path, e.g. {out / 'interview.jsonl'}")
+    if any(parent.exists() and not parent.is_dir() for parent in out.parents):
+        raise click.ClickException(f"{out}: a part of that path is a file, not a folder")
+    return out
+
+
 @click.group()
 def cli():
     """Turn a book or transcript into interview questions and answers for fine-tuning."""
@@ -70,85 +80,35 @@ def cli():
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output JSONL [data/<book>/interview.jsonl].")
 @click.option("--model", default=None, help=f"Local model folder or hub id [embedded {DEFAULT_MODEL}]; with --endpoint, the served model's name.")
 @click.option("--endpoint", default=None, help="An OpenAI-compatible server (e.g. http://host:8000/v1) instead of a local vLLM engine.")
-@click.option("--concurrency", default=16, show_default=True, help="With --endpoint: requests in flight at once.")
-@click.option("--prompt", default="question", show_default=True, help="Template name in prompts/ or a file path.")
-@click.option("--temperature", default=0.7, show_default=True)
-@click.option("--top-p", default=0.95, show_default=True)
-@click.option("--max-tokens", default=96, show_default=True, help="Token limit of each generated question.")
-@click.option("--seed", default=0, show_default=True)
-@click.option("-n", "--questions-per-passage", "per_passage", default=1, show_default=True, help="Questions (records) per passage.")
-@click.option("--context-chars", default=CONTEXT_CHARS, show_default=True, help="Context: the previous passage's last sentences within this many characters (0: all of it).")
-@click.option("--retries", default=2, show_default=True, help="New tries (new seed) for a reply with no usable question.")
-@click.option("--tensor-parallel-size", default=1, show_default=True, help="GPUs per model replica.")
+@click.option("--concurrency", default=D.concurrency, show_default=True, help="With --endpoint: requests in flight at once.")
+@click.option("--prompt", default=D.prompt, show_default=True, help="Template name in prompts/ or a file path.")
+@click.option("--temperature", default=D.temperature, show_default=True)
+@click.option("--top-p", default=D.top_p, show_default=True)
+@click.option("--max-tokens", default=D.max_tokens, show_default=True, help="Token limit of each generated question.")
+@click.option("--seed", default=D.seed, show_default=True)
+@click.option("-n", "--questions-per-passage", "per_passage", default=D.per_passage, show_default=True, help="Questions (records) per passage.")
+@click.option("--context-chars", default=D.context_chars, show_default=True, help="Context: the previous passage's last sentences within this many characters (0: all of it).")
+@click.option("--retries", default=D.retries, show_default=True, help="New tries for a reply with no usable question.")
+@click.option("--tensor-parallel-size", default=D.tensor_parallel_size, show_default=True, help="GPUs per model replica.")
 @click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
 @segment_options
-def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, context_chars, retries, tensor_parallel_size, dry_run, **kwargs):
+def run(book: Path, out, model, endpoint, dry_run, password, limit, pages, **options):
     """Extract, segment and generate one interview question per passage of BOOK.
 
     Re-running the same command continues where a previous run stopped (or was killed)."""
-    passages = load_passages(book, kwargs)
+    from synth import synthesis
+
+    config = SynthConfig.from_dict(options)
+    passages = load_passages(book, {**options, "password": password, "limit": limit, "pages": pages})
     if dry_run:
-        click.echo(segment.report(passages, kwargs["min_chars"], kwargs["max_chars"]))
+        click.echo(segment.report(passages, config.min_chars, config.max_chars))
         return
-    out = out or pipeline.default_output(book)
+    out = output_path(out or pipeline.default_output(book))
     try:
-        prompt_path = prompts.find(prompt)
-        template = prompts.load(prompt_path)
-        start_engine, name, backend = engine_factory(model, endpoint, concurrency, tensor_parallel_size)
-        job = Job(
-            template, Sampling(temperature, top_p, max_tokens, seed), prompt=prompt, model=name, persona=kwargs["persona"] or "the author",
-            context_chars=context_chars, per_passage=per_passage, retries=retries,
-        )
-    except (ModelNotFound, FileNotFoundError, EndpointError, MissingVariables) as e:
+        synthesis.run(book, passages, out, config, model=model, endpoint=endpoint, echo=click.echo)
+    except synthesis.SynthError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"{book}: {len(passages)} passages -> {out}; questions from {name} ({backend})")
-    started = time.monotonic()
-    try:
-        with tqdm(total=len(passages) * per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
-            records, summary = pipeline.synthesize(passages, out, start_engine, job, progress=bar.update)
-    except MalformedFile as e:
-        raise click.ClickException(str(e)) from None
-    except EndpointError as e:
-        raise click.ClickException(f"{e}; what was generated so far is saved, re-run to continue") from None
-    except KeyboardInterrupt:
-        raise click.ClickException(f"interrupted: what was generated so far is saved in {out}; re-run the same command to continue") from None
-    elapsed = time.monotonic() - started
-    pipeline.write_manifest(out, job, summary=summary, records=records, backend=backend, prompt_path=prompt_path, elapsed=elapsed)
-    click.echo(summary_line(out, records, summary, elapsed))
     click.echo(f"Review it (make review, or synth review {out}), then: make train")
-
-
-def engine_factory(model, endpoint, concurrency, tensor_parallel_size):
-    """(start_engine, model name, backend label); nothing heavy starts until start_engine()."""
-    from synth import models
-
-    if endpoint:
-        from synth.endpoint import Endpoint
-
-        client = Endpoint(endpoint, model, concurrency=concurrency)
-        return (lambda: client), client.model, f"endpoint {client.url}"
-    path = models.resolve(model)
-
-    def start():
-        from synth.engine import VLLMEngine
-
-        return VLLMEngine(path, tensor_parallel_size=tensor_parallel_size)
-
-    return start, model or DEFAULT_MODEL, "vLLM"
-
-
-def summary_line(out: Path, records, summary, elapsed: float) -> str:
-    parts = [f"{summary.generated} generated", f"{summary.reused} reused"]
-    if summary.from_transcript:
-        parts.append(f"{summary.from_transcript} from the transcript")
-    if summary.failed:
-        parts.append(f"{summary.failed} without a usable question (flagged)")
-    rejected = sum(summary.rejected_replies.values())
-    if rejected:
-        reasons = ", ".join(f"{n} {reason}" for reason, n in summary.rejected_replies.most_common())
-        parts.append(f"{rejected} replies rejected ({reasons}; see {pipeline.sidecar(out, 'rejects.jsonl')})")
-    speed = f", generating at {summary.tokens_per_second:.0f} tok/s" if summary.tokens_per_second else ""
-    return f"Wrote {len(records)} records to {out}: " + "; ".join(parts) + f" [{elapsed:.0f} s{speed}]"
 
 
 @cli.command("segment")
@@ -167,9 +127,21 @@ def existing_output(file: Path | None) -> Path:
     file = file or pipeline.latest_output()
     if file is None:
         raise click.ClickException("no data/*/interview.jsonl found: run `make synth` first, or pass FILE")
+    if file.is_dir():
+        raise click.ClickException(f"{file} is a folder: pass the interview file, e.g. {file / 'interview.jsonl'}")
     if not file.is_file():
         raise click.ClickException(f"{file}: no such file")
     return file
+
+
+def existing_records(file: Path | None):
+    file = existing_output(file)
+    try:
+        return file, read_records(file)
+    except MalformedFile as e:
+        raise click.ClickException(str(e)) from None
+    except UnicodeDecodeError as e:
+        raise click.ClickException(f"{file}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8") from None
 
 
 @cli.command()
@@ -189,8 +161,7 @@ def review(file: Path | None, port: int, no_browser: bool, blind_run: Path | Non
             server = page.make_server(blind_run, port=port, blind=test)
             what = f"Blind test of {len(test.rows)} answers of {blind_run} ({test.score()['guessed']} guessed before)"
         else:
-            file = existing_output(file)
-            records = read_records(file)
+            file, records = existing_records(file)
             server = page.make_server(file, port=port)
             what = f"Reviewing {len(records)} records of {file}"
     except (MalformedFile, OSError) as e:
@@ -215,15 +186,48 @@ def stats(file: Path | None, top: int):
     """Counts by status and flag, lengths, near-duplicate questions, and what to review first in FILE [the latest]."""
     from synth import stats as dataset_stats
 
-    file = existing_output(file)
-    try:
-        records = read_records(file)
-    except MalformedFile as e:
-        raise click.ClickException(str(e)) from None
+    file, records = existing_records(file)
     click.echo(f"{file}: {len(records)} records")
     click.echo(dataset_stats.report(records, top=top))
 
 
+@cli.command("export")
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--format", "format_", type=click.Choice(["messages", "sharegpt", "hf"]), default="messages", show_default=True,
+              help="messages: OpenAI messages JSONL (TRL, axolotl, LLaMA-Factory); sharegpt: ShareGPT JSON; hf: a datasets folder (save_to_disk) split as train run splits.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (hf: folder) [next to FILE: interview.<format>.jsonl|.json|/].")
+@click.option("--persona", default=T.persona, show_default=True, help="Who the model speaks as (system prompt), as in train run.")
+@click.option("--system-prompt", default=T.system_prompt, show_default=True, help="Template in prompts/, a path, or '' for none, as in train run.")
+@click.option("--only-reviewed", is_flag=True, help="Accepted and edited records only, as train run --only-reviewed [default: all but rejected].")
+@click.option("--eval-share", default=T.eval_share, show_default=True, help="hf: share of conversations held out, as in train run.")
+@click.option("--seed", default=T.seed, show_default=True, help="hf: the split's seed, as in train run.")
+def export_command(file, format_, out, persona, system_prompt, only_reviewed, eval_share, seed):
+    """Write FILE's records [the latest] as training data for other tools: rejected ones left out,
+    conversations as multi-turn, with the system message train run uses."""
+    from synth import export
+    from synth.prompts import MissingVariables
+    from train.data import DataError, system_message
+
+    file = existing_output(file)
+    out = out or export.default_path(file, format_)
+    if format_ == "hf":
+        if out.exists() and not out.is_dir():
+            raise click.ClickException(f"{out} is a file: --format hf writes a folder")
+    else:
+        output_path(out)
+    try:
+        done = export.export(file, format_, out, system=system_message(system_prompt or None, persona), only_reviewed=only_reviewed,
+                             eval_share=eval_share, seed=seed)
+    except (DataError, MalformedFile, MissingVariables, FileNotFoundError) as e:
+        raise click.ClickException(str(e)) from None
+    split = f" (train {done.conversations - done.held_out}, test {done.held_out} held out)" if done.held_out is not None else ""
+    click.echo(f"Wrote {done.conversations} conversations, {done.turns} turns{split}, to {done.path}")
+
+
 def main():
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from synth import guard
+
+    if guard.needed(sys.argv[1:]):  # a local vLLM engine: its processes must not outlive the run
+        sys.exit(guard.run(sys.argv[1:]))
     cli()

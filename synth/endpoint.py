@@ -1,17 +1,19 @@
-"""Generation through any OpenAI-compatible server (`vllm serve`, several servers behind a proxy, ...).
+"""Generation through any OpenAI-compatible server (`vllm serve`, several servers behind a proxy, ...),
+on the `openai` client: its timeouts, and its retries with backoff on connection errors, timeouts,
+429 and 5xx answers.
 
-Requests run in a bounded thread pool; each has a timeout and is retried with backoff on
-connection errors, timeouts and 5xx/429 answers. Results are yielded as they complete.
+Requests run on an asyncio loop in a background thread, at most `concurrency` at a time, and
+results are yielded as they complete. When the caller stops early (Ctrl-C, an error), every
+request still in flight is cancelled at once rather than waited for.
 """
 
 from __future__ import annotations
 
-import json
-import time
-import urllib.error
-import urllib.request
-from dataclasses import replace
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import asyncio
+import os
+import queue
+import threading
+from concurrent.futures import Future
 from typing import Iterator, Sequence
 
 from synth.engine import Generation, Message, Sampling
@@ -22,57 +24,89 @@ class EndpointError(RuntimeError):
 
 
 class Endpoint:
-    def __init__(self, url: str, model: str | None = None, *, concurrency: int = 16, timeout: float = 120, retries: int = 3):
+    def __init__(self, url: str, model: str | None = None, *, concurrency: int = 16, timeout: float = 120, retries: int = 3, api_key: str | None = None):
         self.url = url.rstrip("/")
         if not self.url.endswith("/v1"):
             self.url += "/v1"
-        self.concurrency, self.timeout, self.retries = concurrency, timeout, retries
+        self.concurrency = concurrency
+        # vLLM's server takes any key unless started with --api-key; the client insists on one.
+        self.options = dict(base_url=self.url, api_key=api_key or os.environ.get("OPENAI_API_KEY") or "none", timeout=timeout, max_retries=retries)
         self.model = model or self.served_model()
 
-    def _request(self, path: str, body: dict | None = None) -> dict:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"{self.url}{path}", data=data, headers={"Content-Type": "application/json"})
-        for attempt in range(self.retries + 1):
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return json.loads(response.read())
-            except urllib.error.HTTPError as e:
-                if e.code < 500 and e.code != 429 or attempt == self.retries:
-                    raise EndpointError(f"{self.url}{path}: HTTP {e.code}: {e.read()[:300].decode(errors='replace')}") from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
-                if attempt == self.retries:
-                    raise EndpointError(f"{self.url}{path}: {getattr(e, 'reason', e)} (after {self.retries + 1} tries): is the server running?") from None
-            time.sleep(min(2**attempt, 30))
-        raise AssertionError("unreachable")
+    def error(self, e: Exception, path: str) -> EndpointError:
+        import openai
+
+        if isinstance(e, openai.APIStatusError):
+            return EndpointError(f"{self.url}{path}: HTTP {e.status_code}: {str(e.message)[:300]}")
+        if isinstance(e, openai.APIConnectionError):  # timeouts included
+            tries = self.options["max_retries"] + 1
+            return EndpointError(f"{self.url}{path}: {type(e).__name__.removeprefix('API')} (after {tries} tries): is the server running?")
+        return EndpointError(f"{self.url}{path}: {e}")
 
     def served_model(self) -> str:
-        models = self._request("/models").get("data", [])
+        import openai
+
+        with openai.OpenAI(**self.options) as client:
+            try:
+                models = list(client.models.list())
+            except openai.OpenAIError as e:
+                raise self.error(e, "/models") from None
         if not models:
             raise EndpointError(f"{self.url}/models lists no model")
-        return models[0]["id"]
+        return models[0].id
 
-    def complete(self, messages: list[Message], sampling: Sampling) -> Generation:
-        body = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": sampling.temperature,
-            "top_p": sampling.top_p,
-            "max_tokens": sampling.max_tokens,
-            "seed": sampling.seed,
-        }
-        response = self._request("/chat/completions", body)
-        choice = response["choices"][0]
-        text = choice["message"].get("content") or ""
-        tokens = (response.get("usage") or {}).get("completion_tokens") or max(1, len(text) // 4)
-        return Generation(text, tokens, choice.get("finish_reason") == "stop")
+    def request(self, messages: list[Message], sampling: Sampling) -> dict:
+        return dict(model=self.model, messages=messages, temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_tokens, seed=sampling.seed)
+
+    async def _complete(self, client, limit: asyncio.Semaphore, messages: list[Message], sampling: Sampling) -> Generation:
+        import openai
+
+        async with limit:
+            try:
+                response = await client.chat.completions.create(**self.request(messages, sampling))
+            except openai.OpenAIError as e:
+                raise self.error(e, "/chat/completions") from None
+        choice = response.choices[0]
+        # A server that sends no usage has not said how many tokens it made: unknown, not guessed.
+        tokens = response.usage.completion_tokens if response.usage is not None else None
+        return Generation(choice.message.content or "", tokens, choice.finish_reason == "stop")
 
     def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]:
-        with ThreadPoolExecutor(self.concurrency) as pool:
-            futures = {pool.submit(self.complete, c, replace(sampling, seed=sampling.seed + i)): i for i, c in enumerate(conversations)}
-            try:
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
+        import openai
 
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="endpoint", daemon=True)
+        thread.start()
+        done: queue.SimpleQueue[tuple[int, Future]] = queue.SimpleQueue()
+
+        async def start() -> tuple[object, asyncio.Semaphore]:
+            return openai.AsyncOpenAI(**self.options), asyncio.Semaphore(self.concurrency)
+
+        client, limit = asyncio.run_coroutine_threadsafe(start(), loop).result()
+        futures = []
+        for i, messages in enumerate(conversations):
+            future = asyncio.run_coroutine_threadsafe(self._complete(client, limit, messages, sampling_for(sampling, i)), loop)
+            future.add_done_callback(lambda f, i=i: done.put((i, f)))
+            futures.append(future)
+        try:
+            for _ in futures:
+                i, future = done.get()
+                yield i, future.result()
+        finally:
+            for future in futures:
+                future.cancel()  # cancels the task on the loop: its HTTP request is dropped now
+            try:
+                asyncio.run_coroutine_threadsafe(client.close(), loop).result(timeout=2)
+            except Exception:  # closing is best effort; the thread is a daemon either way
+                pass
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=2)
+            if not thread.is_alive():
+                loop.close()
+
+
+def sampling_for(sampling: Sampling, index: int) -> Sampling:
+    """Request `index` gets seed + index, so identical prompts (-n > 1) differ but a run is reproducible."""
+    from dataclasses import replace
+
+    return replace(sampling, seed=sampling.seed + index)

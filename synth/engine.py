@@ -25,7 +25,7 @@ class Sampling:
 @dataclass(frozen=True)
 class Generation:
     text: str
-    tokens: int
+    tokens: int | None  # None: the backend did not say (never a guess)
     finished: bool  # stopped on its own (eos/stop) rather than at max_tokens
 
 

@@ -144,10 +144,11 @@ class Summary:
     rejected_replies: Counter = field(default_factory=Counter)
     tokens: int = 0
     seconds: float = 0.0  # generating, engine start excluded
+    uncounted: int = 0  # replies whose token count the backend did not say (an endpoint without `usage`)
 
     @property
     def tokens_per_second(self) -> float | None:
-        return self.tokens / self.seconds if self.seconds else None
+        return self.tokens / self.seconds if self.seconds and not self.uncounted else None
 
 
 RETRY_SEED_STRIDE = 1_000_003  # retry k's per-request seeds never repeat an earlier attempt's
@@ -222,7 +223,10 @@ def generate(
         batch = [conversations[u] for u in todo]
         for j, reply in engine.stream(batch, replace(job.sampling, seed=job.sampling.seed + attempt * RETRY_SEED_STRIDE)):
             u = todo[j]
-            summary.tokens += reply.tokens
+            if reply.tokens is None:
+                summary.uncounted += 1
+            else:
+                summary.tokens += reply.tokens
             question, reason = judge(reply.text, passages[units[u][0]].text)
             if question is not None:
                 settle(u, make(u, question, [], "generated"))

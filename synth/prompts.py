@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from string import Template
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+def _prompts_dir() -> Path:
+    """prompts/ in a checkout (or editable install); the packaged copy (synth._prompts) otherwise."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "prompts"
+    return checkout if checkout.is_dir() else here / "_prompts"  # pyproject.toml installs prompts/ there
+
+
+PROMPTS_DIR = _prompts_dir()
 
 
 class MissingVariables(KeyError):

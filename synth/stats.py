@@ -6,11 +6,11 @@ Pure functions over records; `synth stats FILE` prints `report(records)`.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-from synth.records import STATUSES, Record
+from synth.records import STATUSES, Record, conversations, usable_turns
+from synth.words import words
 
 NEAR_DUPLICATE = 0.8  # token Jaccard of two questions at or above which they count as near-duplicates
 SHORT_QUESTION, LONG_QUESTION = 20, 200  # characters
@@ -19,10 +19,6 @@ _STOPWORDS = frozenset(
     "a an and are as at be but by did do does for from had has have how i in is it its me my of on or so that the their them "
     "then there they this to was were what when where which who why will with would you your".split()
 )
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
 
 
 def status_counts(records: list[Record]) -> dict[str, int]:
@@ -85,6 +81,8 @@ def reasons(record: Record, duplicated: set[str]) -> list[str]:
         found.append("near-duplicate question")
     if q and echo_share(q, record.answer) >= ECHO_SHARE:
         found.append(f"question echoes the answer ({echo_share(q, record.answer):.0%} of its words)")
+    if q and record.specificity is not None and record.specificity < 1:
+        found.append(f"question points to another passage first (its own ranks {round(1 / record.specificity)})")
     return found
 
 
@@ -99,7 +97,38 @@ def worth_a_look(records: list[Record], pairs: list[tuple[float, Record, Record]
     have had their look."""
     duplicated = {r.id for _, a, b in pairs for r in (a, b)}
     looks = [Look(r, reasons(r, duplicated)) for r in records if r.status == "pending"]
-    return sorted((look for look in looks if look.reasons), key=lambda look: -len(look.reasons))
+    # Most reasons first; among equals, the least specific question (the likeliest to point elsewhere).
+    return sorted((look for look in looks if look.reasons), key=lambda look: (-len(look.reasons), _specificity(look.record)))
+
+
+def _specificity(record: Record) -> float:
+    return 1.0 if record.specificity is None else record.specificity
+
+
+@dataclass(frozen=True)
+class Conversations:
+    count: int
+    by_turns: dict[int, int]  # turns in a conversation -> how many conversations
+    usable_turns: int  # turns before each conversation's first rejected one: what training can use
+
+
+def conversation_counts(records: list[Record]) -> Conversations:
+    groups = conversations(records)
+    return Conversations(len(groups), dict(sorted(Counter(len(g) for g in groups).items())), sum(len(usable_turns(g)) for g in groups))
+
+
+@dataclass(frozen=True)
+class Specificity:
+    scored: int  # records with a score
+    recall_at_1: float  # share whose question ranks its own passage first
+    mrr: float  # mean reciprocal rank of the own passage
+
+
+def specificity(records: list[Record]) -> Specificity | None:
+    scores = [r.specificity for r in records if r.specificity is not None and r.question.strip()]
+    if not scores:
+        return None
+    return Specificity(len(scores), sum(s >= 1 for s in scores) / len(scores), sum(scores) / len(scores))
 
 
 def _short(text: str, n: int = 70) -> str:
@@ -112,6 +141,13 @@ def report(records: list[Record], top: int = 10) -> str:
     lines = ["By status: " + ", ".join(f"{s} {n}" for s, n in status_counts(records).items())]
     flags = flag_counts(records)
     lines.append("By flag: " + (", ".join(f"{f} {n}" for f, n in flags.most_common()) or "none"))
+    convs = conversation_counts(records)
+    if convs.count < len(records):  # a file with multi-turn interviews
+        shape = ", ".join(f"{n} of {turns} turn{'s' if turns > 1 else ''}" for turns, n in convs.by_turns.items())
+        lines.append(f"Conversations: {convs.count} ({shape}); {convs.usable_turns} turns usable for training (those before a conversation's first rejected turn)")
+    spec = specificity(records)
+    if spec is not None:
+        lines.append(f"Question specificity (own passage's rank among the book's, {spec.scored} questions): recall@1 {spec.recall_at_1:.2f}, MRR {spec.mrr:.2f}")
     lines += ["", "Question length (characters):", *histogram([len(r.question) for r in records if r.question.strip()])]
     lines += ["", "Answer length (characters):", *histogram([len(r.answer) for r in records])]
     lines += ["", f"Duplicate and near-duplicate questions (word overlap >= {NEAR_DUPLICATE:.0%}): {len(pairs)} pairs"]

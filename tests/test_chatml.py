@@ -72,3 +72,20 @@ def test_collator_pads_right_and_keeps_eos_label_even_when_pad_is_eos():
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
     assert batch["labels"].tolist() == [[IGNORE, 6, 2], [7, IGNORE, IGNORE]]
     assert batch["input_ids"].dtype == torch.long
+
+
+def test_real_tokenizer_trains_every_answer_of_a_conversation_and_nothing_else(tokenizer):
+    from synth.chat import conversation
+
+    turns = [("Why did you go to sea?", "The engine room felt like home."), ("And your mother?", "She wept at the quay."),
+             ("Did you go back?", "Every winter, for forty years.")]
+    example = tokenize("c", conversation(turns, "You are Agnes."), tokenizer)
+    runs, current = [], []
+    for token, label in zip(example.input_ids, example.labels):
+        if label != IGNORE:
+            current.append(token)
+        elif current:
+            runs.append(tokenizer.decode(current))
+            current = []
+    runs += [tokenizer.decode(current)] if current else []
+    assert runs == [f"{answer}<|im_end|>" for _, answer in turns]

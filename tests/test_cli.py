@@ -74,7 +74,7 @@ def test_train_on_malformed_jsonl_names_the_line(tmp_path, embedded_model):
 def test_train_with_too_few_records(tmp_path, embedded_model):
     data = tmp_path / "interview.jsonl"
     data.write_text(json.dumps({"id": "a", "question": "", "answer": "Because.", "source": {}}) + "\n")
-    assert_user_error(run(train_cli, "run", "--data", data), "0 usable records")
+    assert_user_error(run(train_cli, "run", "--data", data), "0 usable conversations")
 
 
 def test_a_merged_model_that_runs_on_is_still_evaluated_then_fails(tmp_path, monkeypatch):
@@ -91,3 +91,29 @@ def test_a_merged_model_that_runs_on_is_still_evaluated_then_fails(tmp_path, mon
     assert evaluated == [tmp_path / "run"]
     assert result.exit_code == 1 and "(no <|im_end|> within 256 tokens)" in result.output
     assert "Error: the merged model in " in result.output and "ran on for 256 tokens" in result.output
+
+
+def test_a_folder_as_out_or_data_is_one_line(tmp_path, embedded_model):
+    assert_user_error(run(synth_cli, "run", SAMPLE_BOOK, "--out", tmp_path, "--limit", 1), "is a folder", "interview.jsonl")
+    assert_user_error(run(synth_cli, "stats", tmp_path), "is a folder")
+    assert_user_error(run(train_cli, "run", "--data", tmp_path), "is a folder")
+    assert_user_error(run(train_cli, "inspect", "--data", tmp_path), "is a folder")
+
+
+def test_a_non_utf8_interview_is_one_line(tmp_path):
+    data = tmp_path / "interview.jsonl"
+    data.write_bytes(json.dumps({"id": "a", "question": "Caf\u00e9?", "answer": "Yes.", "source": {}}, ensure_ascii=False).encode("latin-1") + b"\n")
+    assert_user_error(run(synth_cli, "stats", data), "interview.jsonl: not UTF-8 text", "save it as UTF-8")
+
+
+def test_train_chat_asks_with_the_system_message_its_run_trained_with(tmp_path, monkeypatch):
+    from train import merge
+
+    (tmp_path / "merged").mkdir()
+    (tmp_path / "eval_inputs.json").write_text(json.dumps({"system": "You are Agnes."}))
+    asked = []
+    monkeypatch.setattr(merge, "ask", lambda model, question, system, tokens: asked.append(system) or merge.Reply("Yes.", 2, True))
+    assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?").exit_code == 0
+    assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "").exit_code == 0
+    assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "Other.").exit_code == 0
+    assert asked == ["You are Agnes.", None, "Other."]

@@ -54,3 +54,34 @@ def test_report_has_every_section():
     for part in ("By status: pending 1, accepted 0, rejected 1, edited 0", "By flag: none", "Question length", "Answer length",
                  "1 pairs", "Worth a look first: 1 pending records", "near-duplicate question"):
         assert part in text, part
+
+
+def test_words_are_read_in_any_script_with_inner_apostrophes():
+    from synth.words import words
+
+    assert words("Why did you leave Genève, Mr. Jones’s farm?") == ["why", "did", "you", "leave", "genève", "mr", "jones's", "farm"]
+    assert words("Étiez-vous à Zürich en 1968 ?") == ["étiez", "vous", "à", "zürich", "en", "1968"]
+
+
+def test_questions_in_other_scripts_are_not_all_duplicates_of_each_other():
+    # With ASCII-only words these had no words at all, and any two counted as 100% duplicates.
+    pairs = stats.near_duplicates([record("a", "Почему вы ушли в море?"), record("b", "Когда вы вернулись домой?"), record("c", "Почему вы ушли в море?")])
+    assert [(a.id, b.id) for _, a, b in pairs] == [("a", "c")]
+
+
+def test_conversations_are_counted_with_the_turns_training_can_use():
+    turns = [record(f"c.{k}", f"Why {k}?", conversation="c", position=k, status="rejected" if k == 2 else "pending") for k in (1, 2, 3)]
+    counts = stats.conversation_counts(turns + [record("s", "Why s?")])
+    assert counts == stats.Conversations(2, {1: 1, 3: 1}, usable_turns=2)  # c.1 and s; c.3 follows a rejected turn
+    assert "Conversations: 2 (1 of 1 turn, 1 of 3 turns); 2 turns usable for training" in stats.report(turns + [record("s", "Why s?")])
+    assert "Conversations:" not in stats.report([record("s", "Why s?"), record("t", "Why t?")])  # single-turn files unchanged
+
+
+def test_specificity_is_reported_and_the_least_specific_are_looked_at_first():
+    records = [record("a", "Why a?", specificity=1.0), record("b", "Why b?", specificity=0.25), record("c", "Why c?", specificity=0.5)]
+    spec = stats.specificity(records)
+    assert (spec.scored, round(spec.recall_at_1, 2), round(spec.mrr, 2)) == (3, 0.33, 0.58)
+    looks = stats.worth_a_look(records, [])
+    assert [look.record.id for look in looks] == ["b", "c", "a"]  # all short: "b" ranks its passage 4th
+    assert "its own ranks 4" in looks[0].reasons[-1]
+    assert "recall@1 0.33, MRR 0.58" in stats.report(records)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from synth.chat import Message, conversation
+
 IGNORE = -100
-Message = dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ class NoTrainableTokens(ValueError):
 
 
 def to_messages(question: str, answer: str, system: str | None = None) -> list[Message]:
-    messages = [{"role": "system", "content": system}] if system else []
-    return messages + [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    """A single-turn conversation (synth/chat.py builds every conversation)."""
+    return conversation([(question, answer)], system)
 
 
 def render_segments(messages: Sequence[Message], tokenizer) -> list[tuple[str, bool]]:

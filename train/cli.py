@@ -133,12 +133,14 @@ def inspect(data, record_id, **options):
 @cli.command()
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--prompt", default=None, help="Ask one question and exit [an interactive loop].")
-@click.option("--system", default=None, help="System message [none].")
+@click.option("--system", default=None, help="System message ['' for none; default: the one the run trained with, from RUN/eval_inputs.json].")
 @click.option("--max-new-tokens", default=256, show_default=True)
 def chat(model_dir, prompt, system, max_new_tokens):
     """Talk to a merged model with its own chat template; each reply stops at <|im_end|>."""
+    from train.data import trained_system
     from train.merge import ask
 
+    system = trained_system(model_dir) if system is None else system or None
     questions = [prompt] if prompt is not None else iter(lambda: click.prompt("you", default="", show_default=False), "")
     for question in questions:
         reply = ask(model_dir, question, system, max_new_tokens)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from synth.config import PERSONA
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -21,7 +23,7 @@ class TrainConfig:
     seed: int = 42
     max_steps: int = -1  # > 0 stops early (tests, quick looks)
     system_prompt: str | None = "system"  # template in prompts/ or a path; None = no system message
-    persona: str = "the author of this book"
+    persona: str = PERSONA  # the same default as synth's prompts: trained as who was interviewed
     packing: bool = True  # several conversations per sequence, attention kept within each (packing.py)
     save_steps: int = 0  # > 0: a checkpoint every N steps as well as every epoch
     merge: str = "best"  # which adapter to merge: "best" (lowest eval loss) or "last"

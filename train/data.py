@@ -1,15 +1,25 @@
-"""interview.jsonl -> tokenized train/eval splits."""
+"""interview.jsonl (or `messages` JSONL from other tools) -> conversations -> tokenized train/eval splits.
+
+One training example per conversation: the turns before the first one that cannot be used
+(rejected; with --only-reviewed, not yet accepted or edited; without a question or answer),
+since a follow-up presupposes what came before. Single-turn records are conversations of one.
+The split is by conversation, before tokenizing, so it depends only on the records, the seed
+and the share: `synth export --format hf` reproduces it, and no conversation or record id is
+ever on both sides.
+"""
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
-from synth import prompts
-from synth.records import Record, read_records
-from train.chatml import Example, to_messages, tokenize
+from synth import chat, prompts
+from synth.records import Record, conversations, parse_records, usable_turns
+from train.chatml import Example, to_messages, tokenize  # noqa: F401 (to_messages: train/pipeline.py's prompts)
 
 
 MIN_HELD_OUT = 5  # the fewest held-out records `train eval` gives a bootstrap interval for
@@ -20,46 +30,177 @@ class DataError(ValueError):
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """What training sees as one example."""
+
+    id: str  # the records' `conversation`, or the record id of a single turn
+    turns: tuple[Record, ...]
+    system: str | None = None  # the file's own system message (messages JSONL); None: the trainer's
+
+    def messages(self, system: str | None) -> list[chat.Message]:
+        return chat.of_records(self.turns, self.system if self.system is not None else system)
+
+
+@dataclass(frozen=True)
+class Selection:
+    conversations: list[Conversation]
+    excluded: int  # records left out for their review status (or for following such a turn)
+    skipped_no_question: int  # records left out for an empty question or answer (or following one)
+
+
+@dataclass(frozen=True)
 class Dataset:
     train: list[Example]
     eval: list[Example]
-    held_out: list[Record]  # the eval records, to ask the trained model
+    held_out: list[Record]  # every turn of the held-out conversations, to ask the trained model
     skipped_no_question: int
-    dropped_too_long: int
+    dropped_too_long: int  # conversations over max_length
     statuses: dict[str, int] = field(default_factory=dict)  # review status -> records used (train + held out)
     excluded: int = 0  # records left out for their status (rejected; with only_reviewed, pending too)
+    held_out_conversations: list[Conversation] = field(default_factory=list)
 
 
 def system_message(template: str | None, persona: str) -> str | None:
     return prompts.render(prompts.load(template), persona=persona).strip() if template else None
 
 
+def trained_system(model_dir: Path) -> str | None:
+    """The system message the run that made `model_dir` (RUN/merged) trained with: what `train
+    chat` asks with, so the model hears what it learned under. None if it cannot tell."""
+    info = Path(model_dir).parent / "eval_inputs.json"  # written by train run (train/evaluate.py)
+    try:
+        return json.loads(info.read_text(encoding="utf-8")).get("system")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def keep_statuses(only_reviewed: bool) -> tuple[str, ...]:
+    return ("accepted", "edited") if only_reviewed else ("pending", "accepted", "edited")
+
+
 def select(records: list[Record], only_reviewed: bool = False) -> list[Record]:
-    """The records training uses: all but the rejected ones; with only_reviewed, only what a
-    reviewer accepted or edited."""
-    keep = ("accepted", "edited") if only_reviewed else ("pending", "accepted", "edited")
-    return [r for r in records if r.status in keep]
+    """The records training may use, by status alone: all but the rejected ones; with
+    only_reviewed, only what a reviewer accepted or edited."""
+    return [r for r in records if r.status in keep_statuses(only_reviewed)]
+
+
+def read(path: Path) -> list[Conversation]:
+    """Every conversation in `path`, an interview.jsonl or a `messages` JSONL (told apart by the
+    keys of its first record); DataError/MalformedFile naming the problem otherwise."""
+    if path.is_dir():
+        raise DataError(f"{path} is a folder: --data takes an interview file, e.g. {path / 'interview.jsonl'}")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8") from None
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    first = next((line for line in lines if line.strip()), None)
+    try:
+        head = json.loads(first) if first else {}
+    except json.JSONDecodeError:
+        head = None  # not JSON: the record reader names the line
+    if isinstance(head, dict) and "messages" in head and "answer" not in head:
+        return read_messages(lines, path)
+    if isinstance(head, dict) and head and not {"question", "answer"} & set(head):
+        raise DataError(f"{path}: neither an interview file (id, question, answer) nor messages JSONL ({{\"messages\": [...]}} a line):"
+                        f" its first record has {', '.join(sorted(head)[:8])}; convert it to messages JSONL")
+    if isinstance(head, list) or first and first.strip() == "[":
+        raise DataError(f"{path}: a JSON array, not JSON Lines: --data takes one record or one {{\"messages\": [...]}} conversation a line")
+    records = parse_records(lines, path)
+    check_unique([r.id for r in records], path)
+    return [Conversation(turns[0].conversation or turns[0].id, turns) for turns in conversations(records)]
+
+
+def read_messages(lines: Sequence[str], path: Path) -> list[Conversation]:
+    """OpenAI `messages` JSONL, as TRL, axolotl, LLaMA-Factory and `synth export` write it: one
+    conversation a line, {"messages": [...], "id"?: str}. A line's own system message is kept."""
+    found = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict) or "messages" not in data:
+                raise chat.NotAConversation('not an object with a "messages" list')
+            system, turns = chat.parse(data["messages"])
+        except (json.JSONDecodeError, chat.NotAConversation) as e:
+            raise DataError(f"{path}:{number}: not a messages conversation ({e}): {line.strip()[:120]}; fix or delete that line") from None
+        cid = str(data.get("id") or f"{path.stem}-{number}")
+        many = len(turns) > 1
+        records = tuple(
+            Record(id=f"{cid}#{k}" if many else cid, question=q, answer=a, source={"file": path.name, "line": number},
+                   status="accepted", conversation=cid if many else None, position=k)
+            for k, (q, a) in enumerate(turns, start=1)
+        )
+        found.append(Conversation(cid, records, system))
+    check_unique([c.id for c in found], path)
+    return found
+
+
+def check_unique(ids: list[str], path: Path) -> None:
+    repeated = [i for i, n in Counter(ids).items() if n > 1]
+    if repeated:
+        raise DataError(f"{path}: id {repeated[0]!r} appears {ids.count(repeated[0])} times: give every record its own id (the same example must not be both trained on and held out)")
+
+
+def usable(conversations_: list[Conversation], only_reviewed: bool = False) -> Selection:
+    """Each conversation cut before its first unusable turn (see the module docstring); empty ones dropped."""
+    keep = keep_statuses(only_reviewed)
+    kept, excluded, empty = [], 0, 0
+    for conv in conversations_:
+        turns, unrejected = [], usable_turns(conv.turns)
+        excluded += len(conv.turns) - len(unrejected)
+        for n, record in enumerate(unrejected):
+            if record.status not in keep:
+                excluded += len(unrejected) - n
+                break
+            if not (record.question.strip() and record.answer.strip()):
+                empty += len(unrejected) - n
+                break
+            turns.append(record)
+        if turns:
+            kept.append(Conversation(conv.id, tuple(turns), conv.system))
+    return Selection(kept, excluded, empty)
+
+
+def split(items: list, eval_share: float, seed: int) -> tuple[list, list]:
+    """(train, held out): a seeded shuffle, the first share held out. From 25 on, at least
+    MIN_HELD_OUT are held out: `train eval` needs that many for an interval."""
+    shuffled = random.Random(seed).sample(items, len(items))
+    n_eval = max(1, round(len(shuffled) * eval_share), MIN_HELD_OUT if len(shuffled) >= 5 * MIN_HELD_OUT else 0)
+    return shuffled[n_eval:], shuffled[:n_eval]
 
 
 def load(path: Path, tokenizer, *, system: str | None, max_length: int, eval_share: float, seed: int, only_reviewed: bool = False) -> Dataset:
-    records = read_records(path)
-    chosen = select(records, only_reviewed)
-    usable = [r for r in chosen if r.question.strip() and r.answer.strip()]
-    examples = {r.id: tokenize(r.id, to_messages(r.question, r.answer, system), tokenizer) for r in usable}
-    fitting = [r for r in usable if len(examples[r.id].input_ids) <= max_length]
-    if len(fitting) < 2:
+    selection = usable(read(path), only_reviewed)
+    chosen = selection.conversations
+    if len(chosen) < 2:
         review = "; --only-reviewed uses only accepted and edited records: review more (make review)" if only_reviewed else ""
-        raise DataError(f"{path}: {len(fitting)} usable records; training needs at least 2 (records need a question and an answer){review}")
-    shuffled = random.Random(seed).sample(fitting, len(fitting))
-    # From 25 records on, hold out at least MIN_HELD_OUT: `train eval` needs that many for an interval.
-    n_eval = max(1, round(len(shuffled) * eval_share), MIN_HELD_OUT if len(shuffled) >= 5 * MIN_HELD_OUT else 0)
-    held_out, train = shuffled[:n_eval], shuffled[n_eval:]
+        raise DataError(f"{path}: {len(chosen)} usable conversations; training needs at least 2 (records need a question and an answer){review}")
+    train, held_out = split(chosen, eval_share, seed)
+    examples = {c.id: tokenize(c.id, c.messages(system), tokenizer) for c in chosen}
+
+    def fitting(side: list[Conversation]) -> list[Conversation]:
+        return [c for c in side if len(examples[c.id].input_ids) <= max_length]
+
+    train, held_out = fitting(train), fitting(held_out)
+    if not train or not held_out:
+        raise DataError(f"{path}: {len(chosen) - len(train) - len(held_out)} of {len(chosen)} conversations are over --max-length {max_length} tokens,"
+                        f" leaving {len(train)} to train on and {len(held_out)} to hold out: raise --max-length (see `train inspect`)")
+    used = [r for c in train + held_out for r in c.turns]
     return Dataset(
-        train=[examples[r.id] for r in train],
-        eval=[examples[r.id] for r in held_out],
-        held_out=held_out,
-        skipped_no_question=len(chosen) - len(usable),
-        dropped_too_long=len(usable) - len(fitting),
-        statuses=dict(Counter(r.status for r in fitting)),
-        excluded=len(records) - len(chosen),
+        train=[examples[c.id] for c in train],
+        eval=[examples[c.id] for c in held_out],
+        held_out=[r for c in held_out for r in c.turns],
+        skipped_no_question=selection.skipped_no_question,
+        dropped_too_long=len(chosen) - len(train) - len(held_out),
+        statuses=dict(Counter(r.status for r in used)),
+        excluded=selection.excluded,
+        held_out_conversations=held_out,
     )
+
+
+def records(path: Path) -> list[Record]:
+    """Every record of `path` in either format (what `train eval` measures passages with)."""
+    return [r for c in read(path) for r in c.turns]

@@ -45,7 +45,9 @@ class GenerationFailed(RuntimeError):
 def save_run_inputs(out: Path, *, base: str, system: str | None, held_out: Sequence[Record], train_ids: set[str], data_path: Path, log_history: list[dict]) -> None:
     """Everything `train eval` needs later, written next to the model."""
     write_records(out / "heldout.jsonl", held_out)
-    train_chars = [len(r.answer) for r in read_records(data_path) if r.id in train_ids]
+    from train.data import records  # interview.jsonl or messages JSONL; train ids are conversation ids
+
+    train_chars = [len(r.answer) for r in records(data_path) if (r.conversation or r.id) in train_ids]
     info = {"base": base, "system": system, "data": str(data_path), "median_passage_chars": statistics.median(train_chars) if train_chars else None}
     (out / "eval_inputs.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
     (out / "log_history.json").write_text(json.dumps(log_history, indent=1) + "\n")
@@ -89,8 +91,9 @@ def check_size(n: int, where: Path) -> None:
 
 
 def conversations(questions: Sequence[str], system: str | None) -> list[list[dict]]:
-    head = [{"role": "system", "content": system}] if system else []
-    return [head + [{"role": "user", "content": q}] for q in questions]
+    from synth.chat import prompt
+
+    return [prompt(q, system) for q in questions]
 
 
 def generate(model: str, convs: list[list[dict]], sampling: Sampling, *, log=print) -> list[Generation]:

@@ -60,20 +60,23 @@ def report(example: Example, stats: Lengths, max_length: int, tokenizer) -> str:
 
 
 def run(config, path, *, record_id: str | None = None, only_reviewed: bool = False) -> str:
-    """The report for the records in `path` as `train run` would tokenize them."""
+    """The report for the conversations in `path` as `train run` would tokenize them; `record_id`
+    picks a conversation by its id or by the id of any of its turns [the first]."""
     from synth import models
-    from synth.records import read_records
     from train import data as dataset
     from train import model as qlora
-    from train.chatml import to_messages, tokenize
+    from train.chatml import tokenize
 
     tokenizer, _ = qlora.load_tokenizer(models.resolve(config.base))
     system = dataset.system_message(config.system_prompt, config.persona)
-    records = [r for r in dataset.select(read_records(path), only_reviewed) if r.question.strip() and r.answer.strip()]
-    if not records:
+    conversations = dataset.usable(dataset.read(path), only_reviewed).conversations
+    if not conversations:
         raise dataset.DataError(f"{path}: no record with a question and an answer")
-    examples = [tokenize(r.id, to_messages(r.question, r.answer, system), tokenizer) for r in records]
-    shown = next((e for e in examples if e.id == record_id), None) if record_id else examples[0]
+    shown = conversations[0] if record_id is None else next(
+        (c for c in conversations if record_id == c.id or any(r.id == record_id for r in c.turns)), None)
     if shown is None:
-        raise dataset.DataError(f"{path}: no record with id {record_id}")
-    return report(shown, lengths(examples, config.max_length), config.max_length, tokenizer)
+        raise dataset.DataError(f"{path}: no usable conversation or record with id {record_id}")
+    examples = [tokenize(c.id, c.messages(system), tokenizer) for c in conversations]
+    example = next(e for e in examples if e.id == shown.id)
+    turns = f"conversation of {len(shown.turns)} turns ({', '.join(r.id for r in shown.turns)}): " if len(shown.turns) > 1 else ""
+    return turns + report(example, lengths(examples, config.max_length), config.max_length, tokenizer)

@@ -50,7 +50,9 @@ def ask(model_dir: Path | str, question: str, system: str | None = None, max_new
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=compute_dtype())
-    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": question}]
+    from synth.chat import prompt
+
+    messages = prompt(question, system)
     inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
     with torch.no_grad():
         output = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, repetition_penalty=1.1)

@@ -1,0 +1,47 @@
+"""Synth configuration: one frozen dataclass whose defaults the `synth` CLI shows and uses,
+as train/config.py's `TrainConfig` serves `train`.
+
+`PERSONA` is the one default name of who is interviewed: synth's question prompt and train's
+system prompt both use it, so a model is trained as the person the questions were asked to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from synth import segment
+from synth.generate import CONTEXT_CHARS
+
+PERSONA = "the author"
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    # passages
+    min_chars: int = segment.MIN_CHARS  # merge paragraphs shorter than this
+    max_chars: int = segment.MAX_CHARS  # split passages longer than this at sentence ends
+    persona: str | None = None  # None: PERSONA in prompts; in transcripts, the speaker found (or asked for)
+    # questions
+    prompt: str = "question"  # template in prompts/ or a file path
+    temperature: float = 0.7
+    top_p: float = 0.95
+    max_tokens: int = 96  # token limit of each generated question
+    seed: int = 0
+    per_passage: int = 1  # questions (records) per passage
+    context_chars: int = CONTEXT_CHARS  # the previous passage's last sentences within this many characters (0: all)
+    retries: int = 2  # new tries for a reply with no usable question
+    # backends
+    concurrency: int = 16  # with --endpoint: requests in flight at once
+    tensor_parallel_size: int = 1  # GPUs per model replica
+
+    @property
+    def prompt_persona(self) -> str:
+        return self.persona or PERSONA
+
+    @classmethod
+    def from_dict(cls, values: dict) -> SynthConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown synth option(s): {', '.join(sorted(unknown))}")
+        return cls(**values)

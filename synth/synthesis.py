@@ -1,0 +1,75 @@
+"""`synth run` after its options are parsed: prompt, backend, job, generation with a progress
+bar, manifest and summary. Every error a user can fix is a `SynthError` with one line."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from synth import pipeline, prompts
+from synth.backend import Backend, choose
+from synth.config import SynthConfig
+from synth.endpoint import EndpointError
+from synth.engine import Sampling
+from synth.generate import Job, Summary
+from synth.models import ModelNotFound
+from synth.records import MalformedFile, Passage, Record
+
+
+class SynthError(RuntimeError):
+    """What stopped the run, in one line with what to do."""
+
+
+def job_for(config: SynthConfig, model: str) -> Job:
+    template = prompts.load(prompts.find(config.prompt))
+    return Job(
+        template, Sampling(config.temperature, config.top_p, config.max_tokens, config.seed), prompt=config.prompt, model=model,
+        persona=config.prompt_persona, context_chars=config.context_chars, per_passage=config.per_passage, retries=config.retries,
+    )
+
+
+def prepare(config: SynthConfig, *, model: str | None, endpoint: str | None) -> tuple[Backend, Job, Path]:
+    try:
+        prompt_path = prompts.find(config.prompt)
+        backend = choose(model, endpoint, concurrency=config.concurrency, tensor_parallel_size=config.tensor_parallel_size)
+        return backend, job_for(config, backend.model), prompt_path
+    except (ModelNotFound, FileNotFoundError, EndpointError, prompts.MissingVariables) as e:
+        raise SynthError(str(e)) from None
+
+
+def run(book: Path, passages: list[Passage], out: Path, config: SynthConfig, *, model: str | None, endpoint: str | None, echo: Callable[[str], None] = print) -> list[Record]:
+    from tqdm import tqdm
+
+    backend, job, prompt_path = prepare(config, model=model, endpoint=endpoint)
+    echo(f"{book}: {len(passages)} passages -> {out}; questions from {backend.model} ({backend.label})")
+    started = time.monotonic()
+    try:
+        with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
+            records, summary = pipeline.synthesize(passages, out, backend.start, job, progress=bar.update)
+    except MalformedFile as e:
+        raise SynthError(str(e)) from None
+    except UnicodeDecodeError as e:
+        raise SynthError(f"{out}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8") from None
+    except EndpointError as e:
+        raise SynthError(f"{e}; what was generated so far is saved, re-run to continue") from None
+    except KeyboardInterrupt:
+        raise SynthError(f"interrupted: what was generated so far is saved in {out}; re-run the same command to continue") from None
+    elapsed = time.monotonic() - started
+    pipeline.write_manifest(out, job, summary=summary, records=records, backend=backend.label, prompt_path=prompt_path, elapsed=elapsed)
+    echo(summary_line(out, records, summary, elapsed))
+    return records
+
+
+def summary_line(out: Path, records: list[Record], summary: Summary, elapsed: float) -> str:
+    parts = [f"{summary.generated} generated", f"{summary.reused} reused"]
+    if summary.from_transcript:
+        parts.append(f"{summary.from_transcript} from the transcript")
+    if summary.failed:
+        parts.append(f"{summary.failed} without a usable question (flagged)")
+    rejected = sum(summary.rejected_replies.values())
+    if rejected:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in summary.rejected_replies.most_common())
+        parts.append(f"{rejected} replies rejected ({reasons}; see {pipeline.sidecar(out, 'rejects.jsonl')})")
+    speed = f", generating at {summary.tokens_per_second:.0f} tok/s" if summary.tokens_per_second else ""
+    return f"Wrote {len(records)} records to {out}: " + "; ".join(parts) + f" [{elapsed:.0f} s{speed}]"

@@ -1,0 +1,129 @@
+"""The endpoint client against a local fake OpenAI-compatible server: token counts only when the
+server gives them, and an interrupted run does not wait for requests in flight."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from synth import pipeline, prompts
+from synth.endpoint import Endpoint, EndpointError
+from synth.engine import Sampling
+from synth.generate import Job
+from synth.records import Passage
+
+
+class FakeServer(BaseHTTPRequestHandler):
+    usage = True
+    slow: set[str] = set()  # questions answered only after 30 s
+    fast = 10**9  # requests answered at once; later ones wait 30 s
+    served = 0
+    status = 200
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, body: dict, status: int = 200):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.reply({"object": "list", "data": [{"id": "fake-model", "object": "model", "created": 0, "owned_by": "me"}]})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.status != 200:
+            return self.reply({"error": {"message": "no such model"}}, self.status)
+        text = body["messages"][-1]["content"]
+        type(self).served += 1
+        if text in self.slow or type(self).served > self.fast:
+            time.sleep(30)
+        answer = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+                  "choices": [{"index": 0, "message": {"role": "assistant", "content": f"Why {text}?" if len(text) < 20 else "Why did you leave the farm?"}, "finish_reason": "stop"}]}
+        if self.usage:
+            answer["usage"] = {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}
+        self.reply(answer)
+
+
+@pytest.fixture
+def server(monkeypatch):
+    handler = type("Handler", (FakeServer,), {"slow": set()})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield handler, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def conversations(*texts):
+    return [[{"role": "user", "content": t}] for t in texts]
+
+
+def test_generations_come_back_with_the_servers_token_counts(server):
+    handler, url = server
+    endpoint = Endpoint(url, concurrency=2)
+    assert endpoint.model == "fake-model" and endpoint.url == url + "/v1"
+    results = dict(endpoint.stream(conversations("a", "b", "c"), Sampling()))
+    assert {i: g.text for i, g in results.items()} == {0: "Why a?", 1: "Why b?", 2: "Why c?"}
+    assert {g.tokens for g in results.values()} == {7} and all(g.finished for g in results.values())
+
+
+def test_without_usage_the_token_count_is_unknown_not_invented(server, tmp_path):
+    handler, url = server
+    handler.usage = False
+    [(_, generation)] = Endpoint(url).stream(conversations("a"), Sampling())
+    assert generation.tokens is None
+    out = tmp_path / "interview.jsonl"
+    job = Job(prompts.load("question"), model="fake-model")
+    records, summary = pipeline.synthesize([Passage("p1", "I went to sea.", "b.pdf", 1, 1)], out, lambda: Endpoint(url), job)
+    assert summary.tokens_per_second is None and summary.uncounted == 1
+    manifest = json.loads(pipeline.write_manifest(out, job, summary=summary, records=records, backend="endpoint", prompt_path=prompts.find("question"), elapsed=1.0).read_text())
+    assert manifest["generated_tokens"] is None and manifest["tokens_per_s"] is None
+
+
+def test_an_interrupted_stream_does_not_wait_for_requests_in_flight(server):
+    handler, url = server
+    handler.slow.update({"slow1", "slow2", "slow3"})
+    endpoint = Endpoint(url, concurrency=4)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        for _ in endpoint.stream(conversations("fast", "slow1", "slow2", "slow3"), Sampling()):
+            raise KeyboardInterrupt  # what Ctrl-C does while the first result is being saved
+    assert time.monotonic() - started < 10  # the three slow requests take 30 s each
+
+
+def test_an_http_error_is_one_line_naming_the_status(server):
+    handler, url = server
+    handler.status = 404
+    with pytest.raises(EndpointError, match=r"/chat/completions: HTTP 404: .*no such model"):
+        list(Endpoint(url, "m").stream(conversations("a"), Sampling()))
+
+
+def test_ctrl_c_of_synth_run_with_an_endpoint_saves_and_stops_at_once(server, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, SAMPLE_BOOK
+
+    handler, url = server
+    handler.fast = 2
+    out = tmp_path / "interview.jsonl"
+    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--endpoint", url, "--limit", "6", "--concurrency", "6", "--out", str(out)],
+                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 2):
+        time.sleep(0.2)
+    interrupted = time.monotonic()
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 10, "waited for the requests in flight"
+    assert run.returncode == 1 and "Error: interrupted: what was generated so far is saved" in stderr, stderr[-2000:]
+    assert out.read_text().count("\n") == 2
