@@ -18,23 +18,19 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from synth import cache
+from synth.errors import BadInput, InputWarning, Notice  # noqa: F401 (where callers have always found them)
 from synth.records import Document, Page
+from synth.textfile import read_text
 
 TEXT_SUFFIXES = {".txt", ".md"}
+EBOOK_SUFFIXES = {".epub", ".docx", ".html", ".htm", ".xhtml"}  # read by ebooks.py
 TRANSCRIPT_SUFFIXES = {".srt", ".vtt", ".json"}
 PARALLEL_FROM = 32  # pages; below this, starting worker processes costs more than it saves
 EXTRACTOR_VERSION = 1  # bump when what we store per page changes
-_EBOOK_SUFFIXES = {".epub", ".mobi", ".azw3", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm"}
+_UNREAD_SUFFIXES = {".mobi", ".azw", ".azw3", ".doc", ".odt", ".rtf", ".pages"}
+SUFFIXES = {".pdf"} | TEXT_SUFFIXES | EBOOK_SUFFIXES | TRANSCRIPT_SUFFIXES  # what a folder of sources is searched for
 
 PageRange = tuple[int, "int | None"]  # first, last (None: to the end); 1-based, inclusive
-
-
-class BadInput(ValueError):
-    """A problem with the user's file; the message says what is wrong and what to do."""
-
-
-class InputWarning(UserWarning):
-    """Something the user should know about their file that does not stop the run."""
 
 
 def parse_pages(spec: str) -> PageRange:
@@ -51,10 +47,18 @@ def parse_pages(spec: str) -> PageRange:
 
 def extract(path: Path, password: str | None = None, pages: PageRange | None = None) -> Document:
     check_file(path)
-    if path.suffix.lower() in TEXT_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
         if pages:
             raise BadInput(f"--pages applies to PDFs; {path.name} is a text file: cut it with an editor instead")
         return extract_text(path)
+    if suffix in EBOOK_SUFFIXES:
+        from synth import ebooks
+
+        if pages:
+            raise BadInput(f"--pages applies to PDFs; {path.name} is an {suffix} file: leave --pages out")
+        readers = {".epub": ebooks.extract_epub, ".docx": ebooks.extract_docx}
+        return readers.get(suffix, ebooks.extract_html)(path)
     return extract_pdf(path, password, pages)
 
 
@@ -62,13 +66,13 @@ def check_file(path: Path) -> None:
     if not path.exists():
         raise BadInput(f"{path}: no such file")
     if path.is_dir():
-        raise BadInput(f"{path} is a folder: give a PDF, a .txt/.md file or a transcript (.srt, .vtt, .json)")
+        raise BadInput(f"{path} is a folder: give a PDF, EPUB, DOCX, HTML, .txt/.md file or a transcript (.srt, .vtt, .json)")
     if path.stat().st_size == 0:
         raise BadInput(f"{path} is empty (0 bytes): give the book's PDF or text")
 
 
 def extract_text(path: Path) -> Document:
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    text = read_text(path)
     if not text.strip():
         raise BadInput(f"{path} has no text in it: give the book's text")
     return Document(path, (Page(1, text),))
@@ -97,9 +101,9 @@ def check_pdf_header(path: Path) -> None:
     if b"%PDF-" in head:
         return
     suffix = path.suffix.lower()
-    if suffix in _EBOOK_SUFFIXES:
-        raise BadInput(f"{path} is a {suffix} file: convert it to PDF or plain text first, e.g. with pandoc or calibre's ebook-convert")
-    raise BadInput(f"{path} is not a PDF (no %PDF header): give a PDF, a .txt/.md file or a transcript (.srt, .vtt, .json)")
+    if suffix in _UNREAD_SUFFIXES:
+        raise BadInput(f"{path} is a {suffix} file: convert it to EPUB, DOCX, PDF or plain text first, e.g. with pandoc or calibre's ebook-convert")
+    raise BadInput(f"{path} is not a PDF (no %PDF header): give a PDF, EPUB, DOCX, HTML, .txt/.md file or a transcript (.srt, .vtt, .json)")
 
 
 def extractor_version() -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from synth import clean
+from synth import boilerplate, clean, furniture, glyphs
 from synth.records import Document, Page
 
 
@@ -21,21 +21,21 @@ def doc(*pages: str) -> Document:
 
 
 def test_ligatures_become_letters():
-    assert clean.repair_glyphs("\ufb01nely \ufb02ame e\ufb00ort o\ufb03ce ba\ufb04e") == "finely flame effort office baffle"
+    assert glyphs.repair_glyphs("\ufb01nely \ufb02ame e\ufb00ort o\ufb03ce ba\ufb04e") == "finely flame effort office baffle"
 
 
 def test_soft_hyphens_tabs_and_no_break_spaces():
-    assert clean.repair_glyphs("co\u00adoperate\tnow\u00a0here") == "cooperate now here"
+    assert glyphs.repair_glyphs("co\u00adoperate\tnow\u00a0here") == "cooperate now here"
 
 
 def test_tex_accents_set_before_their_letter_compose_with_it():
-    assert clean.repair_glyphs("IRENE NORTON, n\u00b4ee ADLER") == "IRENE NORTON, n\u00e9e ADLER"
-    assert clean.repair_glyphs("na\u00a8\u0131ve \u00b4Emile Dvo\u02c7r\u00b4ak pi`ece se\u02dcnor") == "na\u00efve \u00c9mile Dvo\u0159\u00e1k pi\u00e8ce se\u00f1or"
+    assert glyphs.repair_glyphs("IRENE NORTON, n\u00b4ee ADLER") == "IRENE NORTON, n\u00e9e ADLER"
+    assert glyphs.repair_glyphs("na\u00a8\u0131ve \u00b4Emile Dvo\u02c7r\u00b4ak pi`ece se\u02dcnor") == "na\u00efve \u00c9mile Dvo\u0159\u00e1k pi\u00e8ce se\u00f1or"
 
 
 def test_apostrophes_and_quotes_that_look_like_accents_stay():
     text = "it\u00b4s ``quoted'' a `word' 2\u00b4 long"
-    assert clean.repair_glyphs(text) == text
+    assert glyphs.repair_glyphs(text) == text
 
 
 # -- hyphenation and line joining ---------------------------------------------------------------
@@ -88,28 +88,28 @@ def body(i: int) -> list[str]:
 
 def test_running_header_with_changing_page_number_is_removed():
     pages = [[f"ADVENTURE I. A SCANDAL IN BOHEMIA {i}", *body(i), str(i)] for i in range(1, 7)]
-    assert clean.strip_furniture(pages) == [body(i) for i in range(1, 7)]
+    assert furniture.strip_furniture(pages) == [body(i) for i in range(1, 7)]
 
 
 @pytest.mark.parametrize("line", ["12", "- 12 -", "\u20144", "xii", "Page 7", "[3]"])
 def test_bare_page_numbers_at_page_edges_are_removed(line):
-    assert clean.strip_furniture([["Some text.", "Other text.", "Third.", line]]) == [["Some text.", "Other text.", "Third."]]
+    assert furniture.strip_furniture([["Some text.", "Other text.", "Third.", line]]) == [["Some text.", "Other text.", "Third."]]
 
 
 def test_a_number_inside_the_page_is_text():
     page = ["Top line.", "Second line.", "1914", "Fourth line.", "Fifth line."]
-    assert clean.strip_furniture([page]) == [page]
+    assert furniture.strip_furniture([page]) == [page]
 
 
 def test_a_line_repeated_on_two_pages_only_is_not_a_header():
     pages = [["Chapter text begins.", "A line."], ["Chapter text begins.", "Another line."]]
-    assert clean.strip_furniture(pages) == pages
+    assert furniture.strip_furniture(pages) == pages
 
 
 def test_ocr_misspelled_header_matches_loosely():
     pages = [[f"THE SIEGE OF VICKSBURG. {40 + i}", *body(i)] for i in range(4)]
     pages.append(["50 THE SIEGE OF VICKSBUEG.", *body(4)])
-    assert clean.strip_furniture(pages) == [body(i) for i in range(5)]
+    assert furniture.strip_furniture(pages) == [body(i) for i in range(5)]
 
 
 # -- Project Gutenberg ----------------------------------------------------------------------------
@@ -128,12 +128,12 @@ def test_gutenberg_header_credit_and_licence_are_removed():
         (3, "*** END OF THIS PROJECT GUTENBERG EBOOK A BOOK ***"),
         (3, "THE FULL PROJECT GUTENBERG LICENSE"),
     ]
-    assert clean.strip_gutenberg(lines) == [(2, "CHAPTER I"), (2, "The real text.")]
+    assert boilerplate.strip_gutenberg(lines) == [(2, "CHAPTER I"), (2, "The real text.")]
 
 
 def test_text_without_gutenberg_markers_is_untouched():
     lines = [(1, "Produced by a small press."), (1, "Text.")]
-    assert clean.strip_gutenberg(lines) == lines
+    assert boilerplate.strip_gutenberg(lines) == lines
 
 
 # -- drop caps and small capitals ---------------------------------------------------------------

@@ -125,9 +125,13 @@ def test_missing_file_folder_and_ebook(tmp_path):
         extract.extract(tmp_path / "nope.pdf")
     with pytest.raises(BadInput, match="is a folder"):
         extract.extract(tmp_path)
+    mobi = tmp_path / "book.mobi"
+    mobi.write_bytes(b"BOOKMOBI")
+    with pytest.raises(BadInput, match="convert it to EPUB, DOCX, PDF or plain text first"):
+        extract.extract(mobi)
     epub = tmp_path / "book.epub"
     epub.write_bytes(b"PK\x03\x04 zipped")
-    with pytest.raises(BadInput, match="convert it to PDF or plain text first"):
+    with pytest.raises(BadInput, match="not a readable EPUB file .*: it may be damaged"):
         extract.extract(epub)
 
 
