@@ -5,7 +5,7 @@ ligature glyphs, TeX's separate accents, drop-cap initials and licence boilerpla
 left here ends up in a training answer, so this module undoes them in order, each step a pure
 function (glyphs.py, furniture.py and boilerplate.py hold the steps that are not about words):
 
-    glyphs -> headers/footers/page numbers -> Gutenberg licence -> initials -> paragraphs -> publisher notices
+    glyphs -> headers/footers/page numbers -> Gutenberg licence -> split words -> initials -> paragraphs -> publisher notices
 
 Decisions that depend on the book (is "well-" + "known" one word or two?) are made from the
 book's own vocabulary: the words it uses elsewhere.
@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import groupby
 
-from synth import boilerplate
+from synth import boilerplate, splitwords
 from synth.furniture import strip_furniture
 from synth.glyphs import repair_glyphs
 from synth.records import Document, Paragraph
@@ -192,6 +192,8 @@ def document_lines(doc: Document) -> Lines:
     pages = strip_furniture([page_lines(page.text) for page in doc.pages])
     numbered = [(page.number, line) for page, lines in zip(doc.pages, pages) for line in lines]
     numbered = boilerplate.strip_gutenberg(numbered)
+    joined = splitwords.join("\n".join(line for _, line in numbered)).split("\n")  # "deat h" -> "death"
+    numbered = [(number, line) for (number, _), line in zip(numbered, joined)]
     vocab = vocabulary([line for _, line in numbered])
     result: Lines = []
     for number, page in groupby(numbered, key=lambda item: item[0]):

@@ -15,7 +15,7 @@ from synth import pipeline, prompts, segment
 from synth.endpoint import EndpointError
 from synth.engine import Sampling
 from synth.generate import CONTEXT_CHARS, Job
-from synth.extract import BadInput, parse_pages
+from synth.extract import BadInput, Notice, parse_pages
 from synth.models import DEFAULT_MODEL, ModelNotFound
 from synth.prompts import MissingVariables
 from synth.records import MalformedFile, read_records
@@ -46,18 +46,18 @@ def options_from(kwargs) -> pipeline.SegmentOptions:
     )
 
 
-def load_passages(book: Path, kwargs):
-    """Passages, with each warning about the input shown as one line on stderr."""
+def load_sources(books: tuple[Path, ...], kwargs) -> list[pipeline.Source]:
+    """Each source's passages, with each warning or note about the input shown as one line on stderr."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            passages = pipeline.passages(book, options_from(kwargs))
+            sources = pipeline.gather(books, options_from(kwargs))
     except BadInput as e:
         raise click.ClickException(str(e)) from None
     finally:
         for warning in caught:
-            click.echo(f"Warning: {warning.message}", err=True)
-    return passages
+            click.echo(f"{'Note' if issubclass(warning.category, Notice) else 'Warning'}: {warning.message}", err=True)
+    return sources
 
 
 @click.group()
@@ -66,8 +66,9 @@ def cli():
 
 
 @cli.command()
-@click.argument("book", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output JSONL [data/<book>/interview.jsonl].")
+@click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="The dataset's name: output goes to data/<name>/interview.jsonl [the persona, else the first book's name].")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output JSONL [data/<name>/interview.jsonl].")
 @click.option("--model", default=None, help=f"Local model folder or hub id [embedded {DEFAULT_MODEL}]; with --endpoint, the served model's name.")
 @click.option("--endpoint", default=None, help="An OpenAI-compatible server (e.g. http://host:8000/v1) instead of a local vLLM engine.")
 @click.option("--concurrency", default=16, show_default=True, help="With --endpoint: requests in flight at once.")
@@ -82,27 +83,34 @@ def cli():
 @click.option("--tensor-parallel-size", default=1, show_default=True, help="GPUs per model replica.")
 @click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
 @segment_options
-def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, context_chars, retries, tensor_parallel_size, dry_run, **kwargs):
-    """Extract, segment and generate one interview question per passage of BOOK.
+def run(books: tuple[Path, ...], name, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, context_chars, retries, tensor_parallel_size, dry_run, **kwargs):
+    """Extract, segment and generate one interview question per passage of BOOKS (files or
+    folders of books and transcripts: one dataset of one persona).
 
     Re-running the same command continues where a previous run stopped (or was killed)."""
-    passages = load_passages(book, kwargs)
+    sources = load_sources(books, kwargs)
+    passages = [p for source in sources for p in source.passages]
     if dry_run:
         click.echo(segment.report(passages, kwargs["min_chars"], kwargs["max_chars"]))
         return
-    out = out or pipeline.default_output(book)
+    try:
+        out = out or pipeline.default_output(pipeline.dataset_name(name, kwargs["persona"], books))
+        pipeline.check_sources(out, sources)
+    except BadInput as e:
+        raise click.ClickException(str(e)) from None
     try:
         prompt_path = prompts.find(prompt)
         template = prompts.load(prompt_path)
-        start_engine, name, backend = engine_factory(model, endpoint, concurrency, tensor_parallel_size)
+        start_engine, model_name, backend = engine_factory(model, endpoint, concurrency, tensor_parallel_size)
         job = Job(
-            template, Sampling(temperature, top_p, max_tokens, seed), prompt=prompt, model=name, persona=kwargs["persona"] or "the author",
+            template, Sampling(temperature, top_p, max_tokens, seed), prompt=prompt, model=model_name, persona=kwargs["persona"] or "the author",
             context_chars=context_chars, per_passage=per_passage, retries=retries,
         )
     except (ModelNotFound, FileNotFoundError, EndpointError, MissingVariables) as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"{book}: {len(passages)} passages -> {out}; questions from {name} ({backend})")
+    click.echo(f"{', '.join(s.name for s in sources)}: {len(passages)} passages -> {out}; questions from {model_name} ({backend})")
     started = time.monotonic()
+    pipeline.write_sources(out, sources)
     try:
         with tqdm(total=len(passages) * per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
             records, summary = pipeline.synthesize(passages, out, start_engine, job, progress=bar.update)
@@ -152,13 +160,18 @@ def summary_line(out: Path, records, summary, elapsed: float) -> str:
 
 
 @cli.command("segment")
-@click.argument("book", type=click.Path(path_type=Path))
+@click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--stats", is_flag=True, help="Only the counts and the length histogram, no passages.")
 @click.option("--show", type=int, default=3, show_default=True, help="How many passages to print after the stats.")
 @segment_options
-def segment_command(book: Path, stats: bool, show: int, **kwargs):
-    """Show how BOOK is cut into passages (count, length histogram, first passages), without loading a model."""
-    passages = load_passages(book, kwargs)
+def segment_command(books: tuple[Path, ...], stats: bool, show: int, **kwargs):
+    """Show how BOOKS are cut into passages (speakers found, boilerplate removed, count, length
+    histogram, first passages), without loading a model."""
+    sources = load_sources(books, kwargs)
+    for source in sources:
+        for note in source.notes:
+            click.echo(note)
+    passages = [p for source in sources for p in source.passages]
     click.echo(segment.report(passages, kwargs["min_chars"], kwargs["max_chars"], show=0 if stats else show))
 
 

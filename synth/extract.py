@@ -184,14 +184,20 @@ def read_pdf(path: Path, password: str | None) -> dict:
 
 
 def read_parallel(path: Path, password: str | None, count: int, workers: int) -> list[dict] | None:
-    """Pages read by `workers` processes, each opening the PDF once; None if the pool broke
-    (the caller then reads serially). Small spans balance the load across unequal pages."""
+    """Pages read by `workers` processes, each opening the PDF once; None, with a warning, if
+    the pool broke (the caller then reads serially, slower). Small spans balance the load
+    across unequal pages."""
     size = max(1, count // (workers * 4))
     spans = [(start, min(start + size, count)) for start in range(0, count, size)]
     try:
         with ProcessPoolExecutor(workers, initializer=_open_in_worker, initargs=(str(path), password)) as pool:
             return [page for span in pool.map(_read_span, spans) for page in span]
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError) as e:
+        warnings.warn(
+            f"{path.name}: the {workers} worker processes failed ({type(e).__name__}: {e}): reading its {count} pages in one process instead (slower)",
+            InputWarning,
+            stacklevel=3,
+        )
         return None
 
 
@@ -216,6 +222,8 @@ def read_page(page) -> dict:
         return {"text": "", "error": f"{type(e).__name__}: {e}"[:200]}
     try:
         images = "/XObject" in (page.get("/Resources") or {})
-    except Exception:
-        images = False
+    except Exception as e:  # a damaged resource dictionary
+        if text.strip():
+            return {"text": text, "images": False}  # the text was read: whether it also has pictures does not matter
+        return {"text": "", "error": f"its resources are damaged: {type(e).__name__}: {e}"[:200]}
     return {"text": text, "images": images}

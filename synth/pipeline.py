@@ -63,9 +63,9 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
     notes: list[str] = []
     if is_transcript(path, options):
         transcript = transcripts.parse(path)
-        speaker = transcripts.persona_name(transcript, options.persona) if options.persona or len({t.speaker for t in transcript.turns}) == 1 else None
+        speaker = transcripts.persona_name(transcript, options.persona)
         notes += [f"{name}: speakers", *transcripts.speaker_summary(transcript, speaker)]
-        found = transcripts.passages(transcript, options.persona, options.min_chars, options.max_chars, source=name)
+        found = transcripts.passages(transcript, speaker, options.min_chars, options.max_chars, source=name)
     else:
         document = extract.extract(path, options.password, options.pages)
         cleaned = clean.clean(document)

@@ -177,8 +177,10 @@ def report(passages: list[Passage], min_chars: int, max_chars: int, show: int = 
     lengths = [len(p.text) for p in passages]
     asked = sum(1 for p in passages if p.question)
     shortest, longest = min(passages, key=lambda p: len(p.text)), max(passages, key=lambda p: len(p.text))
+    sources = list(dict.fromkeys(p.source for p in passages))
+    named = sources[0] if len(sources) == 1 else f"{len(sources)} sources ({', '.join(sources[:3])}{', ...' if len(sources) > 3 else ''})"
     lines = [
-        f"{passages[0].source}: {len(passages)} passage{'s' if len(passages) > 1 else ''}, {sum(lengths):,} characters"
+        f"{named}: {len(passages)} passage{'s' if len(passages) > 1 else ''}, {sum(lengths):,} characters"
         + (f"; {asked} with the interviewer's own question, {len(passages) - asked} to generate" if asked else ""),
         f"length (min {min_chars}, max {max_chars}): shortest {len(shortest.text)} ({_where(shortest)}), "
         f"median {int(statistics.median(lengths))}, longest {len(longest.text)} ({_where(longest)})",

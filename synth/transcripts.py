@@ -218,9 +218,11 @@ def speaker_summary(transcript: Transcript, persona: str | None, sample_chars: i
     """One line per speaker, most turns first: name, turn count and their first words, so a
     person sees at a glance that the transcript was split right."""
     counts = Counter(turn.speaker for turn in transcript.turns)
-    first = {}
-    for turn in transcript.turns:
-        first.setdefault(turn.speaker, " ".join(turn.text.split()))
+    first: dict[str, str] = {}
+    for turn in transcript.turns:  # each speaker's first turn of some length, else their first
+        text, have = " ".join(turn.text.split()), first.get(turn.speaker)
+        if have is None or len(have) < 40 <= len(text):
+            first[turn.speaker] = text
     lines = []
     for name, n in counts.most_common():
         sample = first[name] if len(first[name]) <= sample_chars else first[name][:sample_chars] + "..."
