@@ -242,7 +242,7 @@ def passages(
     """The persona's turns as passages. A turn answering another speaker's question keeps that
     question (on its first passage, if it is split by max_chars); a turn with no question and
     under min_chars is skipped: too short to stand alone as an answer."""
-    name = persona_name(transcript, persona)
+    name = persona if persona in {turn.speaker for turn in transcript.turns} else persona_name(transcript, persona)
     source = source or transcript.path.name
     ids, offset, skipped = UniqueIds(source), 0, 0
     result: list[Passage] = []
