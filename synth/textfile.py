@@ -1,5 +1,6 @@
 """Text files in any common encoding: UTF-8 (with or without a BOM) as is, others detected with
-charset-normalizer and said so, undecidable ones refused. Never a silent replacement character."""
+charset-normalizer and said so (Windows-1252 winning ties), undecidable ones refused. Never a
+silent replacement character."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ def read_text(path: Path) -> str:
         where = e.start
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = list(from_bytes(data))
+    best = min(matches, key=lambda m: m.chaos, default=None)
+    if best is not None:
+        # on short texts several single-byte encodings read equally clean; Windows-1252 is what
+        # Western text that is not UTF-8 almost always is, so it wins a tie
+        tied = [m for m in matches if m.chaos <= best.chaos + 0.01]
+        best = next((m for m in tied if m.encoding == "cp1252"), best)
     if best is None or best.chaos > MAX_CHAOS:
         raise BadInput(
             f"{path}: not UTF-8 (byte {data[where]:#04x} at offset {where}) and its encoding could not be told: "
