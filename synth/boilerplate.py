@@ -5,13 +5,14 @@ says how many paragraphs and characters went, with an example.
 
 Only the front and back matter are searched (the first and last FRONT_BACK_SHARE of the text,
 at least EDGE_CHARS): a sentence about a licence in chapter 9 is the author's. There, a
-paragraph goes if it is short and says one of these things, or says two of them.
+paragraph goes if it is short and says one of these things, or says two of them; in the front
+matter, text in capitals (a title page, a table of contents) goes too.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from synth.records import Paragraph
 
@@ -24,15 +25,19 @@ NOTICES = {
     "e-book": r"\be-?books?\b",
     "visit us": r"\bvisit (?:us|our)\b|\bour (?:web ?site|site|catalog(?:ue)?)\b",
     "newsletter": r"\bnewsletters?\b|\bsign(?:ing)? up\b|\bsubscribe\b|\bmailing list\b",
-    "rights": r"\ball rights reserved\b|\bno part of this (?:book|publication)\b|\breproduced\b.{0,40}\bwithout\b",
+    "rights": r"\ball rights reserved\b|\b(?:used|reprinted) by (?:kind )?permission\b|\bno part of this (?:book|publication)\b|\breproduced\b.{0,40}\bwithout\b",
     "licence": r"\blicen[cs](?:e|ed|ing)\b|\bcreative commons\b|\bpublic domain\b|\bterms of use\b",
     "copyright": r"\u00a9|\(c\)\s*\d{4}|\bcopyright\b",
     "isbn": r"\bISBN\b",
-    "publisher": r"\b(?:designed|published|produced|distributed|printed) (?:and \w+ )?(?:by|in)\b",
+    "publisher": r"\b(?:designed|published|distributed) (?:and \w+ )?by\b|\bprinted in (?:the )?(?:U\.?S\.?A|United States|Great Britain|England|Canada)\b",
     "gutenberg": r"\bproject gutenberg\b|\bgutenberg(?:-tm)?\b",
     "e-mail": r"[\w.+-]+@[\w-]+\.[\w.]+",
 }
 _NOTICES = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in NOTICES.items()}
+
+
+CAPITALS = 0.9  # share of capital letters above which a paragraph is a title page or a contents list
+_CAPITAL_LEAD = re.compile(r"^(?:[^a-z\s]+\s+){8,}?(?=[A-Z][a-z]+\s+[a-z])")  # 8+ words in capitals, then a sentence
 
 
 @dataclass(frozen=True)
@@ -52,19 +57,34 @@ def is_notice(text: str) -> bool:
 
 
 def remove_notices(paragraphs: list[Paragraph]) -> Split:
-    """Paragraphs without the publisher's notices in the front and back matter."""
+    """Paragraphs without the publisher's notices in the front and back matter, nor the front
+    matter set in capitals (title page, contents): the part removed from a paragraph that runs
+    from the contents into the foreword is reported as a paragraph of its own."""
     total = sum(len(p.text) for p in paragraphs)
     edge = max(EDGE_CHARS, FRONT_BACK_SHARE * total)
     kept, removed, offset = [], [], 0
     for p in paragraphs:
-        in_matter = offset < edge or offset + len(p.text) > total - edge
-        (removed if in_matter and is_notice(p.text) else kept).append(p)
+        front, back = offset < edge, offset + len(p.text) > total - edge
         offset += len(p.text)
+        lead = _CAPITAL_LEAD.match(p.text) if front else None
+        if (front or back) and is_notice(p.text) or front and _capitals(p.text) >= CAPITALS:
+            removed.append(p)
+        elif lead:
+            removed.append(replace(p, text=lead.group().strip()))
+            kept.append(replace(p, text=p.text[lead.end() :]))
+        else:
+            kept.append(p)
     return Split(tuple(kept), tuple(removed))
+
+
+def _capitals(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
 
 
 _GUTENBERG_START = re.compile(r"^\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG|^\*END\*THE SMALL PRINT", re.IGNORECASE)
 _GUTENBERG_END = re.compile(r"^\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBERG|^End of (?:the )?Project Gutenberg", re.IGNORECASE)
+
 
 def strip_gutenberg(lines: Lines) -> Lines:
     """Drop the Project Gutenberg header (up to its START marker and the 'Produced by' credit

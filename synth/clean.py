@@ -245,13 +245,12 @@ def layout_paragraphs(doc: Document) -> list[Paragraph]:
             current = []
     if current:
         result.append(_paragraph(current, chapter, vocab))
-    if doc.pages and doc.pages[0].number > 1:
-        result = drop_partial_start(result)
+    result = drop_partial_start(result)  # a page range, or an excerpt, can start mid-sentence
     return [p for p in result if is_prose(p.text)]
 
 
 def drop_partial_start(paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """A page range can start in the middle of a sentence ("the boats went out..."); an answer
+    """A page range or an excerpt can start in the middle of a sentence ("the boats went out..."); an answer
     should not. Drop the text up to the first sentence end when the first line starts lower-case."""
     if not paragraphs or not paragraphs[0].text[:1].islower():
         return paragraphs

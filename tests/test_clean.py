@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from synth import boilerplate, clean, furniture, glyphs
-from synth.records import Document, Page
+from synth import boilerplate, clean, furniture, glyphs, splitwords
+from synth.records import Document, Page, Paragraph
 
 
 def vocab(*words: str) -> Counter:
@@ -243,3 +243,63 @@ def test_index_blocks_are_not_prose():
 def test_a_page_range_starting_mid_sentence_starts_at_the_next_sentence():
     document = Document(Path("b.pdf"), (Page(3, "the boats went out. She stood at the window.\n"),))
     assert [p.text for p in clean.paragraphs(document)] == ["She stood at the window."]
+
+
+# -- publisher notices -------------------------------------------------------------------------------
+
+CHAPTER = [
+    f"Chapter paragraph {i}: the harbour was quiet that winter, and nobody expected the boats to go out before March. "
+    "The men spent their mornings in the net shed, mending and arguing about the price of diesel and the weather." for i in range(60)
+]
+NOTICES = [
+    "This eBook was designed and published by Harbour Books. For more free eBooks visit our Web site at http://www.harbourbooks.example/",
+    "Copyright © 2014 Agnes Tarrow. All rights reserved.",
+    "Sign up for our newsletter and hear about new releases first.",
+]
+
+
+def plain(*texts: str) -> list[Paragraph]:
+    return [Paragraph(t, 1, 1) for t in texts]
+
+
+def test_publisher_notices_in_front_and_back_matter_are_removed_and_reported():
+    split = boilerplate.remove_notices(plain(*NOTICES[:2], *CHAPTER, NOTICES[2]))
+    assert [p.text for p in split.removed] == NOTICES[:2] + [NOTICES[2]]
+    assert [p.text for p in split.kept] == CHAPTER
+
+
+def test_the_same_words_in_the_body_are_the_authors():
+    middle = "I signed up for the newsletter of the harbour board, and it was the dullest thing I ever read."
+    split = boilerplate.remove_notices(plain(*CHAPTER[:30], middle, *CHAPTER[30:]))
+    assert not split.removed
+
+
+def test_a_long_preface_that_mentions_copyright_once_is_kept():
+    preface = "This book took me ten years. " * 20 + "My publisher worried about copyright, but the letters are my family's."
+    assert not boilerplate.remove_notices(plain(preface, *CHAPTER)).removed
+
+
+def test_clean_reports_what_it_removed():
+    doc = Document(Path("b.txt"), (Page(1, "\n\n".join([NOTICES[0], *CHAPTER])),))
+    cleaned = clean.clean(doc)
+    assert cleaned.boilerplate == (NOTICES[0],) and cleaned.paragraphs[0].text == CHAPTER[0] and cleaned.paragraphs[0].start == 0
+
+
+# -- split words -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, repaired",
+    [
+        ("the tr uth of it", "the truth of it"),
+        ("a deat h in March", "a death in March"),
+        ("he spoke vigorous ly", "he spoke vigorously"),
+        ("the Heat- Ray came", "the Heat-Ray came"),
+        ("a loud bell rang", "a loud bell rang"),  # "aloud" is a word, and so are "a" and "loud"
+        ("Van Dyke painted", "Van Dyke painted"),  # a capital starts a word of its own
+        ("any one of them", "any one of them"),  # two words the book uses
+    ],
+)
+def test_split_words_join_by_the_books_vocabulary(line, repaired):
+    book = "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud."
+    assert splitwords.join(f"{book}\n{line}").split("\n")[1] == repaired
