@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from synth import cache, clean, extract, labels, segment, store, transcripts
+from synth import cache, clean, extract, labels, segment, speakers, store, transcripts
 from synth.engine import Engine
 from synth.generate import Job, Summary, generate
 from synth.records import REVIEWED, Passage, Record, write_records
@@ -63,8 +63,8 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
     notes: list[str] = []
     if is_transcript(path, options):
         transcript = transcripts.parse(path)
-        speaker = transcripts.persona_name(transcript, options.persona)
-        notes += [f"{name}: speakers", *transcripts.speaker_summary(transcript, speaker)]
+        speaker = speakers.persona_name(transcript, options.persona)
+        notes += [f"{name}: speakers", *speakers.speaker_summary(transcript, speaker)]
         found = transcripts.passages(transcript, speaker, options.min_chars, options.max_chars, source=name)
     else:
         document = extract.extract(path, options.password, options.pages)

@@ -8,7 +8,7 @@ from string import Template
 import pytest
 from click.testing import CliRunner
 
-from synth import cli, generate, pipeline, transcripts
+from synth import cli, generate, pipeline, speakers, transcripts
 from synth.engine import Generation
 from synth.extract import BadInput, InputWarning, Notice
 
@@ -329,14 +329,14 @@ def test_prose_that_starts_with_a_capital_is_not_a_label(tmp_path):
     ],
 )
 def test_persona_matches_a_label_by_case_honorific_and_surname(persona, speaker, how):
-    assert transcripts.match_speaker(persona, ["MS. PSAKI", "Q", "THE PRESIDENT", "MR. SMITH"]) == ([speaker], how or "exactly")
+    assert speakers.match_speaker(persona, ["MS. PSAKI", "Q", "THE PRESIDENT", "MR. SMITH"]) == ([speaker], how or "exactly")
 
 
 def test_an_ambiguous_persona_lists_what_it_could_be(tmp_path):
     text = "MR. SMITH: Yes.\n\nMRS. SMITH: No.\n\nMR. SMITH: Why?\n\nMRS. SMITH: Because.\n"
     transcript = transcripts.parse(write(tmp_path, "t.txt", text))
     with pytest.raises(BadInput, match=r"--persona 'Smith' could be any of MR. SMITH, MRS. SMITH in t.txt"):
-        transcripts.persona_name(transcript, "Smith")
+        speakers.persona_name(transcript, "Smith")
 
 
 def test_segment_shows_the_speakers_with_counts_and_a_sample(tmp_path):
