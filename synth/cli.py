@@ -121,7 +121,7 @@ def run(books: tuple[Path, ...], name, out, model, endpoint, concurrency, prompt
     except KeyboardInterrupt:
         raise click.ClickException(f"interrupted: what was generated so far is saved in {out}; re-run the same command to continue") from None
     elapsed = time.monotonic() - started
-    pipeline.write_manifest(out, job, summary=summary, records=records, backend=backend, prompt_path=prompt_path, elapsed=elapsed)
+    pipeline.write_manifest(out, job, summary=summary, records=records, backend=backend, prompt_path=prompt_path, elapsed=elapsed, sources=sources)
     click.echo(summary_line(out, records, summary, elapsed))
     click.echo(f"Review it (make review, or synth review {out}), then: make train")
 

@@ -219,7 +219,9 @@ def synthesize(
     return records, summary
 
 
-def write_manifest(out: Path, job: Job, *, summary: Summary, records: list[Record], backend: str, prompt_path: Path, elapsed: float) -> Path:
+def write_manifest(
+    out: Path, job: Job, *, summary: Summary, records: list[Record], backend: str, prompt_path: Path, elapsed: float, sources: Sequence[Source] = ()
+) -> Path:
     """What produced this file, next to it: enough to reproduce or compare runs."""
     from importlib import metadata
 
@@ -231,6 +233,7 @@ def write_manifest(out: Path, job: Job, *, summary: Summary, records: list[Recor
 
     manifest = {
         "output": out.name,
+        "sources": [{"file": s.name, "sha256": s.sha256, "passages": len(s.passages)} for s in sources],
         "model": job.model,
         "backend": backend,
         "prompt": {"file": str(prompt_path), "sha256": hashlib.sha256(prompt_path.read_bytes()).hexdigest()},
