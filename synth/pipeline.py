@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -135,6 +136,22 @@ def dataset_name(name: str | None, persona: str | None, books: Sequence[Path]) -
     if not slug:
         raise extract.BadInput(f"--name {chosen!r} gives no usable folder name: use letters or digits")
     return slug
+
+
+def dataset_output(name: str | None, persona: str | None, books: Sequence[Path], sources: Sequence[Source], root: Path = Path("data")) -> Path:
+    """data/<dataset_name>/interview.jsonl; but a dataset that earlier versions named after the
+    book (data/<stem>/, before datasets were named by persona) is continued, and said so, when
+    it was made from these sources and the persona's folder does not exist yet: its reviews stay in use."""
+    out = root / dataset_name(name, persona, books) / "interview.jsonl"
+    legacy = root / dataset_name(None, None, books) / "interview.jsonl"
+    if name or out.exists() or legacy == out or not legacy.exists():
+        return out
+    try:
+        check_sources(legacy, sources)
+    except extract.BadInput:
+        return out
+    warnings.warn(f"continuing {legacy} (made from these sources before datasets were named by persona); give --name to choose another", extract.Notice, stacklevel=2)
+    return legacy
 
 
 def default_output(book: Path | str) -> Path:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from synth import cli, pipeline
-from synth.extract import BadInput
+from synth.extract import BadInput, Notice
 from synth.records import Record, write_records
 
 PARAGRAPH = "The harbour was quiet that winter, and nobody expected the boats to go out before March. " * 4
@@ -118,3 +118,14 @@ def test_make_passes_several_books_and_paths_with_spaces(shelf):
     recipe = next(line for line in dry.stdout.splitlines() if "synth run" in line)
     argv = json.loads(subprocess.run(["bash", "-c", recipe], capture_output=True, text=True, check=True).stdout)
     assert argv == ["-m", "synth", "run", str(shelf / "my memoir.txt"), str(shelf / "interviews")]
+
+
+def test_a_dataset_named_after_the_book_by_an_earlier_version_is_continued(shelf):
+    sources = pipeline.gather(shelf / "memoir.txt", pipeline.SegmentOptions())
+    root = shelf / "data"
+    assert pipeline.dataset_output(None, "Ben", [shelf / "memoir.txt"], sources, root) == root / "Ben" / "interview.jsonl"
+    legacy = root / "memoir" / "interview.jsonl"
+    write_records(legacy, [record("memoir.txt")])
+    with pytest.warns(Notice, match=r"continuing .*memoir/interview.jsonl \(made from these sources"):
+        assert pipeline.dataset_output(None, "Ben", [shelf / "memoir.txt"], sources, root) == legacy
+    assert pipeline.dataset_output("ben2", "Ben", [shelf / "memoir.txt"], sources, root) == root / "ben2" / "interview.jsonl"
