@@ -72,7 +72,8 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
         cleaned = clean.clean(document)
         if cleaned.boilerplate:
             chars = sum(len(p) for p in cleaned.boilerplate)
-            notes.append(f"{name}: removed {len(cleaned.boilerplate)} paragraphs of publisher boilerplate ({chars:,} characters), e.g. {_preview(cleaned.boilerplate[0])!r}")
+            count = len(cleaned.boilerplate)
+            notes.append(f"{name}: removed {count} paragraph{'s' if count > 1 else ''} of publisher boilerplate ({chars:,} characters), e.g. {_preview(cleaned.boilerplate[0])!r}")
         found = segment.segment(list(cleaned.paragraphs), name, options.min_chars, options.max_chars)
     if not found:
         raise extract.BadInput(f"{path}: no passages found in its text; check it is prose, or lower --min-chars")

@@ -129,3 +129,12 @@ def test_a_dataset_named_after_the_book_by_an_earlier_version_is_continued(shelf
     with pytest.warns(Notice, match=r"continuing .*memoir/interview.jsonl \(made from these sources"):
         assert pipeline.dataset_output(None, "Ben", [shelf / "memoir.txt"], sources, root) == legacy
     assert pipeline.dataset_output("ben2", "Ben", [shelf / "memoir.txt"], sources, root) == root / "ben2" / "interview.jsonl"
+
+
+def test_segment_reports_the_boilerplate_it_removed(tmp_path):
+    notice = "This eBook was designed and published by Harbour Books. For more free eBooks visit our Web site at http://www.harbourbooks.example/"
+    book = write(tmp_path / "novel.txt", notice + "\n\n" + "\n\n".join([PARAGRAPH] * 12))
+    result = CliRunner().invoke(cli.cli, ["segment", str(book), "--stats"])
+    assert result.exit_code == 0, result.output
+    assert f"novel.txt: removed 1 paragraph of publisher boilerplate ({len(notice)} characters), e.g. 'This eBook was designed and published by Harbour Books. For more free eBooks vis...'" in result.stdout
+    assert "eBook" not in " ".join(p.text for p in pipeline.passages(book, pipeline.SegmentOptions()))
