@@ -94,14 +94,11 @@ def run(books: tuple[Path, ...], name, out, model, endpoint, concurrency, prompt
         click.echo(segment.report(passages, kwargs["min_chars"], kwargs["max_chars"]))
         return
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            out = out or pipeline.dataset_output(name, kwargs["persona"], books, sources)
-        for note in caught:
-            click.echo(f"Note: {note.message}", err=True)
-        pipeline.check_sources(out, sources)
+        out, note = pipeline.dataset_output(out, name, kwargs["persona"], books, sources)
     except BadInput as e:
         raise click.ClickException(str(e)) from None
+    if note:
+        click.echo(f"Note: {note}", err=True)
     try:
         prompt_path = prompts.find(prompt)
         template = prompts.load(prompt_path)

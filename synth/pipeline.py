@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import re
-import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -139,20 +138,31 @@ def dataset_name(name: str | None, persona: str | None, books: Sequence[Path]) -
     return slug
 
 
-def dataset_output(name: str | None, persona: str | None, books: Sequence[Path], sources: Sequence[Source], root: Path = Path("data")) -> Path:
-    """data/<dataset_name>/interview.jsonl; but a dataset that earlier versions named after the
-    book (data/<stem>/, before datasets were named by persona) is continued, and said so, when
-    it was made from these sources and the persona's folder does not exist yet: its reviews stay in use."""
-    out = root / dataset_name(name, persona, books) / "interview.jsonl"
-    legacy = root / dataset_name(None, None, books) / "interview.jsonl"
-    if name or out.exists() or legacy == out or not legacy.exists():
-        return out
+def dataset_output(
+    out: Path | None, name: str | None, persona: str | None, books: Sequence[Path], sources: Sequence[Source], root: Path = Path("data")
+) -> tuple[Path, str | None]:
+    """(where this run writes, a note to show or None), after check_sources.
+
+    data/<dataset_name>/interview.jsonl unless --out says; but a dataset that earlier versions
+    named after the book (data/<stem>/, before datasets were named by persona) is continued, and
+    said so, when it was made from these sources and the persona's folder does not exist yet:
+    its reviews stay in use."""
+    note = None
+    if out is None:
+        out = root / dataset_name(name, persona, books) / "interview.jsonl"
+        legacy = root / dataset_name(None, None, books) / "interview.jsonl"
+        if not name and not out.exists() and legacy != out and legacy.exists() and _same_sources(legacy, sources):
+            out, note = legacy, f"continuing {legacy} (made from these sources before datasets were named by persona); give --name to choose another"
+    check_sources(out, sources)
+    return out, note
+
+
+def _same_sources(out: Path, sources: Sequence[Source]) -> bool:
     try:
-        check_sources(legacy, sources)
+        check_sources(out, sources)
     except extract.BadInput:
-        return out
-    warnings.warn(f"continuing {legacy} (made from these sources before datasets were named by persona); give --name to choose another", extract.Notice, stacklevel=2)
-    return legacy
+        return False
+    return True
 
 
 def default_output(book: Path | str) -> Path:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from synth import cli, pipeline
-from synth.extract import BadInput, Notice
+from synth.extract import BadInput
 from synth.records import Record, write_records
 
 PARAGRAPH = "The harbour was quiet that winter, and nobody expected the boats to go out before March. " * 4
@@ -122,13 +122,15 @@ def test_make_passes_several_books_and_paths_with_spaces(shelf):
 
 def test_a_dataset_named_after_the_book_by_an_earlier_version_is_continued(shelf):
     sources = pipeline.gather(shelf / "memoir.txt", pipeline.SegmentOptions())
-    root = shelf / "data"
-    assert pipeline.dataset_output(None, "Ben", [shelf / "memoir.txt"], sources, root) == root / "Ben" / "interview.jsonl"
+    root, books = shelf / "data", [shelf / "memoir.txt"]
+    assert pipeline.dataset_output(None, None, "Ben", books, sources, root) == (root / "Ben" / "interview.jsonl", None)
     legacy = root / "memoir" / "interview.jsonl"
     write_records(legacy, [record("memoir.txt")])
-    with pytest.warns(Notice, match=r"continuing .*memoir/interview.jsonl \(made from these sources"):
-        assert pipeline.dataset_output(None, "Ben", [shelf / "memoir.txt"], sources, root) == legacy
-    assert pipeline.dataset_output("ben2", "Ben", [shelf / "memoir.txt"], sources, root) == root / "ben2" / "interview.jsonl"
+    out, note = pipeline.dataset_output(None, None, "Ben", books, sources, root)
+    assert out == legacy and note.startswith(f"continuing {legacy} (made from these sources")
+    assert pipeline.dataset_output(None, "ben2", "Ben", books, sources, root) == (root / "ben2" / "interview.jsonl", None)
+    write_records(legacy, [record("diary.pdf")])  # another book's dataset is not continued
+    assert pipeline.dataset_output(None, None, "Ben", books, sources, root) == (root / "Ben" / "interview.jsonl", None)
 
 
 def test_segment_reports_the_boilerplate_it_removed(tmp_path):
