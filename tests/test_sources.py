@@ -140,3 +140,21 @@ def test_segment_reports_the_boilerplate_it_removed(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"novel.txt: removed 1 paragraph of publisher boilerplate ({len(notice)} characters), e.g. 'This eBook was designed and published by Harbour Books. For more free eBooks vis...'" in result.stdout
     assert "eBook" not in " ".join(p.text for p in pipeline.passages(book, pipeline.SegmentOptions()))
+
+
+def test_each_record_names_its_source_file(shelf):
+    from string import Template
+
+    from synth.engine import Generation
+    from synth.generate import Job, generate
+
+    class Engine:
+        model = "fake"
+
+        def stream(self, conversations, sampling):
+            return ((i, Generation("What was the harbour like?", 6, True)) for i in range(len(conversations)))
+
+    passages = pipeline.passages([shelf / "memoir.txt", shelf / "interviews", shelf / "old" / "memoir.txt"], pipeline.SegmentOptions(persona="Ben"))
+    records, _ = generate(passages, Engine, Job(Template("$context $passage"), model="m"))
+    assert [r.source["file"] for r in records] == ["memoir.txt", "interviews/ep1.md", "interviews/ep1.md", "old/memoir.txt"]
+    assert len({r.id for r in records}) == 4
