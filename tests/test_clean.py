@@ -62,7 +62,9 @@ def test_joined_form_wins_over_two_words():
 
 
 def test_capitalised_continuation_is_not_hyphenation():
-    assert clean.join_words("the Austro-", "Hungarian army", vocab()) == "the Austro- Hungarian army"
+    """The hyphen stays and no space is put after it: "Austro- Hungarian" and "Heat- Ray" were the
+    split words this made."""
+    assert clean.join_words("the Austro-", "Hungarian army", vocab()) == "the Austro-Hungarian army"
 
 
 def test_punctuation_split_off_by_a_font_change_joins_without_space():
