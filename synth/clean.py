@@ -119,8 +119,10 @@ def join_words(text: str, line: str, vocab: Counter[str]) -> str:
         if _keeps_hyphen(head, tail, vocab):
             return text + line
         return text[:-1] + line
-    if cut and line[:1].isupper():
-        return text + line  # "Heat-" + "Ray": a capital after a line-end hyphen is a compound's second word
+    if cut and line[:1].isupper():  # "Heat-" + "Ray": a compound's second word; "Mc-" + "Carthy": one name
+        tail = _WORD.match(line.lower())
+        joined = tail and cut.group(1).lower() + tail.group(0)
+        return text[:-1] + line if joined and vocab[joined] and not vocab[f"{cut.group(1).lower()}-{tail.group(0)}"] else text + line
     if line.startswith(_NO_SPACE_BEFORE) or text.endswith("\u2014") or line.startswith("\u2014"):
         return text + line  # a comma or dash split off by a font change, or a dash at the line end
     return f"{text} {line}"

@@ -65,6 +65,7 @@ def test_capitalised_continuation_is_not_hyphenation():
     """The hyphen stays and no space is put after it: "Austro- Hungarian" and "Heat- Ray" were the
     split words this made."""
     assert clean.join_words("the Austro-", "Hungarian army", vocab()) == "the Austro-Hungarian army"
+    assert clean.join_words("young Mc-", "Carthy said", vocab("mccarthy")) == "young McCarthy said"  # the book writes it whole
 
 
 def test_punctuation_split_off_by_a_font_change_joins_without_space():
