@@ -250,7 +250,7 @@ def layout_paragraphs(doc: Document) -> list[Paragraph]:
     if current:
         result.append(_paragraph(current, chapter, vocab))
     result = drop_partial_start(result)  # a page range, or an excerpt, can start mid-sentence
-    return [p for p in result if is_prose(p.text)]
+    return [p for p in result if is_prose(p.text) and not is_caption(p.text)]
 
 
 def drop_partial_start(paragraphs: list[Paragraph]) -> list[Paragraph]:
@@ -273,6 +273,16 @@ def _paragraph(lines: Lines, chapter: str | None, vocab: Counter[str]) -> Paragr
     for _, line in lines:
         text = join_words(text, line, vocab)
     return Paragraph(text, lines[0][0], lines[-1][0], chapter)
+
+
+def is_caption(text: str) -> bool:
+    """A picture's caption set as a paragraph of its own: "The Yankee Lookout.", "Grape Shot.":
+    two to six words, every one capitalised or a function word, ending in a full stop. (A
+    heading has no full stop and names a chapter instead; a sentence has a verb in lower case.)"""
+    words = text.split()
+    if not 2 <= len(words) <= 6 or not text.endswith(".") or text[:1] in _OPENING_QUOTE:
+        return False
+    return all(w[:1].isupper() or w.lower().strip(".,") in _FUNCTION_WORDS for w in words) and sum(w[:1].isupper() for w in words) >= 2
 
 
 def is_prose(text: str) -> bool:

@@ -306,3 +306,24 @@ def test_clean_reports_what_it_removed():
 def test_split_words_join_by_the_books_vocabulary(line, repaired):
     book = "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud."
     assert splitwords.join(f"{book}\n{line}").split("\n")[1] == repaired
+
+
+@pytest.mark.parametrize(
+    "text, caption",
+    [
+        ("The Yankee Lookout.", True),
+        ("Grape Shot.", True),
+        ("Solid Shot strapped on a Sabot.", False),  # a verb in lower case: a sentence
+        ("Then the storm came.", False),
+        ("“Good Morning.”", False),
+        ("Thanks.", False),
+    ],
+)
+def test_captions_are_short_title_case_lines_with_a_full_stop(text, caption):
+    assert clean.is_caption(text) is caption
+
+
+def test_a_caption_between_paragraphs_is_not_in_the_text():
+    text = "The men dug all night.\n\nThe Yankee Lookout.\n\nJune 10th. The heat of the sun increases, and we must improve our quarters."
+    paragraphs = clean.paragraphs(Document(Path("d.txt"), (Page(1, text),)))
+    assert [p.text for p in paragraphs] == ["The men dug all night.", "June 10th. The heat of the sun increases, and we must improve our quarters."]
