@@ -1,4 +1,5 @@
 """Files -> Document: the text of each page, as the file gives it (repairs live in clean.py).
+PDFs are read here; EPUB, DOCX and HTML in ebooks.py; text files in any encoding by textfile.py.
 
 PDF text comes from pypdf, which is slow (tens of pages per second on one core), so pages are
 extracted in parallel worker processes and the result is cached by the file's content hash:
