@@ -63,9 +63,10 @@ def _is_suspect(a: str, b: str, vocab: Counter[str], in_pairs: Counter[str]) -> 
 
 
 def _is_split(a: str, b: str, vocab: Counter[str], in_pairs: Counter[str]) -> bool:
-    """Both fragments never words of their own ("deat h", "tr uth"); or a word and an ending
-    ("vigorous ly"). A word and another word the book happens not to use alone is two words
-    ("a loud": "aloud" is a word too), and a capital starts a new word ("Van Dyke")."""
+    """Both fragments never words of their own ("deat h", "tr uth"); a fragment that is never a
+    word before a word ("fat her"); or a word and an ending ("vigorous ly"). A word before another
+    word the book happens not to use alone is two words ("a loud": "aloud" is a word too), and a
+    capital starts a new word ("Van Dyke")."""
     if a.endswith("-"):  # "Heat- Ray": a hyphen then a space inside a line
         return bool(vocab[f"{a[:-1]}-{b}".lower()]) and a[:1].isupper() == b[:1].isupper()
     if not vocab[(a + b).lower()] or (b[:1].isupper() and not a.isupper()) or (a.isupper() and b.isupper() and min(len(a), len(b)) > 2):
@@ -73,9 +74,10 @@ def _is_split(a: str, b: str, vocab: Counter[str], in_pairs: Counter[str]) -> bo
     word_a, word_b = (vocab[f.lower()] > in_pairs[f.lower()] for f in (a, b))
     if word_a and word_b:
         return False
-    if word_a or word_b:
-        word, ending = (a, b) if word_a else (b, a)
-        return word_a and len(word) > 2 and (len(ending) <= 2 or ending.lower() in ENDINGS)
+    if word_b:  # "fat her": a fragment that is never a word, then a word
+        return len(a) > 1
+    if word_a:  # "vigorous ly", never "a loud"
+        return len(a) > 2 and (len(b) <= 2 or b.lower() in ENDINGS)
     return True
 
 

@@ -297,6 +297,7 @@ def test_clean_reports_what_it_removed():
         ("the tr uth of it", "the truth of it"),
         ("a deat h in March", "a death in March"),
         ("he spoke vigorous ly", "he spoke vigorously"),
+        ("my fat her said", "my father said"),
         ("the Heat- Ray came", "the Heat-Ray came"),
         ("a loud bell rang", "a loud bell rang"),  # "aloud" is a word, and so are "a" and "loud"
         ("Van Dyke painted", "Van Dyke painted"),  # a capital starts a word of its own
@@ -304,7 +305,7 @@ def test_clean_reports_what_it_removed():
     ],
 )
 def test_split_words_join_by_the_books_vocabulary(line, repaired):
-    book = "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud."
+    book = "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud. Father. Her."
     assert splitwords.join(f"{book}\n{line}").split("\n")[1] == repaired
 
 
