@@ -104,14 +104,19 @@ def _initial_word(letter: str, capitals: str, after: str, vocab: Counter[str], r
     return letter + joined[1:]
 
 
-def join_words(text: str, line: str, vocab: Counter[str]) -> str:
+def join_words(text: str, line: str, vocab: Counter[str], splits: frozenset[tuple[str, str]] = frozenset()) -> str:
     """Append a layout line to a paragraph: undo end-of-line hyphenation, keep real hyphens.
 
     "foli-" + "age" is one word unless the book writes "foli-age" elsewhere; when it writes
     neither form, two real words ("well", "known") keep their hyphen and fragments are joined.
+    A word cut at the line end without a hyphen ("em" + "phasize") is joined when `splits`
+    (splitwords.suspects of the book) holds the pair.
     """
     if not text:
         return line
+    last, first = re.search(r"([^\W\d_]+)$", text), re.match(r"[^\W\d_]+", line)
+    if last and first and (last.group(1), first.group(0)) in splits:
+        return text + line
     cut = text.endswith("-") and re.search(r"([^\W\d_]+)-$", text[-80:])
     if cut and line[:1].islower():
         head, tail = cut.group(1).lower(), _WORD.match(line.lower())
@@ -229,11 +234,12 @@ def layout_paragraphs(doc: Document) -> list[Paragraph]:
     lines = document_lines(doc)
     texts = [line for _, line in lines]
     vocab, width = vocabulary(texts), text_width(texts)
+    splits = frozenset(splitwords.suspects("\n".join(texts)))
     result: list[Paragraph] = []
     chapter, headings, current = None, [], []
     for i, (number, line) in enumerate(lines):
         if current and (not line or (_ROMAN.match(line) and _SENTENCE_END.search(current[-1][1]))):
-            result.append(_paragraph(current, chapter, vocab))
+            result.append(_paragraph(current, chapter, vocab, splits))
             current = []
         if not line:
             continue
@@ -245,10 +251,10 @@ def layout_paragraphs(doc: Document) -> list[Paragraph]:
             chapter, headings = chapter_title(headings) or chapter, []
         current.append((number, line))
         if _SENTENCE_END.search(line) and len(line) < SHORT_LINE * width:
-            result.append(_paragraph(current, chapter, vocab))
+            result.append(_paragraph(current, chapter, vocab, splits))
             current = []
     if current:
-        result.append(_paragraph(current, chapter, vocab))
+        result.append(_paragraph(current, chapter, vocab, splits))
     result = drop_partial_start(result)  # a page range, or an excerpt, can start mid-sentence
     return [p for p in result if is_prose(p.text) and not is_caption(p.text)]
 
@@ -268,10 +274,10 @@ def _following(lines: Lines, i: int) -> list[str]:
     return [line for _, line in lines[i + 1 : i + 6] if line][:2]
 
 
-def _paragraph(lines: Lines, chapter: str | None, vocab: Counter[str]) -> Paragraph:
+def _paragraph(lines: Lines, chapter: str | None, vocab: Counter[str], splits: frozenset = frozenset()) -> Paragraph:
     text = ""
     for _, line in lines:
-        text = join_words(text, line, vocab)
+        text = join_words(text, line, vocab, splits)
     return Paragraph(text, lines[0][0], lines[-1][0], chapter)
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-ENDINGS = set("ing ings ed er ers est ly ness ment ments tion tions sion ous ously ity ful fully less able ible ally ance ence ive".split())
+ENDINGS = set("ing ings ed er ers est ly ness ment ments tion tions sion sions ture tures ous ously ity ful fully less able ible ally ance ence ive ist ists ism".split())
 
 
 def vocabulary(text: str) -> Counter[str]:
-    """How often the text uses each word, lower case; hyphenated compounds also whole ("heat-ray")."""
+    """How often the text uses each word, lower case; hyphenated compounds also whole ("heat-ray").
+    The halves of a word hyphenated at a line end ("em-" / "phasis") are not words of their own."""
+    text = re.sub(r"[^\W\d_]+-\n[^\W\d_]*", " ", text)
     words: Counter[str] = Counter(w.lower() for w in re.findall(r"[^\W\d_]+", text))
     words.update(w.lower() for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)+", text))
     return words
@@ -30,9 +32,12 @@ def suspects(text: str, vocab: Counter[str] | None = None, *, strict: bool = Tru
     strict=True only the pairs that `join` joins."""
     vocab = vocab if vocab is not None else vocabulary(text)
     pairs: Counter[tuple[str, str]] = Counter()
-    for line in text.splitlines():
-        for m in _overlapping_pairs(line):
-            pairs[m] += 1
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        pairs.update(_overlapping_pairs(line))
+        cross = _cross_pair(line, lines[i + 1]) if i + 1 < len(lines) else None
+        if cross:
+            pairs[cross[:2]] += 1
     in_pairs: Counter[str] = Counter()  # how often a fragment occurs in a pair that joins to a word
     for (a, b), n in pairs.items():
         if vocab[(a + b).lower()]:
@@ -56,6 +61,15 @@ def _overlapping_pairs(line: str) -> list[tuple[str, str]]:
     return result
 
 
+def _cross_pair(line: str, following: str) -> tuple[str, str, str] | None:
+    """(fragment, fragment, the next line's first token) for a line that ends in a bare word and
+    a next line that starts with one: "a mix" / "ture of" (a break where the hyphen was lost).
+    A line ending in a hyphen is hyphenation, which clean.join_words repairs."""
+    left = re.search(r"(?:^|\s)[\"'(\u201c\u2018]*([^\W\d_]+)$", line)
+    right = re.match(r"([^\W\d_]+)[.,;:!?\"')\u201d\u2019]*(?=\s|$)", following)
+    return (left.group(1), right.group(1), right.group(0)) if left and right else None
+
+
 def _is_suspect(a: str, b: str, vocab: Counter[str], in_pairs: Counter[str]) -> bool:
     if a.endswith("-"):
         return bool(vocab[f"{a[:-1]}-{b}".lower()])
@@ -64,9 +78,9 @@ def _is_suspect(a: str, b: str, vocab: Counter[str], in_pairs: Counter[str]) -> 
 
 def _is_split(a: str, b: str, vocab: Counter[str], in_pairs: Counter[str]) -> bool:
     """Both fragments never words of their own ("deat h", "tr uth"); a fragment that is never a
-    word before a word ("fat her"); or a word and an ending ("vigorous ly"). A word before another
-    word the book happens not to use alone is two words ("a loud": "aloud" is a word too), and a
-    capital starts a new word ("Van Dyke")."""
+    word before a word ("fat her"); or a word of two letters or more and an ending or a fragment of
+    five letters or more ("vigorous ly", "his torical"). "a loud" stays two words ("aloud" is a
+    word, but so are "a" and "loud"), and a capital starts a new word ("Van Dyke")."""
     if a.endswith("-"):  # "Heat- Ray": a hyphen then a space inside a line
         return bool(vocab[f"{a[:-1]}-{b}".lower()]) and a[:1].isupper() == b[:1].isupper()
     if not vocab[(a + b).lower()] or (b[:1].isupper() and not a.isupper()) or (a.isupper() and b.isupper() and min(len(a), len(b)) > 2):
@@ -76,19 +90,23 @@ def _is_split(a: str, b: str, vocab: Counter[str], in_pairs: Counter[str]) -> bo
         return False
     if word_b:  # "fat her": a fragment that is never a word, then a word
         return len(a) > 1
-    if word_a:  # "vigorous ly", never "a loud"
-        return len(a) > 2 and (len(b) <= 2 or b.lower() in ENDINGS)
+    if word_a:  # "vigorous ly", "his torical"; never "a loud"
+        return len(a) > 1 and (len(b) <= 2 or b.lower() in ENDINGS or len(b) >= 5)
     return True
 
 
 def join(text: str, vocab: Counter[str] | None = None) -> str:
-    """Text with its split words joined (the same rule as `suspects`)."""
+    """Text with the split words inside its lines joined (the same rule as `suspects`). A word
+    split across a line break is joined where lines are joined into paragraphs
+    (clean.join_words, given `suspects`)."""
     found = suspects(text, vocab)
     if not found:
         return text
+
     def repair(line: str) -> str:
         for a, b in _overlapping_pairs(line):
             if (a, b) in found:
-                line = re.sub(rf"(?<![\w-]){re.escape(a)} {re.escape(b)}(?!\w)", a + b if not a.endswith("-") else a + b, line, count=1)
+                line = re.sub(rf"(?<![\w-]){re.escape(a)} {re.escape(b)}(?!\w)", a + b, line, count=1)
         return line
+
     return "\n".join(repair(line) for line in text.split("\n"))

@@ -328,3 +328,10 @@ def test_a_caption_between_paragraphs_is_not_in_the_text():
     text = "The men dug all night.\n\nThe Yankee Lookout.\n\nJune 10th. The heat of the sun increases, and we must improve our quarters."
     paragraphs = clean.paragraphs(Document(Path("d.txt"), (Page(1, text),)))
     assert [p.text for p in paragraphs] == ["The men dug all night.", "June 10th. The heat of the sun increases, and we must improve our quarters."]
+
+
+def test_a_word_cut_at_a_line_end_without_a_hyphen_is_joined_with_the_next_line():
+    body = "He spoke with emphasis, a mixture of feeling and emphasize. The mix was right, and so was nature."
+    lines = ["you will want to em", "phasize destiny, for it was a mix", "ture of about everything in na", "ture. The mix was right."]
+    (paragraph,) = clean.paragraphs(Document(Path("b.txt"), (Page(1, body + "\n\n" + "\n".join(lines)),)))[1:]
+    assert paragraph.text == "you will want to emphasize destiny, for it was a mixture of about everything in nature. The mix was right."
