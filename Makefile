@@ -1,5 +1,7 @@
 # voicetune: book -> interview.jsonl -> fine-tuned model that answers in the author's voice.
 #   make synth [BOOK=kc.pdf] [MODEL=path-or-hub-id]    questions for every passage of the book
+#     BOOK may name several files and folders: BOOK="memoir.pdf interviews/ essays.epub" (one dataset);
+#     quote a path with spaces inside it: BOOK='"my memoir.pdf" interviews/'
 #   make review [DATA=data/kc/interview.jsonl]        review the records in a local web page
 #   make stats [DATA=...]                              counts, lengths, duplicates, what to review first
 #   make export [DATA=...] [FORMAT=messages|sharegpt|hf] the training data for other tools (next to DATA)
@@ -25,10 +27,10 @@ setup: .venv/.installed
 	bash scripts/setup.sh
 
 synth: setup
-	$(PY) -m synth run "$(BOOK)" $(if $(MODEL),--model "$(MODEL)") $(SYNTH_ARGS)
+	$(PY) -m synth run $(BOOK) $(if $(MODEL),--model "$(MODEL)") $(SYNTH_ARGS)
 
 segment: setup
-	$(PY) -m synth segment "$(BOOK)" --stats $(SYNTH_ARGS)
+	$(PY) -m synth segment $(BOOK) --stats $(SYNTH_ARGS)
 
 review: setup
 	$(PY) -m synth review $(if $(DATA),"$(DATA)") $(REVIEW_ARGS)

@@ -3,9 +3,9 @@
 pypdf gives each page as lines, with the layout's line breaks, running headers, page numbers,
 ligature glyphs, TeX's separate accents, drop-cap initials and licence boilerplate. Every defect
 left here ends up in a training answer, so this module undoes them in order, each step a pure
-function:
+function (glyphs.py, furniture.py and boilerplate.py hold the steps that are not about words):
 
-    glyphs -> Gutenberg boilerplate -> headers/footers/page numbers -> initials -> paragraphs
+    glyphs -> headers/footers/page numbers -> Gutenberg licence -> split words -> initials -> paragraphs -> publisher notices
 
 Decisions that depend on the book (is "well-" + "known" one word or two?) are made from the
 book's own vocabulary: the words it uses elsewhere.
@@ -13,26 +13,20 @@ book's own vocabulary: the words it uses elsewhere.
 
 from __future__ import annotations
 
-import difflib
 import re
-import unicodedata
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import groupby
 
+from synth import boilerplate, splitwords
+from synth.furniture import strip_furniture
+from synth.glyphs import repair_glyphs
 from synth.records import Document, Paragraph
 
-LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
-# TeX sets an accent as a glyph of its own before its letter: pypdf gives "n´ee" and "na¨ıve" (a dotless i)
-SPACING_ACCENTS = {"\u00b4": "\u0301", "\u00a8": "\u0308", "\u02c6": "\u0302", "\u02dc": "\u0303", "\u02c7": "\u030c",
-                   "\u02d8": "\u0306", "\u02da": "\u030a", "\u00af": "\u0304", "\u02d9": "\u0307", "\u02dd": "\u030b"}
 SHORT_LINE = 0.85  # a line shorter than this share of the text width can end a paragraph
-EDGE_LINES = 2  # running headers/footers sit within this many lines of a page's top or bottom
-HEADER_SHARE = 0.02  # ...and repeat on at least this share of the pages (and on 3 or more)
 PARAGRAPH_BREAK = "\n\n"
 
 _SENTENCE_END = re.compile(r"""[.!?]["'\u201d\u2019)\]]*$""")
-_PAGE_NUMBER = re.compile(r"^[\W_]*(?:[Pp]age\s+)?(?:\d{1,4}|[ivxlc]{1,7}|[IVXLC]{1,7})[\W_]*$")
 _NUMERAL = re.compile(r"^(?:\d{1,3}|[IVXLC]{1,7})\.?$")  # a section number on its own line
 _ROMAN = re.compile(r"^[IVXLC]{1,7}\.?$")
 _LABEL_START = r"^(?:chapter|part|book|adventure|section|act|letter|volume|appendix)\s+(?:\d+|[ivxlc]+|[a-z]+)\b"
@@ -41,11 +35,8 @@ _TITLED_LABEL = re.compile(_LABEL_START, re.IGNORECASE)  # "Chapter 1: The Harbo
 _TOC_ENTRY = re.compile(r"^\D.*\D\s+\d{1,4}$")  # "A Scandal In Bohemia 3"
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*")
-_GUTENBERG_START = re.compile(r"^\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG|^\*END\*THE SMALL PRINT", re.IGNORECASE)
-_GUTENBERG_END = re.compile(r"^\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBERG|^End of (?:the )?Project Gutenberg", re.IGNORECASE)
 _INITIAL = re.compile(r"(?:^|[^\w'\u2019])([A-Z])$")  # a line ending in a lone capital
 _SMALL_CAPS = re.compile(r"([A-Z]+)(?=$|[^\w'\u2019])")  # a line starting with a word in capitals
-_SPACING_ACCENT = re.compile(f"([{''.join(SPACING_ACCENTS)}])([^\\W\\d_])|(?<=[^\\W\\d_])`([^\\W\\d_])")
 _FUNCTION_WORDS = set("a an the of to in on at by for with and or but as is was be that this his her their my our your".split())
 _OPENING_QUOTE = {"\u201c", "\u2018", '"', "'"}  # also a lone one set before a drop cap
 _NO_SPACE_BEFORE = tuple(".,;:!?)]\u201d\u2019")
@@ -53,97 +44,10 @@ _NO_SPACE_BEFORE = tuple(".,;:!?)]\u201d\u2019")
 Lines = list[tuple[int, str]]  # (page number, line) in reading order
 
 
-def repair_glyphs(text: str) -> str:
-    for glyph, letters in LIGATURES.items():
-        text = text.replace(glyph, letters)
-    text = _SPACING_ACCENT.sub(_compose_accent, text)
-    # tabs and no-break spaces between words; soft hyphens are invisible break hints
-    return text.replace("\t", " ").replace("\u00a0", " ").replace("\u00ad", "")
-
-
-def _compose_accent(match: re.Match) -> str:
-    """A spacing accent and the letter after it -> the accented letter, where Unicode has one.
-    An acute or grave goes only on a vowel, since "it´s" is an apostrophe, not an accented s;
-    a backtick counts as a grave only inside a word ("pi`ece"), never as an opening quote."""
-    accent, letter = match.group(1) or "`", match.group(2) or match.group(3)
-    mark = SPACING_ACCENTS.get(accent, "\u0300")  # "`": the grave
-    if mark in "\u0301\u0300" and letter.lower() not in "aeiouy\u0131":
-        return match.group(0)
-    letter = {"\u0131": "i", "\u0237": "j"}.get(letter, letter)  # TeX accents a dotless i or j
-    composed = unicodedata.normalize("NFC", letter + mark)
-    return composed if len(composed) == 1 else match.group(0)
-
-
 def page_lines(text: str) -> list[str]:
     """A page's lines with glyphs repaired and spaces collapsed; blank lines kept as ""
     (they end paragraphs in plain text)."""
     return [re.sub(r"\s+", " ", line).strip() for line in repair_glyphs(text).splitlines()]
-
-
-def strip_gutenberg(lines: Lines) -> Lines:
-    """Drop the Project Gutenberg header (up to its START marker and the 'Produced by' credit
-    after it) and everything from the END marker on: licence text is not the author's voice."""
-    texts = [line for _, line in lines]
-    start = next((i + 1 for i, line in enumerate(texts) if _GUTENBERG_START.search(line)), 0)
-    end = next((i for i, line in enumerate(texts) if i >= start and _GUTENBERG_END.search(line)), len(texts))
-    if 0 < start < end and texts[start].startswith("Produced by"):
-        start = _credit_end(lines, start)
-    return lines[start:end]
-
-
-def _credit_end(lines: Lines, start: int) -> int:
-    """Where the "Produced by" credit after the START marker ends: at a blank line, else at
-    the end of its page, if either comes within a few lines."""
-    page_end = start
-    while page_end < len(lines) and lines[page_end][0] == lines[start][0]:
-        page_end += 1
-    blank = next((i for i in range(start, page_end) if not lines[i][1]), page_end)
-    return blank if blank - start <= 6 else start
-
-
-def furniture_key(line: str) -> str:
-    """A header's identity with its page number and case removed: 'ADVENTURE I. A SCANDAL 4'
-    and 'Adventure I. A Scandal 5' are the same running header."""
-    return re.sub(r"[^a-z]+", " ", line.lower()).strip()
-
-
-def edge_lines(pages: list[list[str]]) -> list[list[int]]:
-    """Indexes of the lines near the top and bottom of each page, where headers and footers are."""
-    edges = []
-    for lines in pages:
-        filled = [i for i, line in enumerate(lines) if line]
-        edges.append(sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:])))
-    return edges
-
-
-def running_keys(pages: list[list[str]]) -> set[str]:
-    """Keys of lines that repeat at page edges across many pages: running headers and footers."""
-    counts: Counter[str] = Counter()
-    for lines, edges in zip(pages, edge_lines(pages)):
-        # dialogue ("Yes.") can open many pages by chance; a header never opens with a quote
-        counts.update({furniture_key(lines[i]) for i in edges if lines[i][:1] not in _OPENING_QUOTE} - {""})
-    needed = max(3, HEADER_SHARE * len(pages))
-    return {key for key, count in counts.items() if count >= needed}
-
-
-def is_furniture(line: str, keys: set[str]) -> bool:
-    """A page number, or a running header/footer; OCR'd headers ('VICKSBUEG') match loosely."""
-    if _PAGE_NUMBER.match(line):
-        return True
-    key = furniture_key(line)
-    if not key:
-        return False
-    return key in keys or any(len(key) > 12 and difflib.SequenceMatcher(None, key, k).ratio() > 0.9 for k in keys)
-
-
-def strip_furniture(pages: list[list[str]]) -> list[list[str]]:
-    """Each page without its running headers, footers and page numbers."""
-    keys = running_keys(pages)
-    result = []
-    for lines, edges in zip(pages, edge_lines(pages)):
-        drop = {i for i in edges if is_furniture(lines[i], keys)}
-        result.append([line for i, line in enumerate(lines) if i not in drop])
-    return result
 
 
 def vocabulary(lines: list[str]) -> Counter[str]:
@@ -200,14 +104,19 @@ def _initial_word(letter: str, capitals: str, after: str, vocab: Counter[str], r
     return letter + joined[1:]
 
 
-def join_words(text: str, line: str, vocab: Counter[str]) -> str:
+def join_words(text: str, line: str, vocab: Counter[str], splits: frozenset[tuple[str, str]] = frozenset()) -> str:
     """Append a layout line to a paragraph: undo end-of-line hyphenation, keep real hyphens.
 
     "foli-" + "age" is one word unless the book writes "foli-age" elsewhere; when it writes
     neither form, two real words ("well", "known") keep their hyphen and fragments are joined.
+    A word cut at the line end without a hyphen ("em" + "phasize") is joined when `splits`
+    (splitwords.suspects of the book) holds the pair.
     """
     if not text:
         return line
+    last, first = re.search(r"([^\W\d_]+)$", text), re.match(r"[^\W\d_]+", line)
+    if last and first and (last.group(1), first.group(0)) in splits:
+        return text + line
     cut = text.endswith("-") and re.search(r"([^\W\d_]+)-$", text[-80:])
     if cut and line[:1].islower():
         head, tail = cut.group(1).lower(), _WORD.match(line.lower())
@@ -215,6 +124,10 @@ def join_words(text: str, line: str, vocab: Counter[str]) -> str:
         if _keeps_hyphen(head, tail, vocab):
             return text + line
         return text[:-1] + line
+    if cut and line[:1].isupper():  # "Heat-" + "Ray": a compound's second word; "Mc-" + "Carthy": one name
+        tail = _WORD.match(line.lower())
+        joined = tail and cut.group(1).lower() + tail.group(0)
+        return text[:-1] + line if joined and vocab[joined] and not vocab[f"{cut.group(1).lower()}-{tail.group(0)}"] else text + line
     if line.startswith(_NO_SPACE_BEFORE) or text.endswith("\u2014") or line.startswith("\u2014"):
         return text + line  # a comma or dash split off by a font change, or a dash at the line end
     return f"{text} {line}"
@@ -287,7 +200,9 @@ def document_lines(doc: Document) -> Lines:
     """All lines of the document in reading order, repaired, with their page numbers."""
     pages = strip_furniture([page_lines(page.text) for page in doc.pages])
     numbered = [(page.number, line) for page, lines in zip(doc.pages, pages) for line in lines]
-    numbered = strip_gutenberg(numbered)
+    numbered = boilerplate.strip_gutenberg(numbered)
+    joined = splitwords.join("\n".join(line for _, line in numbered)).split("\n")  # "deat h" -> "death"
+    numbered = [(number, line) for (number, _), line in zip(numbered, joined)]
     vocab = vocabulary([line for _, line in numbered])
     result: Lines = []
     for number, page in groupby(numbered, key=lambda item: item[0]):
@@ -295,7 +210,23 @@ def document_lines(doc: Document) -> Lines:
     return result
 
 
+@dataclass(frozen=True)
+class Cleaned:
+    paragraphs: tuple[Paragraph, ...]  # with their offsets into repaired_text(paragraphs)
+    boilerplate: tuple[str, ...]  # paragraphs removed as publisher notices
+
+
+def clean(doc: Document) -> Cleaned:
+    """The document's paragraphs of the author's prose, and the publisher notices removed from them."""
+    split = boilerplate.remove_notices(layout_paragraphs(doc))
+    return Cleaned(tuple(with_offsets(list(split.kept))), tuple(p.text for p in split.removed))
+
+
 def paragraphs(doc: Document) -> list[Paragraph]:
+    return list(clean(doc).paragraphs)
+
+
+def layout_paragraphs(doc: Document) -> list[Paragraph]:
     """Paragraphs of running prose, each with its page range, chapter and offsets.
 
     A line that ends a sentence and stops well short of the text width ends its paragraph;
@@ -303,11 +234,12 @@ def paragraphs(doc: Document) -> list[Paragraph]:
     lines = document_lines(doc)
     texts = [line for _, line in lines]
     vocab, width = vocabulary(texts), text_width(texts)
+    splits = frozenset(splitwords.suspects("\n".join(texts)))
     result: list[Paragraph] = []
     chapter, headings, current = None, [], []
     for i, (number, line) in enumerate(lines):
         if current and (not line or (_ROMAN.match(line) and _SENTENCE_END.search(current[-1][1]))):
-            result.append(_paragraph(current, chapter, vocab))
+            result.append(_paragraph(current, chapter, vocab, splits))
             current = []
         if not line:
             continue
@@ -319,17 +251,16 @@ def paragraphs(doc: Document) -> list[Paragraph]:
             chapter, headings = chapter_title(headings) or chapter, []
         current.append((number, line))
         if _SENTENCE_END.search(line) and len(line) < SHORT_LINE * width:
-            result.append(_paragraph(current, chapter, vocab))
+            result.append(_paragraph(current, chapter, vocab, splits))
             current = []
     if current:
-        result.append(_paragraph(current, chapter, vocab))
-    if doc.pages and doc.pages[0].number > 1:
-        result = drop_partial_start(result)
-    return with_offsets([p for p in result if is_prose(p.text)])
+        result.append(_paragraph(current, chapter, vocab, splits))
+    result = drop_partial_start(result)  # a page range, or an excerpt, can start mid-sentence
+    return [p for p in result if is_prose(p.text) and not is_caption(p.text)]
 
 
 def drop_partial_start(paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """A page range can start in the middle of a sentence ("the boats went out..."); an answer
+    """A page range or an excerpt can start in the middle of a sentence ("the boats went out..."); an answer
     should not. Drop the text up to the first sentence end when the first line starts lower-case."""
     if not paragraphs or not paragraphs[0].text[:1].islower():
         return paragraphs
@@ -343,11 +274,21 @@ def _following(lines: Lines, i: int) -> list[str]:
     return [line for _, line in lines[i + 1 : i + 6] if line][:2]
 
 
-def _paragraph(lines: Lines, chapter: str | None, vocab: Counter[str]) -> Paragraph:
+def _paragraph(lines: Lines, chapter: str | None, vocab: Counter[str], splits: frozenset = frozenset()) -> Paragraph:
     text = ""
     for _, line in lines:
-        text = join_words(text, line, vocab)
+        text = join_words(text, line, vocab, splits)
     return Paragraph(text, lines[0][0], lines[-1][0], chapter)
+
+
+def is_caption(text: str) -> bool:
+    """A picture's caption set as a paragraph of its own: "The Yankee Lookout.", "Grape Shot.":
+    two to six words, every one capitalised or a function word, ending in a full stop. (A
+    heading has no full stop and names a chapter instead; a sentence has a verb in lower case.)"""
+    words = text.split()
+    if not 2 <= len(words) <= 6 or not text.endswith(".") or text[:1] in _OPENING_QUOTE:
+        return False
+    return all(w[:1].isupper() or w.lower().strip(".,") in _FUNCTION_WORDS for w in words) and sum(w[:1].isupper() for w in words) >= 2
 
 
 def is_prose(text: str) -> bool:

@@ -13,7 +13,7 @@ import click
 
 from synth import pipeline, segment
 from synth.config import SynthConfig
-from synth.extract import BadInput, parse_pages
+from synth.extract import BadInput, Notice, parse_pages
 from synth.models import DEFAULT_MODEL
 from synth.records import MalformedFile, read_records
 from train.config import TrainConfig
@@ -47,18 +47,18 @@ def options_from(kwargs) -> pipeline.SegmentOptions:
     )
 
 
-def load_passages(book: Path, kwargs):
-    """Passages, with each warning about the input shown as one line on stderr."""
+def load_sources(books: tuple[Path, ...], kwargs) -> list[pipeline.Source]:
+    """Each source's passages, with each warning or note about the input shown as one line on stderr."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            passages = pipeline.passages(book, options_from(kwargs))
+            sources = pipeline.gather(books, options_from(kwargs))
     except BadInput as e:
         raise click.ClickException(str(e)) from None
     finally:
         for warning in caught:
-            click.echo(f"Warning: {warning.message}", err=True)
-    return passages
+            click.echo(f"{'Note' if issubclass(warning.category, Notice) else 'Warning'}: {warning.message}", err=True)
+    return sources
 
 
 def output_path(out: Path) -> Path:
@@ -76,8 +76,9 @@ def cli():
 
 
 @cli.command()
-@click.argument("book", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output JSONL [data/<book>/interview.jsonl].")
+@click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="The dataset's name: output goes to data/<name>/interview.jsonl [the persona, else the first book's name].")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output JSONL [data/<name>/interview.jsonl].")
 @click.option("--model", default=None, help=f"Local model folder or hub id [embedded {DEFAULT_MODEL}]; with --endpoint, the served model's name.")
 @click.option("--endpoint", default=None, help="An OpenAI-compatible server (e.g. http://host:8000/v1) instead of a local vLLM engine.")
 @click.option("--concurrency", default=D.concurrency, show_default=True, help="With --endpoint: requests in flight at once.")
@@ -92,33 +93,46 @@ def cli():
 @click.option("--tensor-parallel-size", default=D.tensor_parallel_size, show_default=True, help="GPUs per model replica.")
 @click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
 @segment_options
-def run(book: Path, out, model, endpoint, dry_run, password, limit, pages, **options):
-    """Extract, segment and generate one interview question per passage of BOOK.
+def run(books: tuple[Path, ...], name, out, model, endpoint, dry_run, password, limit, pages, **options):
+    """Extract, segment and generate one interview question per passage of BOOKS (files or
+    folders of books and transcripts: one dataset of one persona).
 
     Re-running the same command continues where a previous run stopped (or was killed)."""
     from synth import synthesis
 
     config = SynthConfig.from_dict(options)
-    passages = load_passages(book, {**options, "password": password, "limit": limit, "pages": pages})
+    sources = load_sources(books, {**options, "password": password, "limit": limit, "pages": pages})
+    passages = [p for source in sources for p in source.passages]
     if dry_run:
         click.echo(segment.report(passages, config.min_chars, config.max_chars))
         return
-    out = output_path(out or pipeline.default_output(book))
     try:
-        synthesis.run(book, passages, out, config, model=model, endpoint=endpoint, echo=click.echo)
+        out, note = pipeline.dataset_output(out, name, config.persona, books, sources)
+    except BadInput as e:
+        raise click.ClickException(str(e)) from None
+    if note:
+        click.echo(f"Note: {note}", err=True)
+    out = output_path(out)
+    try:
+        synthesis.run(sources, passages, out, config, model=model, endpoint=endpoint, echo=click.echo)
     except synthesis.SynthError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Review it (make review, or synth review {out}), then: make train")
 
 
 @cli.command("segment")
-@click.argument("book", type=click.Path(path_type=Path))
+@click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--stats", is_flag=True, help="Only the counts and the length histogram, no passages.")
 @click.option("--show", type=int, default=3, show_default=True, help="How many passages to print after the stats.")
 @segment_options
-def segment_command(book: Path, stats: bool, show: int, **kwargs):
-    """Show how BOOK is cut into passages (count, length histogram, first passages), without loading a model."""
-    passages = load_passages(book, kwargs)
+def segment_command(books: tuple[Path, ...], stats: bool, show: int, **kwargs):
+    """Show how BOOKS are cut into passages (speakers found, boilerplate removed, count, length
+    histogram, first passages), without loading a model."""
+    sources = load_sources(books, kwargs)
+    for source in sources:
+        for note in source.notes:
+            click.echo(note)
+    passages = [p for source in sources for p in source.passages]
     click.echo(segment.report(passages, kwargs["min_chars"], kwargs["max_chars"], show=0 if stats else show))
 
 

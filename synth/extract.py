@@ -1,4 +1,5 @@
 """Files -> Document: the text of each page, as the file gives it (repairs live in clean.py).
+PDFs are read here; EPUB, DOCX and HTML in ebooks.py; text files in any encoding by textfile.py.
 
 PDF text comes from pypdf, which is slow (tens of pages per second on one core), so pages are
 extracted in parallel worker processes and the result is cached by the file's content hash:
@@ -18,23 +19,19 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from synth import cache
+from synth.errors import BadInput, InputWarning, Notice  # noqa: F401 (where callers have always found them)
 from synth.records import Document, Page
+from synth.textfile import read_text
 
 TEXT_SUFFIXES = {".txt", ".md"}
+EBOOK_SUFFIXES = {".epub", ".docx", ".html", ".htm", ".xhtml"}  # read by ebooks.py
 TRANSCRIPT_SUFFIXES = {".srt", ".vtt", ".json"}
 PARALLEL_FROM = 32  # pages; below this, starting worker processes costs more than it saves
 EXTRACTOR_VERSION = 1  # bump when what we store per page changes
-_EBOOK_SUFFIXES = {".epub", ".mobi", ".azw3", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm"}
+_UNREAD_SUFFIXES = {".mobi", ".azw", ".azw3", ".doc", ".odt", ".rtf", ".pages"}
+SUFFIXES = {".pdf"} | TEXT_SUFFIXES | EBOOK_SUFFIXES | TRANSCRIPT_SUFFIXES  # what a folder of sources is searched for
 
 PageRange = tuple[int, "int | None"]  # first, last (None: to the end); 1-based, inclusive
-
-
-class BadInput(ValueError):
-    """A problem with the user's file; the message says what is wrong and what to do."""
-
-
-class InputWarning(UserWarning):
-    """Something the user should know about their file that does not stop the run."""
 
 
 def parse_pages(spec: str) -> PageRange:
@@ -51,10 +48,18 @@ def parse_pages(spec: str) -> PageRange:
 
 def extract(path: Path, password: str | None = None, pages: PageRange | None = None) -> Document:
     check_file(path)
-    if path.suffix.lower() in TEXT_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
         if pages:
             raise BadInput(f"--pages applies to PDFs; {path.name} is a text file: cut it with an editor instead")
         return extract_text(path)
+    if suffix in EBOOK_SUFFIXES:
+        from synth import ebooks
+
+        if pages:
+            raise BadInput(f"--pages applies to PDFs; {path.name} is an {suffix} file: leave --pages out")
+        readers = {".epub": ebooks.extract_epub, ".docx": ebooks.extract_docx}
+        return readers.get(suffix, ebooks.extract_html)(path)
     return extract_pdf(path, password, pages)
 
 
@@ -62,13 +67,13 @@ def check_file(path: Path) -> None:
     if not path.exists():
         raise BadInput(f"{path}: no such file")
     if path.is_dir():
-        raise BadInput(f"{path} is a folder: give a PDF, a .txt/.md file or a transcript (.srt, .vtt, .json)")
+        raise BadInput(f"{path} is a folder: give a PDF, EPUB, DOCX, HTML, .txt/.md file or a transcript (.srt, .vtt, .json)")
     if path.stat().st_size == 0:
         raise BadInput(f"{path} is empty (0 bytes): give the book's PDF or text")
 
 
 def extract_text(path: Path) -> Document:
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    text = read_text(path)
     if not text.strip():
         raise BadInput(f"{path} has no text in it: give the book's text")
     return Document(path, (Page(1, text),))
@@ -97,9 +102,9 @@ def check_pdf_header(path: Path) -> None:
     if b"%PDF-" in head:
         return
     suffix = path.suffix.lower()
-    if suffix in _EBOOK_SUFFIXES:
-        raise BadInput(f"{path} is a {suffix} file: convert it to PDF or plain text first, e.g. with pandoc or calibre's ebook-convert")
-    raise BadInput(f"{path} is not a PDF (no %PDF header): give a PDF, a .txt/.md file or a transcript (.srt, .vtt, .json)")
+    if suffix in _UNREAD_SUFFIXES:
+        raise BadInput(f"{path} is a {suffix} file: convert it to EPUB, DOCX, PDF or plain text first, e.g. with pandoc or calibre's ebook-convert")
+    raise BadInput(f"{path} is not a PDF (no %PDF header): give a PDF, EPUB, DOCX, HTML, .txt/.md file or a transcript (.srt, .vtt, .json)")
 
 
 def extractor_version() -> str:
@@ -180,14 +185,20 @@ def read_pdf(path: Path, password: str | None) -> dict:
 
 
 def read_parallel(path: Path, password: str | None, count: int, workers: int) -> list[dict] | None:
-    """Pages read by `workers` processes, each opening the PDF once; None if the pool broke
-    (the caller then reads serially). Small spans balance the load across unequal pages."""
+    """Pages read by `workers` processes, each opening the PDF once; None, with a warning, if
+    the pool broke (the caller then reads serially, slower). Small spans balance the load
+    across unequal pages."""
     size = max(1, count // (workers * 4))
     spans = [(start, min(start + size, count)) for start in range(0, count, size)]
     try:
         with ProcessPoolExecutor(workers, initializer=_open_in_worker, initargs=(str(path), password)) as pool:
             return [page for span in pool.map(_read_span, spans) for page in span]
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError) as e:
+        warnings.warn(
+            f"{path.name}: the {workers} worker processes failed ({type(e).__name__}: {e}): reading its {count} pages in one process instead (slower)",
+            InputWarning,
+            stacklevel=3,
+        )
         return None
 
 
@@ -212,6 +223,8 @@ def read_page(page) -> dict:
         return {"text": "", "error": f"{type(e).__name__}: {e}"[:200]}
     try:
         images = "/XObject" in (page.get("/Resources") or {})
-    except Exception:
-        images = False
+    except Exception as e:  # a damaged resource dictionary
+        if text.strip():
+            return {"text": text, "images": False}  # the text was read: whether it also has pictures does not matter
+        return {"text": "", "error": f"its resources are damaged: {type(e).__name__}: {e}"[:200]}
     return {"text": text, "images": images}

@@ -1,17 +1,20 @@
-"""The synth stage end to end: book -> passages -> records -> interview.jsonl."""
+"""The synth stage end to end: books, transcripts and folders of them -> passages -> records -> interview.jsonl."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+import os
+import re
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
-from synth import clean, extract, segment, store, transcripts
+from synth import cache, clean, extract, labels, segment, speakers, store, transcripts
 from synth.engine import Engine
 from synth.generate import Job, Summary, generate
 from synth.records import REVIEWED, JsonlAppender, Passage, Record
+from synth.textfile import read_text
 
 
 @dataclass(frozen=True)
@@ -24,25 +27,101 @@ class SegmentOptions:
     persona: str | None = None  # transcripts: the speaker whose words become answers; books: a name for the prompts
 
 
-def passages(book: Path, options: SegmentOptions) -> list[Passage]:
-    if is_transcript(book, options):
-        transcript = transcripts.parse(book)
-        result = transcripts.passages(transcript, options.persona, options.min_chars, options.max_chars)
+@dataclass(frozen=True)
+class Source:
+    """One file's passages, and what `synth segment` says about how they were read."""
+
+    path: Path
+    name: str  # how provenance names it: the path relative to the sources' common folder
+    sha256: str
+    passages: tuple[Passage, ...]
+    notes: tuple[str, ...] = ()  # e.g. the speakers found, the publisher boilerplate removed
+
+
+def passages(books: Path | Sequence[Path], options: SegmentOptions) -> list[Passage]:
+    """Every passage of one or more books, transcripts or folders of them, in the order given."""
+    return [p for source in gather(books, options) for p in source.passages]
+
+
+def gather(books: Path | Sequence[Path], options: SegmentOptions) -> list[Source]:
+    files = source_files([books] if isinstance(books, Path) else list(books))
+    if options.pages and len(files) > 1:
+        raise extract.BadInput("--pages applies to one PDF; with several sources, cut the PDF or give its pages in a run of its own")
+    result, left = [], options.limit
+    for path, name in files.items():
+        source = read_source(path, name, options)
+        if left is not None:
+            source = replace(source, passages=source.passages[:left])
+            left -= len(source.passages)
+        result.append(source)
+        if left == 0:
+            break
+    return result
+
+
+def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
+    notes: list[str] = []
+    if is_transcript(path, options):
+        transcript = transcripts.parse(path)
+        speaker = speakers.persona_name(transcript, options.persona)
+        notes += [f"{name}: speakers", *speakers.speaker_summary(transcript, speaker)]
+        found = transcripts.passages(transcript, speaker, options.min_chars, options.max_chars, source=name)
     else:
-        document = extract.extract(book, options.password, options.pages)
-        result = segment.segment(clean.paragraphs(document), book.name, options.min_chars, options.max_chars)
-    if not result:
-        raise extract.BadInput(f"{book}: no passages found in its text; check it is prose, or lower --min-chars")
-    return result[: options.limit] if options.limit else result
+        document = extract.extract(path, options.password, options.pages)
+        cleaned = clean.clean(document)
+        if cleaned.boilerplate:
+            chars = sum(len(p) for p in cleaned.boilerplate)
+            count = len(cleaned.boilerplate)
+            notes.append(f"{name}: removed {count} paragraph{'s' if count > 1 else ''} of publisher boilerplate ({chars:,} characters), e.g. {_preview(cleaned.boilerplate[0])!r}")
+        found = segment.segment(list(cleaned.paragraphs), name, options.min_chars, options.max_chars)
+    if not found:
+        raise extract.BadInput(f"{path}: no passages found in its text; check it is prose, or lower --min-chars")
+    return Source(path, name, cache.file_hash(path), tuple(found), tuple(notes))
+
+
+def _preview(text: str, chars: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= chars else flat[:chars] + "..."
+
+
+def source_files(paths: Sequence[Path]) -> dict[Path, str]:
+    """Each file to read (a folder gives the books and transcripts in it, sorted, hidden files
+    left out) -> its name in provenance: the path relative to the files' common folder, so two
+    files of one name in two folders stay apart, and a single file is named as before."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extract.SUFFIXES and not _hidden(p.relative_to(path)))
+            if not found:
+                raise extract.BadInput(f"{path}: no books or transcripts in this folder (looked for {', '.join(sorted(extract.SUFFIXES))})")
+            files += found
+        else:
+            extract.check_file(path)
+            files.append(path)
+    resolved = {path: path.resolve() for path in files}
+    if len(set(resolved.values())) == 1:
+        return {files[0]: files[0].name}
+    common = Path(os.path.commonpath([r.parent for r in resolved.values()]))
+    names: dict[Path, str] = {}
+    for path, full in resolved.items():
+        if full not in {resolved[p] for p in names}:  # one file given twice is read once
+            names[path] = full.relative_to(common).as_posix()
+    return names
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith((".", "~$")) for part in relative.parts)
 
 
 def is_transcript(book: Path, options: SegmentOptions) -> bool:
-    """Subtitles and JSON always are; .txt/.md are when --persona says so or when most of their
-    paragraphs are labelled turns of two or more speakers."""
+    """Subtitles and JSON always are; .txt/.md are when most of their paragraphs are labelled
+    turns of two or more speakers, or when --persona is given and the file has speaker labels
+    (without them, --persona only names the author of a book)."""
     suffix = book.suffix.lower()
     if suffix in extract.TEXT_SUFFIXES:
         extract.check_file(book)
-        found = options.persona is not None or transcripts.looks_like_transcript(book.read_text(encoding="utf-8", errors="replace"))
+        text = read_text(book)
+        found = transcripts.looks_like_transcript(text) or (options.persona is not None and bool(labels.speakers(labels.blocks(text))))
     else:
         found = suffix in extract.TRANSCRIPT_SUFFIXES
     if found and options.pages:
@@ -50,8 +129,88 @@ def is_transcript(book: Path, options: SegmentOptions) -> bool:
     return found
 
 
-def default_output(book: Path) -> Path:
-    return Path("data") / book.stem / "interview.jsonl"
+def dataset_name(name: str | None, persona: str | None, books: Sequence[Path]) -> str:
+    """The output folder's name: --name, else the persona, else the first source's stem."""
+    chosen = name or persona or books[0].stem or books[0].resolve().name
+    slug = re.sub(r"[^\w.-]+", "-", chosen.strip()).strip("-.")
+    if not slug:
+        raise extract.BadInput(f"--name {chosen!r} gives no usable folder name: use letters or digits")
+    return slug
+
+
+def dataset_output(
+    out: Path | None, name: str | None, persona: str | None, books: Sequence[Path], sources: Sequence[Source], root: Path = Path("data")
+) -> tuple[Path, str | None]:
+    """(where this run writes, a note to show or None), after check_sources.
+
+    data/<dataset_name>/interview.jsonl unless --out says; but a dataset that earlier versions
+    named after the book (data/<stem>/, before datasets were named by persona) is continued, and
+    said so, when it was made from these sources and the persona's folder does not exist yet:
+    its reviews stay in use."""
+    note = None
+    if out is None:
+        out = root / dataset_name(name, persona, books) / "interview.jsonl"
+        legacy = root / dataset_name(None, None, books) / "interview.jsonl"
+        if not name and not out.exists() and legacy != out and legacy.exists() and _same_sources(legacy, sources):
+            out, note = legacy, f"continuing {legacy} (made from these sources before datasets were named by persona); give --name to choose another"
+    check_sources(out, sources)
+    return out, note
+
+
+def _same_sources(out: Path, sources: Sequence[Source]) -> bool:
+    try:
+        check_sources(out, sources)
+    except extract.BadInput:
+        return False
+    return True
+
+
+def default_output(book: Path | str) -> Path:
+    return Path("data") / (book if isinstance(book, str) else book.stem) / "interview.jsonl"
+
+
+def check_sources(out: Path, sources: Sequence[Source]) -> None:
+    """Refuse to write into a dataset made from other sources: its records would be kept and
+    trained on with this persona's. The same name with other content is still the same source
+    when it is the same file (the author edited it) or the same content (a moved copy)."""
+    given = {s.name: s for s in sources}
+    recorded = _recorded_sources(out)
+    others = []
+    for name, old in recorded.items():
+        new = given.get(name)
+        if new is None or (old and old.get("sha256") != new.sha256 and old.get("path") != str(new.path.resolve())):
+            others.append(f"{name} ({old.get('path') or 'another file'})")
+    if others:
+        raise extract.BadInput(
+            f"{out} was made from other sources: {', '.join(others[:3])}{' and more' if len(others) > 3 else ''}; "
+            "give --name (or --out) for a dataset of its own, add those sources to this run, or delete that folder if they are not this persona's"
+        )
+
+
+def _recorded_sources(out: Path) -> dict[str, dict]:
+    """{name: {"path", "sha256"}} from the dataset's sources file, or, for a dataset from before
+    there was one, the file names its records give."""
+    listing = sidecar(out, "sources.json")
+    if listing.exists():
+        try:
+            return {s["name"]: s for s in json.loads(listing.read_text(encoding="utf-8"))["sources"]}
+        except (ValueError, KeyError, TypeError):
+            raise extract.BadInput(f"{listing} is damaged: delete it (the next run writes it again) after checking {out} holds this persona's records") from None
+    if not out.exists():
+        return {}
+    return {r.source.get("file"): {} for r in store.load(out) if isinstance(r.source, dict) and r.source.get("file")}
+
+
+def write_sources(out: Path, sources: Sequence[Source]) -> None:
+    """Which files this dataset is made from, next to it, before anything is generated (a
+    killed run still says where its records came from). Sources of earlier runs are kept."""
+    listing = sidecar(out, "sources.json")
+    known = _recorded_sources(out) if listing.exists() else {}
+    known.update({s.name: {"name": s.name, "path": str(s.path.resolve()), "sha256": s.sha256} for s in sources})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = listing.with_name(f".{listing.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"sources": list(known.values())}, indent=2) + "\n")
+    os.replace(tmp, listing)
 
 
 def latest_output(root: Path = Path("data")) -> Path | None:
@@ -92,7 +251,9 @@ def synthesize(
     return records, summary
 
 
-def write_manifest(out: Path, job: Job, *, summary: Summary, records: list[Record], backend: str, prompt_path: Path, elapsed: float) -> Path:
+def write_manifest(
+    out: Path, job: Job, *, summary: Summary, records: list[Record], backend: str, prompt_path: Path, elapsed: float, sources: Sequence[Source] = ()
+) -> Path:
     """What produced this file, next to it: enough to reproduce or compare runs."""
     from importlib import metadata
 
@@ -104,6 +265,7 @@ def write_manifest(out: Path, job: Job, *, summary: Summary, records: list[Recor
 
     manifest = {
         "output": out.name,
+        "sources": [{"file": s.name, "sha256": s.sha256, "passages": len(s.passages)} for s in sources],
         "model": job.model,
         "backend": backend,
         "prompt": {"file": str(prompt_path), "sha256": hashlib.sha256(prompt_path.read_bytes()).hexdigest()},

@@ -131,6 +131,26 @@ def merge_short(paragraphs: list[Paragraph], min_chars: int) -> list[Paragraph]:
     return result
 
 
+def drop_indexes(paragraphs: list[Paragraph], source: str) -> list[Paragraph]:
+    """Leave out merged pieces that are mostly page numbers (an index's entries are short
+    paragraphs of a few numbers each, which only read as an index once merged), and the pieces
+    of a chapter called Index. Said in a warning."""
+    from synth.clean import is_prose
+
+    def is_index(p: Paragraph) -> bool:
+        return not is_prose(p.text) or bool(p.chapter and re.fullmatch(r"(?:general |subject |name )?index", p.chapter.strip(), re.IGNORECASE))
+
+    dropped = [p for p in paragraphs if is_index(p)]
+    if dropped:
+        warnings.warn(
+            f"{source}: left out {len(dropped)} piece{'s' if len(dropped) > 1 else ''} that read as an index or a contents list "
+            f"({sum(len(p.text) for p in dropped):,} characters from p.{dropped[0].first_page}, e.g. {' '.join(dropped[0].text.split())[:60]!r})",
+            InputWarning,
+            stacklevel=3,
+        )
+    return [p for p in paragraphs if not is_index(p)]
+
+
 def drop_short(paragraphs: list[Paragraph], source: str, min_chars: int) -> list[Paragraph]:
     """Leave out what is still under min_chars after merging: a chapter too short to give one
     answer (a title page, a caption, a list item under its own heading). Said in a warning."""
@@ -151,7 +171,7 @@ def segment(paragraphs: list[Paragraph], source: str, min_chars: int = MIN_CHARS
     if min_chars > max_chars:
         raise ValueError(f"min_chars ({min_chars}) must not exceed max_chars ({max_chars})")
     passages, ids = [], UniqueIds(source)
-    for paragraph in drop_short(merge_short(paragraphs, min_chars), source, min_chars):
+    for paragraph in drop_short(drop_indexes(merge_short(paragraphs, min_chars), source), source, min_chars):
         for a, b in split_spans(paragraph.text, max_chars):
             chunk = paragraph.text[a:b]
             where = dict(chapter=paragraph.chapter, start=paragraph.start + a, end=paragraph.start + b)
@@ -177,8 +197,10 @@ def report(passages: list[Passage], min_chars: int, max_chars: int, show: int = 
     lengths = [len(p.text) for p in passages]
     asked = sum(1 for p in passages if p.question)
     shortest, longest = min(passages, key=lambda p: len(p.text)), max(passages, key=lambda p: len(p.text))
+    sources = list(dict.fromkeys(p.source for p in passages))
+    named = sources[0] if len(sources) == 1 else f"{len(sources)} sources ({', '.join(sources[:3])}{', ...' if len(sources) > 3 else ''})"
     lines = [
-        f"{passages[0].source}: {len(passages)} passage{'s' if len(passages) > 1 else ''}, {sum(lengths):,} characters"
+        f"{named}: {len(passages)} passage{'s' if len(passages) > 1 else ''}, {sum(lengths):,} characters"
         + (f"; {asked} with the interviewer's own question, {len(passages) - asked} to generate" if asked else ""),
         f"length (min {min_chars}, max {max_chars}): shortest {len(shortest.text)} ({_where(shortest)}), "
         f"median {int(statistics.median(lengths))}, longest {len(longest.text)} ({_where(longest)})",

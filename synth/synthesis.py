@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from synth import pipeline, prompts
 from synth.backend import Backend, choose
@@ -38,12 +38,16 @@ def prepare(config: SynthConfig, *, model: str | None, endpoint: str | None) -> 
         raise SynthError(str(e)) from None
 
 
-def run(book: Path, passages: list[Passage], out: Path, config: SynthConfig, *, model: str | None, endpoint: str | None, echo: Callable[[str], None] = print) -> list[Record]:
+def run(
+    sources: Sequence[pipeline.Source], passages: list[Passage], out: Path, config: SynthConfig, *, model: str | None, endpoint: str | None,
+    echo: Callable[[str], None] = print,
+) -> list[Record]:
     from tqdm import tqdm
 
     backend, job, prompt_path = prepare(config, model=model, endpoint=endpoint)
-    echo(f"{book}: {len(passages)} passages -> {out}; questions from {backend.model} ({backend.label})")
+    echo(f"{', '.join(s.name for s in sources)}: {len(passages)} passages -> {out}; questions from {backend.model} ({backend.label})")
     started = time.monotonic()
+    pipeline.write_sources(out, sources)
     try:
         with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
             records, summary = pipeline.synthesize(passages, out, backend.start, job, progress=bar.update)
@@ -56,7 +60,7 @@ def run(book: Path, passages: list[Passage], out: Path, config: SynthConfig, *, 
     except KeyboardInterrupt:
         raise SynthError(f"interrupted: what was generated so far is saved in {out}; re-run the same command to continue") from None
     elapsed = time.monotonic() - started
-    pipeline.write_manifest(out, job, summary=summary, records=records, backend=backend.label, prompt_path=prompt_path, elapsed=elapsed)
+    pipeline.write_manifest(out, job, summary=summary, records=records, backend=backend.label, prompt_path=prompt_path, elapsed=elapsed, sources=sources)
     echo(summary_line(out, records, summary, elapsed))
     return records
 

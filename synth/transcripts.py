@@ -14,25 +14,21 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-from synth.extract import BadInput, InputWarning, check_file
+from synth import labels
+from synth.errors import BadInput, InputWarning
+from synth.speakers import persona_name
+from synth.extract import check_file
 from synth.records import Passage, Transcript, Turn
 from synth.segment import MAX_CHARS, MIN_CHARS, UniqueIds, split_sentences, split_spans
+from synth.textfile import read_text
 
-_LABEL = re.compile(
-    r"^(?:>>\s*)?(?P<open>\*\*|__)?(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){0,3}?)\s*"
-    r"(?::(?P=open)|(?P=open):|:)(?P<rest>\s.*|$)",
-    re.DOTALL,
-)
-_CLOCK = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
-_TIMESTAMP = re.compile(rf"\\?[\[(]\s*(?P<time>{_CLOCK})\s*\\?[\])]")
-_LEADING = re.compile(rf"^(?:\\?[\[(]\s*(?P<time>{_CLOCK})\s*\\?[\])]|(?P<bare>{_CLOCK}))\s+")  # "[01:20] " or "00:01:20 "
 _STAGE_WORDS = r"laugh|chuckl|crosstalk|cross-talk|inaudible|unintelligible|music|applause|silence|pause|sigh|cough|noise|overlap|indiscernible|static|beep"
 # [laughs], [unintelligible 00:07:18.11], (Cross-talk.), (Laughter): editorial notes, not speech
 _STAGE_NOTE = re.compile(
     rf"\\?\[[^\]\n]*(?:{_STAGE_WORDS})[^\]\n]*?\\?\]|\((?:[^)\n]*(?:{_STAGE_WORDS})[^)\n]*|[A-Z][a-z-]*(?: [a-z-]+){{0,2}}\.)\)",
     re.IGNORECASE,
 )
-_CUE_TIME = re.compile(rf"^\s*(?P<start>{_CLOCK})\s*-->\s*{_CLOCK}")
+_CUE_TIME = re.compile(rf"^\s*(?P<start>{labels.CLOCK})\s*-->\s*{labels.CLOCK}")
 _VOICE = re.compile(r"<v(?:\.[\w.]+)?\s+([^>]+)>")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 
@@ -44,7 +40,7 @@ def parse(path: Path) -> Transcript:
     if suffix == ".json":
         raw = json_turns(path)
     else:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        text = read_text(path)
         raw = subtitle_turns(text) if suffix in {".srt", ".vtt"} else labelled_turns(text)
     turns = merge_turns([(speaker, clean_speech(text), time) for speaker, text, time in raw])
     if not turns:
@@ -54,52 +50,29 @@ def parse(path: Path) -> Transcript:
 
 def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
     """(speaker, text, time) for each labelled turn. Unlabelled paragraphs continue the turn
-    before them; text before the first label (a title) is no one's turn. A turn's time is the
-    last timestamp at or before its start."""
-    paragraphs = blocks(text)
-    speakers = _speakers(paragraphs)
+    before them; text before the first label (a title, a place and time) is no one's turn.
+    A turn's time is the last timestamp at or before its start."""
+    paragraphs = labels.blocks(text)
+    speakers = labels.speakers(paragraphs)
     turns: list[list] = []
     now = None
     for paragraph in paragraphs:
-        lead = _LEADING.match(paragraph)
-        now = (lead.group("time") or lead.group("bare")) if lead else now
-        body = paragraph[lead.end() :] if lead else paragraph
-        label = _LABEL.match(body)
-        if label and label.group("name") in speakers:
-            turns.append([label.group("name"), label.group("rest"), clock(now)])
+        time, body = labels.lead_time(paragraph)
+        now = time or now
+        label = labels.find(body)
+        if label and label.name in speakers:
+            turns.append([label.name, label.rest, clock(now)])
         elif turns:
             turns[-1][1] += "\n\n" + body
-        now = next((m.group("time") for m in reversed(list(_TIMESTAMP.finditer(body)))), now)
+        now = next((m.group("time") for m in reversed(list(labels.TIMESTAMP.finditer(body)))), now)
     return [tuple(t) for t in turns]
-
-
-def blocks(text: str) -> list[str]:
-    """Paragraphs, and within them each line that starts with a label: transcripts put one
-    turn per paragraph or one per line."""
-    result: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        for line in paragraph.strip().splitlines():
-            if result and result[-1] and not _LABEL.match(_LEADING.sub("", line.strip(), count=1)):
-                result[-1] += "\n" + line.strip()
-            else:
-                result.append(line.strip())
-        result.append("")  # a blank line always ends a block
-    return [b for b in result if b]
-
-
-def _speakers(paragraphs: list[str]) -> set[str]:
-    """Label names that are speakers: in bold, or labelling two or more turns. A sentence that
-    happens to start "So I said: ..." labels one paragraph, in plain text."""
-    labels = [m for p in paragraphs if (m := _LABEL.match(_LEADING.sub("", p, count=1)))]
-    counts = Counter(m.group("name") for m in labels)
-    return {m.group("name") for m in labels if m.group("open") or counts[m.group("name")] >= 2}
 
 
 def looks_like_transcript(text: str) -> bool:
     """Two or more speakers with two or more labelled turns each, labelling most paragraphs."""
     turns = labelled_turns(text)
     speakers = Counter(speaker for speaker, _, _ in turns)
-    return sum(n >= 2 for n in speakers.values()) >= 2 and len(turns) >= 0.5 * len(blocks(text))
+    return sum(n >= 2 for n in speakers.values()) >= 2 and len(turns) >= 0.5 * len(labels.blocks(text))
 
 
 def subtitle_turns(text: str) -> list[tuple[str, str, str | None]]:
@@ -115,11 +88,11 @@ def subtitle_turns(text: str) -> list[tuple[str, str, str | None]]:
         body = " ".join(lines[timing + 1 :])
         voice = _VOICE.search(body)
         body = re.sub(r"<[^>]+>", "", body).strip()
-        label = _LABEL.match(body)
+        label = labels.find(body)
         if voice:
             speaker = voice.group(1).strip()
-        elif label:
-            speaker, body = label.group("name").strip(), label.group("rest").strip()
+        elif label and label.kind != "bare-a":
+            speaker, body = label.name, label.rest.strip()
         cues.append((speaker, body, clock(start)))
     return cues
 
@@ -127,17 +100,22 @@ def subtitle_turns(text: str) -> list[tuple[str, str, str | None]]:
 def json_turns(path: Path) -> list[tuple[str, str, str | None]]:
     """A list of {speaker, text} turns, or an object holding one (under any key)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json.loads(read_text(path))
     except ValueError as e:
         raise BadInput(f"{path} is not valid JSON ({e}): give a list of {{speaker, text}} turns") from None
     if isinstance(data, dict):
         data = next((value for value in data.values() if isinstance(value, list)), None)
     if not data or not all(isinstance(t, dict) and _field(t, "text", "content", "utterance") is not None for t in data):
         raise BadInput(f"{path}: expected a list of {{speaker, text}} turns, or an object holding one")
-    return [
-        (str(_field(t, "speaker", "name", "role") or ""), str(_field(t, "text", "content", "utterance")), clock(_field(t, "start", "time", "timestamp")))
-        for t in data
-    ]
+    result = []
+    for number, t in enumerate(data, start=1):
+        start = _field(t, "start", "time", "timestamp")
+        try:
+            time = clock(start)
+        except ValueError:
+            raise BadInput(f"{path}: turn {number}: start {start!r} is not a time: give seconds (75.2) or a clock time (00:01:15), or leave it out") from None
+        result.append((str(_field(t, "speaker", "name", "role") or ""), str(_field(t, "text", "content", "utterance")), time))
+    return result
 
 
 def _field(turn: dict, *names: str):
@@ -148,17 +126,21 @@ def clock(value) -> str | None:
     """"1:20", "00:01:20,500" or 80.5 (seconds) -> "00:01:20"."""
     if value is None or value == "":
         return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"not a time: {value!r}")
     if isinstance(value, (int, float)):
         seconds = int(value)
     else:
-        parts = [float(p) for p in re.split(r":", str(value).replace(",", "."))]
+        if not re.fullmatch(r"\s*\d+(?:[.,]\d+)?(?::\d+(?:[.,]\d+)?){0,2}\s*", value):
+            raise ValueError(f"not a time: {value!r}")
+        parts = [float(p) for p in value.strip().replace(",", ".").split(":")]
         seconds = int(sum(p * 60**i for i, p in enumerate(reversed(parts))))
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def clean_speech(text: str) -> str:
     """Speech without timestamps, stage notes, markdown emphasis and escapes."""
-    text = _STAGE_NOTE.sub("\0", _TIMESTAMP.sub("\0", text))
+    text = _STAGE_NOTE.sub("\0", labels.TIMESTAMP.sub("\0", text))
     text = re.sub(r"[ \t]*\0[ \t]*(?=[,.!?;:])", "", text).replace("\0", " ")  # "yes (Laughs)." -> "yes."
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     text = _MARKDOWN_ESCAPE.sub(r"\1", text)
@@ -179,39 +161,20 @@ def merge_turns(raw: list[tuple[str, str, str | None]]) -> tuple[Turn, ...]:
     return tuple(Turn(i, speaker, text, time) for i, (speaker, text, time) in enumerate(merged, start=1))
 
 
-def persona_name(transcript: Transcript, persona: str | None) -> str:
-    """The speaker whose words become answers: `persona` matched without regard to case, or
-    the only speaker. An unknown name is an error that lists the speakers found."""
-    speakers = Counter(turn.speaker for turn in transcript.turns)
-    found = ", ".join(f"{name} ({n} turns)" for name, n in speakers.most_common() if name)
-    if persona is None:
-        if len(speakers) == 1:
-            return next(iter(speakers))
-        raise BadInput(f"{transcript.path.name} has several speakers: choose whose words become answers with --persona NAME; speakers found: {found}")
-    wanted = " ".join(persona.split()).casefold()
-    matches = [name for name in speakers if name.casefold() == wanted] or [
-        name for name in speakers if name.casefold().split()[:1] == [wanted]
-    ]
-    if len(matches) == 1:
-        return matches[0]
-    if not found:
-        raise BadInput(f"{transcript.path.name} has no speaker labels: drop --persona to use all of it, or label turns as 'Name: text'")
-    raise BadInput(f"--persona {persona!r} is not a speaker in {transcript.path.name}; speakers found: {found}")
-
-
 def is_question(text: str) -> bool:
     """A turn asks something if one of its last two sentences ends with a question mark."""
     return any(s.rstrip("\"'\u201d\u2019)").endswith("?") for s in split_sentences(text)[-2:])
 
 
 def passages(
-    transcript: Transcript, persona: str | None, min_chars: int = MIN_CHARS, max_chars: int = MAX_CHARS
+    transcript: Transcript, persona: str | None, min_chars: int = MIN_CHARS, max_chars: int = MAX_CHARS, source: str | None = None
 ) -> list[Passage]:
     """The persona's turns as passages. A turn answering another speaker's question keeps that
     question (on its first passage, if it is split by max_chars); a turn with no question and
     under min_chars is skipped: too short to stand alone as an answer."""
-    name = persona_name(transcript, persona)
-    source, ids, offset, skipped = transcript.path.name, UniqueIds(transcript.path.name), 0, 0
+    name = persona if persona in {turn.speaker for turn in transcript.turns} else persona_name(transcript, persona)
+    source = source or transcript.path.name
+    ids, offset, skipped = UniqueIds(source), 0, 0
     result: list[Passage] = []
     previous: Turn | None = None
     for turn in transcript.turns:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import textwrap
 from pathlib import Path
 
@@ -111,3 +112,41 @@ def story(paragraphs: int, seed: int = 0) -> list[str]:
 
     made_up = [" ".join(sentence() for _ in range(rng.randint(2, 4))) for _ in range(max(0, paragraphs - len(PROSE)))]
     return PROSE[:paragraphs] + made_up
+
+
+# -- per-letter positioning ----------------------------------------------------------------------
+
+KERNS = {"|": -120, "^": -260}  # thousandths of an em: at "|" pypdf's plain mode reads a space and its layout mode does not; at "^" both do
+
+
+def kerned_pdf(path: Path, lines: list[str], per_page: int = 40) -> Path:
+    """A PDF written by hand (Times-Roman), each line one TJ array, as e-book publishers' tools
+    set text: a "|" or "^" inside a word ("deat|h") is a kerning step there (KERNS), so the
+    letters on either side are positioned apart."""
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>"]
+    kids = []
+    for page_lines in paginate(lines, per_page):
+        content = "BT /F1 11 Tf 14 TL 60 760 Td\n" + "\n".join(f"{_tj(line)} TJ T*" for line in page_lines) + "\nET"
+        objects.append(f"<< /Length {len(content.encode('latin-1'))} >>\nstream\n{content}\nendstream")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents {len(objects)} 0 R >>")
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1"))
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    out.write("".join(f"{o:010d} 00000 n \n" for o in offsets).encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def _tj(line: str) -> str:
+    """"the deat|h of" -> [(the deat) -120 (h of)], with ( ) and backslashes escaped."""
+    line = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    pieces = re.split(r"([|^])", line)
+    return "[" + " ".join(f"({p})" if i % 2 == 0 else str(KERNS[p]) for i, p in enumerate(pieces)) + "]"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from synth import clean
-from synth.records import Document, Page
+from synth import boilerplate, clean, furniture, glyphs, splitwords
+from synth.records import Document, Page, Paragraph
 
 
 def vocab(*words: str) -> Counter:
@@ -21,21 +21,21 @@ def doc(*pages: str) -> Document:
 
 
 def test_ligatures_become_letters():
-    assert clean.repair_glyphs("\ufb01nely \ufb02ame e\ufb00ort o\ufb03ce ba\ufb04e") == "finely flame effort office baffle"
+    assert glyphs.repair_glyphs("\ufb01nely \ufb02ame e\ufb00ort o\ufb03ce ba\ufb04e") == "finely flame effort office baffle"
 
 
 def test_soft_hyphens_tabs_and_no_break_spaces():
-    assert clean.repair_glyphs("co\u00adoperate\tnow\u00a0here") == "cooperate now here"
+    assert glyphs.repair_glyphs("co\u00adoperate\tnow\u00a0here") == "cooperate now here"
 
 
 def test_tex_accents_set_before_their_letter_compose_with_it():
-    assert clean.repair_glyphs("IRENE NORTON, n\u00b4ee ADLER") == "IRENE NORTON, n\u00e9e ADLER"
-    assert clean.repair_glyphs("na\u00a8\u0131ve \u00b4Emile Dvo\u02c7r\u00b4ak pi`ece se\u02dcnor") == "na\u00efve \u00c9mile Dvo\u0159\u00e1k pi\u00e8ce se\u00f1or"
+    assert glyphs.repair_glyphs("IRENE NORTON, n\u00b4ee ADLER") == "IRENE NORTON, n\u00e9e ADLER"
+    assert glyphs.repair_glyphs("na\u00a8\u0131ve \u00b4Emile Dvo\u02c7r\u00b4ak pi`ece se\u02dcnor") == "na\u00efve \u00c9mile Dvo\u0159\u00e1k pi\u00e8ce se\u00f1or"
 
 
 def test_apostrophes_and_quotes_that_look_like_accents_stay():
     text = "it\u00b4s ``quoted'' a `word' 2\u00b4 long"
-    assert clean.repair_glyphs(text) == text
+    assert glyphs.repair_glyphs(text) == text
 
 
 # -- hyphenation and line joining ---------------------------------------------------------------
@@ -62,7 +62,10 @@ def test_joined_form_wins_over_two_words():
 
 
 def test_capitalised_continuation_is_not_hyphenation():
-    assert clean.join_words("the Austro-", "Hungarian army", vocab()) == "the Austro- Hungarian army"
+    """The hyphen stays and no space is put after it: "Austro- Hungarian" and "Heat- Ray" were the
+    split words this made."""
+    assert clean.join_words("the Austro-", "Hungarian army", vocab()) == "the Austro-Hungarian army"
+    assert clean.join_words("young Mc-", "Carthy said", vocab("mccarthy")) == "young McCarthy said"  # the book writes it whole
 
 
 def test_punctuation_split_off_by_a_font_change_joins_without_space():
@@ -88,28 +91,28 @@ def body(i: int) -> list[str]:
 
 def test_running_header_with_changing_page_number_is_removed():
     pages = [[f"ADVENTURE I. A SCANDAL IN BOHEMIA {i}", *body(i), str(i)] for i in range(1, 7)]
-    assert clean.strip_furniture(pages) == [body(i) for i in range(1, 7)]
+    assert furniture.strip_furniture(pages) == [body(i) for i in range(1, 7)]
 
 
 @pytest.mark.parametrize("line", ["12", "- 12 -", "\u20144", "xii", "Page 7", "[3]"])
 def test_bare_page_numbers_at_page_edges_are_removed(line):
-    assert clean.strip_furniture([["Some text.", "Other text.", "Third.", line]]) == [["Some text.", "Other text.", "Third."]]
+    assert furniture.strip_furniture([["Some text.", "Other text.", "Third.", line]]) == [["Some text.", "Other text.", "Third."]]
 
 
 def test_a_number_inside_the_page_is_text():
     page = ["Top line.", "Second line.", "1914", "Fourth line.", "Fifth line."]
-    assert clean.strip_furniture([page]) == [page]
+    assert furniture.strip_furniture([page]) == [page]
 
 
 def test_a_line_repeated_on_two_pages_only_is_not_a_header():
     pages = [["Chapter text begins.", "A line."], ["Chapter text begins.", "Another line."]]
-    assert clean.strip_furniture(pages) == pages
+    assert furniture.strip_furniture(pages) == pages
 
 
 def test_ocr_misspelled_header_matches_loosely():
     pages = [[f"THE SIEGE OF VICKSBURG. {40 + i}", *body(i)] for i in range(4)]
     pages.append(["50 THE SIEGE OF VICKSBUEG.", *body(4)])
-    assert clean.strip_furniture(pages) == [body(i) for i in range(5)]
+    assert furniture.strip_furniture(pages) == [body(i) for i in range(5)]
 
 
 # -- Project Gutenberg ----------------------------------------------------------------------------
@@ -128,12 +131,12 @@ def test_gutenberg_header_credit_and_licence_are_removed():
         (3, "*** END OF THIS PROJECT GUTENBERG EBOOK A BOOK ***"),
         (3, "THE FULL PROJECT GUTENBERG LICENSE"),
     ]
-    assert clean.strip_gutenberg(lines) == [(2, "CHAPTER I"), (2, "The real text.")]
+    assert boilerplate.strip_gutenberg(lines) == [(2, "CHAPTER I"), (2, "The real text.")]
 
 
 def test_text_without_gutenberg_markers_is_untouched():
     lines = [(1, "Produced by a small press."), (1, "Text.")]
-    assert clean.strip_gutenberg(lines) == lines
+    assert boilerplate.strip_gutenberg(lines) == lines
 
 
 # -- drop caps and small capitals ---------------------------------------------------------------
@@ -243,3 +246,92 @@ def test_index_blocks_are_not_prose():
 def test_a_page_range_starting_mid_sentence_starts_at_the_next_sentence():
     document = Document(Path("b.pdf"), (Page(3, "the boats went out. She stood at the window.\n"),))
     assert [p.text for p in clean.paragraphs(document)] == ["She stood at the window."]
+
+
+# -- publisher notices -------------------------------------------------------------------------------
+
+CHAPTER = [
+    f"Chapter paragraph {i}: the harbour was quiet that winter, and nobody expected the boats to go out before March. "
+    "The men spent their mornings in the net shed, mending and arguing about the price of diesel and the weather." for i in range(60)
+]
+NOTICES = [
+    "This eBook was designed and published by Harbour Books. For more free eBooks visit our Web site at http://www.harbourbooks.example/",
+    "Copyright © 2014 Agnes Tarrow. All rights reserved.",
+    "Sign up for our newsletter and hear about new releases first.",
+]
+
+
+def plain(*texts: str) -> list[Paragraph]:
+    return [Paragraph(t, 1, 1) for t in texts]
+
+
+def test_publisher_notices_in_front_and_back_matter_are_removed_and_reported():
+    split = boilerplate.remove_notices(plain(*NOTICES[:2], *CHAPTER, NOTICES[2]))
+    assert [p.text for p in split.removed] == NOTICES[:2] + [NOTICES[2]]
+    assert [p.text for p in split.kept] == CHAPTER
+
+
+def test_the_same_words_in_the_body_are_the_authors():
+    middle = "I signed up for the newsletter of the harbour board, and it was the dullest thing I ever read."
+    split = boilerplate.remove_notices(plain(*CHAPTER[:30], middle, *CHAPTER[30:]))
+    assert not split.removed
+
+
+def test_a_long_preface_that_mentions_copyright_once_is_kept():
+    preface = "This book took me ten years. " * 20 + "My publisher worried about copyright, but the letters are my family's."
+    assert not boilerplate.remove_notices(plain(preface, *CHAPTER)).removed
+
+
+def test_clean_reports_what_it_removed():
+    doc = Document(Path("b.txt"), (Page(1, "\n\n".join([NOTICES[0], *CHAPTER])),))
+    cleaned = clean.clean(doc)
+    assert cleaned.boilerplate == (NOTICES[0],) and cleaned.paragraphs[0].text == CHAPTER[0] and cleaned.paragraphs[0].start == 0
+
+
+# -- split words -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, repaired",
+    [
+        ("the tr uth of it", "the truth of it"),
+        ("a deat h in March", "a death in March"),
+        ("he spoke vigorous ly", "he spoke vigorously"),
+        ("my fat her said", "my father said"),
+        ("the Heat- Ray came", "the Heat-Ray came"),
+        ("a loud bell rang", "a loud bell rang"),  # "aloud" is a word, and so are "a" and "loud"
+        ("Van Dyke painted", "Van Dyke painted"),  # a capital starts a word of its own
+        ("any one of them", "any one of them"),  # two words the book uses
+    ],
+)
+def test_split_words_join_by_the_books_vocabulary(line, repaired):
+    book = "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud. Father. Her."
+    assert splitwords.join(f"{book}\n{line}").split("\n")[1] == repaired
+
+
+@pytest.mark.parametrize(
+    "text, caption",
+    [
+        ("The Yankee Lookout.", True),
+        ("Grape Shot.", True),
+        ("Solid Shot strapped on a Sabot.", False),  # a verb in lower case: a sentence
+        ("Then the storm came.", False),
+        ("“Good Morning.”", False),
+        ("Thanks.", False),
+    ],
+)
+def test_captions_are_short_title_case_lines_with_a_full_stop(text, caption):
+    assert clean.is_caption(text) is caption
+
+
+def test_a_caption_between_paragraphs_is_not_in_the_text():
+    text = "The men dug all night.\n\nThe Yankee Lookout.\n\nJune 10th. The heat of the sun increases, and we must improve our quarters."
+    paragraphs = clean.paragraphs(Document(Path("d.txt"), (Page(1, text),)))
+    assert [p.text for p in paragraphs] == ["The men dug all night.", "June 10th. The heat of the sun increases, and we must improve our quarters."]
+
+
+def test_a_word_cut_at_a_line_end_without_a_hyphen_is_joined_with_the_next_line():
+    body = "He spoke with emphasis, a mixture of feeling and emphasize. The mix was right, and so was nature."
+    lines = ["you will want to em", "phasize destiny, for it was a mix", "ture of about everything in na", "ture. The mix was right."]
+    (paragraph,) = clean.paragraphs(Document(Path("b.txt"), (Page(1, body + "\n\n" + "\n".join(lines)),)))[1:]
+    assert paragraph.text == "you will want to emphasize destiny, for it was a mixture of about everything in nature. The mix was right."

@@ -125,9 +125,13 @@ def test_missing_file_folder_and_ebook(tmp_path):
         extract.extract(tmp_path / "nope.pdf")
     with pytest.raises(BadInput, match="is a folder"):
         extract.extract(tmp_path)
+    mobi = tmp_path / "book.mobi"
+    mobi.write_bytes(b"BOOKMOBI")
+    with pytest.raises(BadInput, match="convert it to EPUB, DOCX, PDF or plain text first"):
+        extract.extract(mobi)
     epub = tmp_path / "book.epub"
     epub.write_bytes(b"PK\x03\x04 zipped")
-    with pytest.raises(BadInput, match="convert it to PDF or plain text first"):
+    with pytest.raises(BadInput, match="not a readable EPUB file .*: it may be damaged"):
         extract.extract(epub)
 
 
@@ -151,13 +155,55 @@ def test_one_page_that_pypdf_cannot_read_costs_that_page(book, fresh_cache, monk
 # -- parallel extraction and the cache -----------------------------------------------------------
 
 
-def test_parallel_extraction_gives_the_serial_text(tmp_path, fresh_cache, monkeypatch):
+def test_parallel_extraction_runs_in_worker_processes_and_gives_the_serial_text(tmp_path, fresh_cache, monkeypatch):
     path = pdfs.book_pdf(tmp_path / "long.pdf", pdfs.paginate(pdfs.wrap(pdfs.story(48)), 3), header="LONG")
     assert len(extract.extract(path).pages) >= 40
     monkeypatch.setattr(extract.os, "cpu_count", lambda: 3)
-    parallel = extract.read_pdf(path, None)
+    pools = []
+
+    class Pool(extract.ProcessPoolExecutor):
+        def map(self, fn, *iterables, **kwargs):
+            pools.append(self._max_workers)
+            return super().map(fn, *iterables, **kwargs)
+
+    monkeypatch.setattr(extract, "ProcessPoolExecutor", Pool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fallback to one process would warn
+        parallel = extract.read_pdf(path, None)
+    assert pools == [3]
     monkeypatch.setattr(extract, "PARALLEL_FROM", 10**6)
-    assert parallel == extract.read_pdf(path, None)
+    assert parallel == extract.read_pdf(path, None) and pools == [3]
+
+
+def test_a_broken_worker_pool_is_said_and_the_book_read_in_one_process(tmp_path, fresh_cache, monkeypatch):
+    path = pdfs.book_pdf(tmp_path / "long.pdf", pdfs.paginate(pdfs.wrap(pdfs.story(48)), 3), header="LONG")
+    monkeypatch.setattr(extract.os, "cpu_count", lambda: 3)
+
+    class Broken(extract.ProcessPoolExecutor):
+        def map(self, fn, *iterables, **kwargs):
+            raise extract.BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(extract, "ProcessPoolExecutor", Broken)
+    with pytest.warns(InputWarning, match=r"long.pdf: the 3 worker processes failed \(BrokenProcessPool: a worker died\): reading its \d+ pages in one process"):
+        pages = extract.read_pdf(path, None)["pages"]
+    assert len(pages) >= 40 and all(p["text"] for p in pages)
+
+
+def test_a_blank_page_with_damaged_resources_is_said_not_hidden(tmp_path, fresh_cache, monkeypatch):
+    from pypdf import PageObject
+
+    path = pdfs.book_pdf(tmp_path / "b.pdf", [pdfs.wrap(pdfs.PROSE), []], numbers=False)
+    original = PageObject.get
+
+    def damaged(page, key, *args):
+        if key == "/Resources" and not (page.extract_text() or "").strip():
+            raise KeyError("/XObject")
+        return original(page, key, *args)
+
+    monkeypatch.setattr(PageObject, "get", damaged)
+    monkeypatch.setattr(extract, "PARALLEL_FROM", 10**6)
+    with pytest.warns(InputWarning, match=r"could not read page 2 \(its resources are damaged: KeyError"):
+        extract.extract(path)
 
 
 def test_second_run_reads_the_cache_not_the_pdf(book, tmp_path, fresh_cache, monkeypatch):
@@ -207,7 +253,7 @@ def run(*args):
 )
 def test_cli_bad_input_is_one_line_and_exit_1(tmp_path, make, message):
     result = run("segment", make(tmp_path))
-    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit))
     (line,) = result.output.strip().splitlines()
     assert line.startswith("Error: ") and message in line and "Traceback" not in result.output
 
@@ -238,3 +284,109 @@ def test_cli_dry_run_shows_passages_without_loading_a_model(book, monkeypatch):
     monkeypatch.setattr(cli, "engine_factory", lambda *a, **k: pytest.fail("an engine was prepared"))
     result = run("run", book, "--dry-run", "--out", book.with_suffix(".jsonl"))
     assert result.exit_code == 0 and "passages" in result.stdout and not book.with_suffix(".jsonl").exists()
+
+
+# -- words split by letter spacing -----------------------------------------------------------------
+
+KERNED = [
+    "The truth of it came to me slowly, the way the tide comes into the harbour in March; she read it aloud.",
+    "My father spoke vigorously about engines, and about death, which he did not fear.",
+    "The Heat-Ray of the summer kept the men in the net shed through the afternoons.",
+    "It was the tr|uth of a deat^h that changed him; he spoke vigorous|ly of it for a year.",
+    "We walked thr|ough the town and past the quay, and I heard a loud bell from the church.",
+    "Nobody went through the gate after dark, and the Heat- Ray was only a story by then.",
+]
+
+
+def test_words_split_by_kerning_are_whole_in_passages(tmp_path):
+    path = pdfs.kerned_pdf(tmp_path / "kerned.pdf", KERNED)
+    raw = "\n".join(page.text for page in extract.extract(path).pages)
+    assert "tr uth" in raw and "deat h" in raw and "vigorous ly" in raw and "thr ough" in raw  # what pypdf gives
+    text = " ".join(p.text for p in passages(path, min_chars=50))
+    for whole in ("the truth of a death that changed him", "spoke vigorously of it", "walked through the town", "the Heat-Ray was only"):
+        assert whole in text
+    assert "a loud bell" in text  # "aloud" is a word too, but "a" and "loud" are two here
+
+
+def test_split_word_suspects_are_counted_before_the_repair_and_gone_after(tmp_path):
+    from synth import clean, splitwords
+
+    path = pdfs.kerned_pdf(tmp_path / "kerned.pdf", KERNED)
+    raw = "\n".join(page.text for page in extract.extract(path).pages)
+    assert set(splitwords.suspects(raw)) == {("tr", "uth"), ("deat", "h"), ("vigorous", "ly"), ("thr", "ough"), ("Heat-", "Ray")}
+    assert ("a", "loud") in splitwords.suspects(raw, strict=False)  # the measure's broader count
+    assert not splitwords.suspects(clean.repaired_text(clean.paragraphs(extract.extract(path))))
+
+
+# -- e-books and documents -----------------------------------------------------------------------------
+
+CHAPTERS = [
+    ("ch2.xhtml", "Chapter Two", ["The second chapter's first paragraph, about the boats and the long winter in the harbour town.", "Its second paragraph, about my father."]),
+    ("ch1.xhtml", "Chapter One", ["The first chapter opens in the kitchen, where my mother kept the ledger of every catch.", "Then the storm came."]),
+]
+
+
+def xhtml(title: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p.replace('father', '<i>father</i>')}</p>\n" for p in paragraphs)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>x</title>'
+        f"<style>p {{ margin: 0 }}</style></head><body><h1>{title}</h1>\n{body}<script>var x = 1;</script></body></html>"
+    )
+
+
+def make_epub(path, chapters=CHAPTERS, spine=("ch1", "ch2")):
+    import zipfile
+
+    items = "".join(f'<item id="{name.split(".")[0]}" href="text/{name}" media-type="application/xhtml+xml"/>' for name, _, _ in chapters)
+    refs = "".join(f'<itemref idref="{i}"/>' for i in spine)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("META-INF/container.xml", '<?xml version="1.0"?><container xmlns="urn:oasis:names:tc:opendocument:xmlns:container" version="1.0">'
+                   '<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>')
+        z.writestr("OEBPS/content.opf", f'<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0"><manifest>{items}</manifest><spine>{refs}</spine></package>')
+        for name, title, paragraphs in chapters:
+            z.writestr(f"OEBPS/text/{name}", xhtml(title, paragraphs))
+    return path
+
+
+def test_epub_chapters_in_spine_order_as_paragraphs(tmp_path):
+    document = extract.extract(make_epub(tmp_path / "book.epub"))
+    assert [page.text.split("\n\n")[0] for page in document.pages] == ["# Chapter One", "# Chapter Two"]
+    found = passages(tmp_path / "book.epub", min_chars=20)
+    assert [p.chapter for p in found] == ["Chapter One", "Chapter One", "Chapter Two", "Chapter Two"]
+    assert [p.text for p in found] == CHAPTERS[1][2] + CHAPTERS[0][2]  # no script, no style, italics kept as text
+
+
+def test_docx_paragraphs_and_headings(tmp_path):
+    import zipfile
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = (
+        '<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>The Harbour</w:t></w:r></w:p>'
+        '<w:p><w:r><w:t xml:space="preserve">The boats went out </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>before dawn</w:t></w:r>'
+        '<w:r><w:t>, every day of the year except Christmas, and my father went with them.</w:t></w:r></w:p>'
+    )
+    path = tmp_path / "memoir.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", f'<?xml version="1.0"?><w:document xmlns:w="{w}"><w:body>{body}</w:body></w:document>')
+    (passage,) = passages(path, min_chars=20)
+    assert passage.chapter == "The Harbour"
+    assert passage.text == "The boats went out before dawn, every day of the year except Christmas, and my father went with them."
+
+
+def test_html_without_scripts_styles_and_navigation(tmp_path):
+    path = tmp_path / "essay.html"
+    path.write_text(
+        "<html><head><style>body{}</style><title>Essay</title></head><body><nav>Home | About</nav>"
+        "<h2>On Boats</h2><p>The boats went out before dawn,<br>every day &amp; every night, and my father went with them.</p></body></html>"
+    )
+    (passage,) = passages(path, min_chars=20)
+    assert passage.chapter == "On Boats" and passage.text == "The boats went out before dawn, every day & every night, and my father went with them."
+
+
+def test_a_text_book_in_latin_1_is_decoded_not_replaced(tmp_path):
+    path = tmp_path / "book.txt"
+    path.write_bytes(("Ma grand-mère vivait à Cádiz, près du port, où les bateaux partaient avant l'aube. " * 4).encode("latin-1"))  # cp1257 reads as clean
+    with pytest.warns(extract.Notice, match="book.txt: not UTF-8; read as cp1252"):
+        (passage,) = passages(path)
+    assert "grand-mère vivait à Cádiz" in passage.text and "\ufffd" not in passage.text

@@ -2,13 +2,15 @@
 generate() sending only the passages without one to the engine."""
 
 import json
+import re
 from string import Template
 
 import pytest
+from click.testing import CliRunner
 
-from synth import generate, pipeline, transcripts
+from synth import cli, generate, pipeline, speakers, transcripts
 from synth.engine import Generation
-from synth.extract import BadInput, InputWarning
+from synth.extract import BadInput, InputWarning, Notice
 
 ANSWER = "I grew up by the sea, and the boats were the first machines I ever loved. " * 5  # over min_chars
 
@@ -212,3 +214,159 @@ def test_a_transcript_where_every_answer_has_its_question_starts_no_engine(tmp_p
     passages = pipeline.passages(write(tmp_path, "ep.txt", text), pipeline.SegmentOptions(persona="Ben"))
     records, _ = generate.generate(passages, lambda: pytest.fail("started an engine"), generate.Job(Template("$passage")))
     assert [r.question for r in records] == ["Why boats?", "And then?"]
+
+
+# -- speaker labels as people write them -------------------------------------------------------------
+
+BRIEFING = """---
+title: "Press Briefing by Press Secretary Jen Psaki, May 7, 2021"
+date: 2021-05-07
+categories: [Press Briefings]
+---
+
+# Press Briefing by Press Secretary Jen Psaki, May 7, 2021
+
+James S. Brady Press Briefing Room
+
+1:20 P.M. EDT
+
+MS. PSAKI:  Hi, everyone.
+
+Q  Hello.  Happy Friday.
+
+Q  Happy Friday.
+
+MS. PSAKI:  Happy Friday.  Brian Karem has got some sunglasses on, so it must be summer.  Okay, I have a couple of items for you at the top.  Today we saw the jobs report come out, and as we have said all along, the recovery will not be a straight line.  We are focused on getting people back to work.
+
+Q  Thanks, Jen.  On the jobs report: the number was far below what economists expected.  Does the White House think the extra benefits are keeping people from going back to work?
+
+MS. PSAKI:  We don't see evidence of that in the data.  What we see is that parents are still caring for children who are not back in school full time, and that many people are still worried about their health.  Those are the reasons economists point to.
+
+Q  And a follow-up: will the President change anything in his plan because of today's report?
+
+MS. PSAKI:  No.  He believes the plan is the right one, and today's report only shows why it is needed.  He will talk about it this afternoon, and you will hear from him directly.
+
+Q  Jen, thank you.
+
+END                 2:05 P.M. EDT
+"""
+
+
+def test_press_briefing_reporters_are_q_turns_and_their_questions_are_kept(tmp_path):
+    transcript = transcripts.parse(write(tmp_path, "briefing.md", BRIEFING))
+    assert [t.speaker for t in transcript.turns] == ["MS. PSAKI", "Q"] * 4
+    assert transcript.turns[1].text == "Hello. Happy Friday. Happy Friday."  # two reporters, one Q turn
+    text = transcripts.repaired_text(transcript)
+    for not_speech in ("title:", "2021-05-07", "Briefing Room", "P.M. EDT", "END"):
+        assert not_speech not in text
+    with pytest.warns(Notice, match=r"--persona 'Jen Psaki' is the speaker MS. PSAKI \(by part of the name\)"):
+        with pytest.warns(InputWarning, match="skipped 1 of MS. PSAKI's turns"):  # "Hi, everyone."
+            found = transcripts.passages(transcript, "Jen Psaki", min_chars=100)
+    assert [p.question for p in found] == [
+        None,
+        "Thanks, Jen. On the jobs report: the number was far below what economists expected. "
+        "Does the White House think the extra benefits are keeping people from going back to work?",
+        "And a follow-up: will the President change anything in his plan because of today's report?",
+    ]
+    assert not any(re.search(r"\bQ\b|Happy Friday\. Happy|Jen, thank you", p.text) for p in found)
+
+
+CONVENTIONS = {
+    "deposition": (
+        "Q. Where were you on the night of the fire?\nA. At home, with my sister.\n\nQ. Did you see the smoke?\n\nA. Yes, from the kitchen window.\n",
+        [("Q", "Where were you on the night of the fire?"), ("A", "At home, with my sister."), ("Q", "Did you see the smoke?"), ("A", "Yes, from the kitchen window.")],
+    ),
+    "bare q and a": (
+        "Q   Where were you?\n\nA   A long way from home.\n\nQ   Why?\n\nA   Work.\n",
+        [("Q", "Where were you?"), ("A", "A long way from home."), ("Q", "Why?"), ("A", "Work.")],
+    ),
+    "hearing": (
+        "THE CHAIRMAN. The committee will come to order.\n\nMR. SMITH. Thank you, Mr. Chairman. I will be brief.\n\n"
+        "THE CHAIRMAN. Please go on.\n\nMR. SMITH. The harbour needs dredging.\n",
+        [("THE CHAIRMAN", "The committee will come to order."), ("MR. SMITH", "Thank you, Mr. Chairman. I will be brief."),
+         ("THE CHAIRMAN", "Please go on."), ("MR. SMITH", "The harbour needs dredging.")],
+    ),
+    "remarks": (
+        "THE PRESIDENT:  Thank you all.\n\nQ  Mr. President, a question?\n\nTHE PRESIDENT:  Go ahead.\n\nQ  When?\n",
+        [("THE PRESIDENT", "Thank you all."), ("Q", "Mr. President, a question?"), ("THE PRESIDENT", "Go ahead."), ("Q", "When?")],
+    ),
+    "tabs": (
+        "Ada Host\tWhy boats?\nBen Guest\tBecause of my uncle.\nAda Host\tAnd then?\nBen Guest\tThen the sea.\n",
+        [("Ada Host", "Why boats?"), ("Ben Guest", "Because of my uncle."), ("Ada Host", "And then?"), ("Ben Guest", "Then the sea.")],
+    ),
+    "bold colon inside": (
+        "**Ada:** Why boats?\n\n**Ben**: Because of my uncle.\n",
+        [("Ada", "Why boats?"), ("Ben", "Because of my uncle.")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CONVENTIONS)
+def test_each_labelling_convention(tmp_path, name):
+    text, turns = CONVENTIONS[name]
+    transcript = transcripts.parse(write(tmp_path, "t.txt", text))
+    assert [(t.speaker, t.text) for t in transcript.turns] == turns
+
+
+def test_prose_that_starts_with_a_capital_is_not_a_label(tmp_path):
+    book = (
+        "A man came to the harbour in March. " + ANSWER + "\n\nNASA. That was the word on his cap. " + ANSWER
+        + "\n\nQ was what they called him, after the letter on his boat.\n\nA long winter followed. " + ANSWER
+    )
+    assert not transcripts.looks_like_transcript(book)
+    assert not pipeline.is_transcript(write(tmp_path, "book.md", book), pipeline.SegmentOptions(persona="Agnes Tarrow"))
+
+
+@pytest.mark.parametrize(
+    "persona, speaker, how",
+    [
+        ("MS. PSAKI", "MS. PSAKI", None),
+        ("ms psaki", "MS. PSAKI", "ignoring case, punctuation and honorifics"),
+        ("Psaki", "MS. PSAKI", "ignoring case, punctuation and honorifics"),
+        ("Jen Psaki", "MS. PSAKI", "by part of the name"),
+        ("the president", "THE PRESIDENT", None),
+        ("President", "THE PRESIDENT", "ignoring case, punctuation and honorifics"),
+        ("Joseph Smith", "MR. SMITH", "by part of the name"),
+    ],
+)
+def test_persona_matches_a_label_by_case_honorific_and_surname(persona, speaker, how):
+    assert speakers.match_speaker(persona, ["MS. PSAKI", "Q", "THE PRESIDENT", "MR. SMITH"]) == ([speaker], how or "exactly")
+
+
+def test_an_ambiguous_persona_lists_what_it_could_be(tmp_path):
+    text = "MR. SMITH: Yes.\n\nMRS. SMITH: No.\n\nMR. SMITH: Why?\n\nMRS. SMITH: Because.\n"
+    transcript = transcripts.parse(write(tmp_path, "t.txt", text))
+    with pytest.raises(BadInput, match=r"--persona 'Smith' could be any of MR. SMITH, MRS. SMITH in t.txt"):
+        speakers.persona_name(transcript, "Smith")
+
+
+def test_segment_shows_the_speakers_with_counts_and_a_sample(tmp_path):
+    result = CliRunner().invoke(cli.cli, ["segment", str(write(tmp_path, "briefing.md", BRIEFING)), "--persona", "Jen Psaki", "--min-chars", "100"])
+    assert result.exit_code == 0, result.output
+    assert "Note: briefing.md: --persona 'Jen Psaki' is the speaker MS. PSAKI (by part of the name)" in result.stderr
+    assert "  MS. PSAKI (4 turns, answers): 'Happy Friday. Brian Karem has got some sunglasses on, so it must be su...'" in result.stdout
+    assert "  Q (4 turns): 'Thanks, Jen. On the jobs report: the number was far below what economi...'" in result.stdout
+
+
+@pytest.mark.parametrize("start", ["soon", "1:2x", True, [1]])
+def test_a_json_start_that_is_not_a_time_is_one_line(tmp_path, start):
+    path = write(tmp_path, "ep.json", json.dumps([{"speaker": "Ada", "text": "Why?", "start": start}]))
+    with pytest.raises(BadInput, match=r"ep.json: turn 1: start .* is not a time: give seconds \(75.2\) or a clock time"):
+        transcripts.parse(path)
+    result = CliRunner().invoke(cli.cli, ["segment", str(path)])
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_transcript_in_windows_1252_is_read_and_said(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_bytes("Ada: Where did you learn the café trade, and who taught you?\n\nBen: In Cádiz, from my uncle’s partner.\n\nAda: Why?\n\nBen: It was what we had.\n".encode("cp1252"))
+    with pytest.warns(Notice, match=r"t.txt: not UTF-8; read as cp125\d"):  # 1250 and 1252 agree on these letters
+        transcript = transcripts.parse(path)
+    assert transcript.turns[1].text == "In Cádiz, from my uncle’s partner." and "\ufffd" not in transcripts.repaired_text(transcript)
+
+
+def test_bytes_in_no_text_encoding_are_refused(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(BadInput, match=r"t.txt: not UTF-8 \(byte 0x80 at offset 128\) and its encoding could not be told: convert it to UTF-8"):
+        transcripts.parse(path)
