@@ -107,7 +107,7 @@ def run(books: tuple[Path, ...], name, out, model, endpoint, dry_run, password, 
         click.echo(segment.report(passages, config.min_chars, config.max_chars))
         return
     try:
-        out, note = pipeline.dataset_output(out, name, config.persona, books, sources)
+        out, note = pipeline.dataset_output(out and output_path(out), name, config.persona, books, sources)
     except BadInput as e:
         raise click.ClickException(str(e)) from None
     if note:

@@ -103,7 +103,7 @@ def test_a_folder_as_out_or_data_is_one_line(tmp_path, embedded_model):
 def test_a_non_utf8_interview_is_one_line(tmp_path):
     data = tmp_path / "interview.jsonl"
     data.write_bytes(json.dumps({"id": "a", "question": "Caf\u00e9?", "answer": "Yes.", "source": {}}, ensure_ascii=False).encode("latin-1") + b"\n")
-    assert_user_error(run(synth_cli, "stats", data), "interview.jsonl: not UTF-8 text", "save it as UTF-8")
+    assert_user_error(run(synth_cli, "stats", data), "interview.jsonl:1: not UTF-8 text")
 
 
 def test_train_chat_asks_with_the_system_message_its_run_trained_with(tmp_path, monkeypatch):

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from synth.records import MalformedFile
+
 from synth.records import Record, record_line
 from tests.test_chatml import CharTokenizer
 from train import data
@@ -91,7 +93,7 @@ def test_the_split_does_not_depend_on_the_tokenizer_or_max_length(tmp_path):
 
 def test_duplicate_ids_are_refused(tmp_path):
     path = write(tmp_path / "i.jsonl", [rec("a"), rec("b"), rec("a", q="Again?")])
-    with pytest.raises(data.DataError, match="'a' appears 2 times"):
+    with pytest.raises(MalformedFile, match="i.jsonl:3: id 'a' is already used on line 1"):
         load(path)
 
 

@@ -281,7 +281,7 @@ def test_cli_segment_stats_and_passages(book):
 
 
 def test_cli_dry_run_shows_passages_without_loading_a_model(book, monkeypatch):
-    monkeypatch.setattr(cli, "engine_factory", lambda *a, **k: pytest.fail("an engine was prepared"))
+    monkeypatch.setattr("synth.synthesis.choose", lambda *a, **k: pytest.fail("an engine was prepared"))
     result = run("run", book, "--dry-run", "--out", book.with_suffix(".jsonl"))
     assert result.exit_code == 0 and "passages" in result.stdout and not book.with_suffix(".jsonl").exists()
 

@@ -98,7 +98,7 @@ def test_cli_run_refuses_before_loading_a_model(shelf, monkeypatch):
     monkeypatch.chdir(shelf)
     out = Path("data") / "memoir" / "interview.jsonl"
     pipeline.write_sources(out, pipeline.gather(shelf / "old" / "memoir.txt", pipeline.SegmentOptions()))
-    monkeypatch.setattr(cli, "engine_factory", lambda *a: pytest.fail("started an engine"))
+    monkeypatch.setattr("synth.synthesis.choose", lambda *a, **k: pytest.fail("started an engine"))
     result = CliRunner().invoke(cli.cli, ["run", "memoir.txt"])
     assert result.exit_code == 1 and result.output.startswith("Error: data/memoir/interview.jsonl was made from other sources")
 
