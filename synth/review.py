@@ -175,8 +175,13 @@ class BlindTest:
     def _guesses(self) -> dict[str, dict]:
         if not self.path.exists():
             return {}
+        guesses = {}
         with open(self.path, "rb") as f:
-            return {g["id"]: g for _, g in iter_jsonl(f, self.path) if isinstance(g, dict) and "id" in g}
+            for number, g in iter_jsonl(f, self.path):
+                if not isinstance(g, dict) or not isinstance(g.get("id"), str) or not isinstance(g.get("correct"), bool):
+                    raise MalformedFile(f"{self.path}:{number}: not a guess (an object with id, shown, guess and correct); fix or delete that line")
+                guesses[g["id"]] = g
+        return guesses
 
     def state(self) -> dict:
         text = {AUTHOR: "passage", TUNED: "tuned"}
@@ -187,7 +192,7 @@ class BlindTest:
         return {"path": str(self.path), "items": items, **self.score()}
 
     def score(self) -> dict:
-        guessed = [g for g in self.guesses.values() if isinstance(g.get("correct"), bool)]
+        guessed = self.guesses.values()
         return {"guessed": len(guessed), "correct": sum(g["correct"] for g in guessed), "total": len(self.rows)}
 
     def guess(self, row_id: str, choice) -> dict:

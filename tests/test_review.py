@@ -433,3 +433,10 @@ def test_training_refuses_a_file_with_one_id_twice_so_no_example_is_both_trained
     path.write_text(path.read_text() + record_line(record(3, status="accepted")))
     with pytest.raises(MalformedFile, match="interview.jsonl:12: id 'id3' is already used on line 3"):
         data.load(path, tokenizer=None, system=None, max_length=512, eval_share=0.2, seed=0)
+
+
+def test_a_blind_file_with_a_line_that_is_not_a_guess_is_named(tmp_path):
+    run = eval_run(tmp_path, 1)
+    (run / "blind.jsonl").write_text('{"id": "h0", "shown": ["author", "tuned"], "guess": "author", "correct": true}\n{"id": "h1"}\n')
+    with pytest.raises(MalformedFile, match=r"blind.jsonl:2: not a guess"):
+        review.BlindTest(run)
