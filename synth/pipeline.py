@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -120,7 +121,9 @@ def is_transcript(book: Path, options: SegmentOptions) -> bool:
     suffix = book.suffix.lower()
     if suffix in extract.TEXT_SUFFIXES:
         extract.check_file(book)
-        text = read_text(book)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", extract.Notice)  # the encoding is said once, when the file is read for its text
+            text = read_text(book)
         found = transcripts.looks_like_transcript(text) or (options.persona is not None and bool(labels.speakers(labels.blocks(text))))
     else:
         found = suffix in extract.TRANSCRIPT_SUFFIXES

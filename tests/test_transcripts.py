@@ -370,3 +370,11 @@ def test_bytes_in_no_text_encoding_are_refused(tmp_path):
     path.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(BadInput, match=r"t.txt: not UTF-8 \(byte 0x80 at offset 128\) and its encoding could not be told: convert it to UTF-8"):
         transcripts.parse(path)
+
+
+def test_the_encoding_is_said_once(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_bytes("Ada: Where did you learn the café trade?\n\nBen: In Cádiz.\n\nAda: Why?\n\nBen: It was what we had, and we had little else.\n".encode("cp1252"))
+    result = CliRunner().invoke(cli.cli, ["segment", str(path), "--persona", "Ben", "--min-chars", "10", "--stats"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("not UTF-8; read as") == 1
