@@ -59,12 +59,14 @@ class Endpoint:
             "top_p": sampling.top_p,
             "max_tokens": sampling.max_tokens,
             "seed": sampling.seed,
+            **({"n": sampling.n} if sampling.n > 1 else {}),
         }
         response = self._request("/chat/completions", body)
-        choice = response["choices"][0]
+        choice, *rest = response["choices"]
         text = choice["message"].get("content") or ""
-        tokens = (response.get("usage") or {}).get("completion_tokens") or max(1, len(text) // 4)
-        return Generation(text, tokens, choice.get("finish_reason") == "stop")
+        more = tuple(c["message"].get("content") or "" for c in rest)
+        tokens = (response.get("usage") or {}).get("completion_tokens") or max(1, sum(len(t) for t in (text, *more)) // 4)
+        return Generation(text, tokens, choice.get("finish_reason") == "stop", more)
 
     def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]:
         with ThreadPoolExecutor(self.concurrency) as pool:
