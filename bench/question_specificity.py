@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
+from string import Template
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -31,7 +31,8 @@ SHERLOCK = ROOT.parent / "shared" / "corpora" / "pdf" / "01_book_sherlock-holmes
 
 
 def ways() -> dict[str, dict]:
-    """name -> Job settings and generate() options. `baseline` is generation before issue 16."""
+    """name -> Job settings and whether to rank. `baseline`: the question prompt, one reply per
+    request, no ranker (run on the commit before issue 16, it is generation as it was)."""
     base = dict(template=prompts.load("question"), sampling=Sampling(), model="bench", retries=2)
     return {
         "baseline": dict(job=base, rank=False),
@@ -39,15 +40,28 @@ def ways() -> dict[str, dict]:
     }
 
 
-VARIANTS: dict[str, tuple[dict, bool]] = {}  # filled in as ways are tried; see README
+QUESTION = prompts.load("question").template
+# A worked example: small models imitate a demonstration better than they follow an instruction.
+EXAMPLE = Template(QUESTION.replace("Reply with the question only.", """Name what the passage is about (a person, a place, an event, a thing) in the question, so that it could only be answered by this passage. For example, if they said "My father sold the boat the winter I turned twelve, and I never forgave him for it.", a good question is "How did you feel when your father sold the boat?"; a bad one is "How did you feel?". Reply with the question only."""))
+# The first sentence as a hint: the question should lead straight into it.
+HINT = Template(QUESTION.replace("Reply with the question only.", """Their answer begins with: "$first". Ask the question that these words answer, naming what they are about. Reply with the question only."""))
+VARIANTS: dict[str, tuple[dict, bool]] = {  # name -> (Job settings over the baseline's, rank with MiniLM)
+    "select4": ({"sampling": Sampling(n=4)}, True),  # 4 replies a request, the most specific kept; retried if rank > 3
+    "example": ({"template": EXAMPLE}, False),
+    "hint": ({"template": HINT}, False),
+    "example+sel4": ({"template": EXAMPLE, "sampling": Sampling(n=4)}, True),
+    "hint+sel4": ({"template": HINT, "sampling": Sampling(n=4)}, True),
+}
 
 
 def run_way(engine, passages, way: dict):
-    job = Job(**way["job"])
+    job = Job(**way["job"])  # the ranker's start (MiniLM load, passages embedded) is counted below
     assert engine.llm.reset_prefix_cache(), "vLLM did not empty its prefix cache"  # no way reuses another's prefill
     started = time.perf_counter()
-    ranker = (lambda texts: specificity.MiniLMRanker(texts)) if way["rank"] else None
-    records, summary = generate(passages, lambda: engine, job, **({"ranker": ranker} if ranker else {}))
+    if way["rank"]:
+        specificity._minilm.cache_clear()  # every ranked way pays for loading MiniLM, as a run does
+        job = Job(**way["job"], ranker=specificity.MiniLMRanker)
+    records, summary = generate(passages, lambda: engine, job)
     return records, summary, time.perf_counter() - started
 
 

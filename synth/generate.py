@@ -68,6 +68,11 @@ def context_tail(text: str, chars: int) -> str:
     return "\u2026" + cut.split(" ", 1)[-1].lstrip()
 
 
+def first_sentence(text: str) -> str:
+    """The passage's first sentence (a hint some prompts give: the question should lead into it)."""
+    return segment.split_sentences(text)[0] if text.strip() else ""
+
+
 def _questions(line: str) -> list[str]:
     """The questions of one line: its sentences (cut where segment cuts them, so "Mr. Jones" stays
     whole) that end in a question mark, up to that mark."""
@@ -178,8 +183,8 @@ class Job:
     def __post_init__(self):
         # Checked once per run: a template may leave out a variable, not ask for one we lack.
         for name, template, known in (
-            ("prompt", self.template, {"context", "passage", "persona"}),
-            ("follow-up", self.followup, {"history", "passage", "persona"}),
+            ("prompt", self.template, {"context", "passage", "persona", "first"}),
+            ("follow-up", self.followup, {"history", "passage", "persona", "first"}),
             ("avoid", self.avoid, {"questions"}),
         ):
             missing = prompts.variables(template) - known if template is not None else set()
@@ -203,7 +208,7 @@ class Job:
 
     def conversation(self, passage: Passage, previous: Passage | None) -> list[Message]:
         context = context_tail(previous.text, self.context_chars) if previous is not None else BOOK_START
-        content = self.template.substitute(context=context, passage=passage.text, persona=self.persona)
+        content = self.template.substitute(context=context, passage=passage.text, persona=self.persona, first=first_sentence(passage.text))
         return [{"role": "user", "content": content}]
 
     def follow_up(self, passage: Passage, history: Sequence[tuple[str, str]]) -> list[Message]:
@@ -213,7 +218,7 @@ class Job:
             if question:
                 lines.append(f"You: {question}")
             lines.append(f"{self.persona[0].upper() + self.persona[1:]}: {context_tail(answer, self.context_chars)}")
-        content = self.followup.substitute(history="\n".join(lines), passage=passage.text, persona=self.persona)
+        content = self.followup.substitute(history="\n".join(lines), passage=passage.text, persona=self.persona, first=first_sentence(passage.text))
         return [{"role": "user", "content": content}]
 
     def turn_key(self, history: Sequence[tuple[str, str]]) -> str:
