@@ -1,5 +1,6 @@
 """What a reviewer wants to know about an interview.jsonl before reading it: counts by status and
-flag, question and answer lengths, duplicate questions, and which records to look at first.
+flag, conversations, question and answer lengths, duplicate questions, how well the questions point
+to their own passages (recall@1, MRR, the least specific first), and which records to look at first.
 
 Pure functions over records; `synth stats FILE` prints `report(records)`.
 """
@@ -10,7 +11,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from synth.records import STATUSES, Record
+from synth import specificity
+from synth.records import STATUSES, Record, conversations
 
 NEAR_DUPLICATE = 0.8  # token Jaccard of two questions at or above which they count as near-duplicates
 SHORT_QUESTION, LONG_QUESTION = 20, 200  # characters
@@ -83,9 +85,26 @@ def reasons(record: Record, duplicated: set[str]) -> list[str]:
         found.append(f"long question ({len(q)} chars)")
     if record.id in duplicated:
         found.append("near-duplicate question")
+    if record.specificity is not None and record.specificity < 1 / specificity.MAX_RANK:
+        found.append(f"question points to other passages (its own ranks {round(1 / record.specificity)})")
     if q and echo_share(q, record.answer) >= ECHO_SHARE:
         found.append(f"question echoes the answer ({echo_share(q, record.answer):.0%} of its words)")
     return found
+
+
+def retrieval(records: list[Record]) -> specificity.Retrieval:
+    """recall@1 and MRR over the records that have a specificity score (generated with the ranker)."""
+    return specificity.Retrieval.of([r.specificity for r in records if r.specificity is not None])
+
+
+def least_specific(records: list[Record]) -> list[Record]:
+    """Scored records whose question points elsewhere (own passage not ranked first), least specific first."""
+    return sorted((r for r in records if r.specificity is not None and r.specificity < 1.0), key=lambda r: r.specificity)
+
+
+def conversation_lengths(records: list[Record]) -> Counter:
+    """How many conversations have each number of turns."""
+    return Counter(len(c) for c in conversations(records))
 
 
 @dataclass(frozen=True)
@@ -112,10 +131,19 @@ def report(records: list[Record], top: int = 10) -> str:
     lines = ["By status: " + ", ".join(f"{s} {n}" for s, n in status_counts(records).items())]
     flags = flag_counts(records)
     lines.append("By flag: " + (", ".join(f"{f} {n}" for f, n in flags.most_common()) or "none"))
+    turns = conversation_lengths(records)
+    if set(turns) != {1}:
+        lines.append("Conversations: " + ", ".join(f"{n} of {t} turn{'s' if t > 1 else ''}" for t, n in sorted(turns.items())))
     lines += ["", "Question length (characters):", *histogram([len(r.question) for r in records if r.question.strip()])]
     lines += ["", "Answer length (characters):", *histogram([len(r.answer) for r in records])]
     lines += ["", f"Duplicate and near-duplicate questions (word overlap >= {NEAR_DUPLICATE:.0%}): {len(pairs)} pairs"]
     lines += [f"  {score:.0%}  {a.id}: {_short(a.question, 50)}  |  {b.id}: {_short(b.question, 50)}" for score, a, b in pairs[:top]]
+    scored = retrieval(records)
+    if scored.count:
+        vague = least_specific(records)
+        lines += ["", f"Specificity (own passage's rank among the book's for its question, MiniLM; {scored.count} of {len(records)} records scored): "
+                  f"recall@1 {scored.recall_at_1:.2f}, MRR {scored.mrr:.2f}", f"Least specific questions first: {len(vague)} not ranked first"]
+        lines += [f"  rank {round(1 / r.specificity):>3}  {r.id}: {_short(r.question)}" for r in vague[:top]]
     looks = worth_a_look(records, pairs)
     lines += ["", f"Worth a look first: {len(looks)} pending records" + (f" (the first {top})" if len(looks) > top else "")]
     lines += [f"  {look.record.id}  {_short(look.record.question) or '(empty)'}\n      {'; '.join(look.reasons)}" for look in looks[:top]]

@@ -54,3 +54,25 @@ def test_report_has_every_section():
     for part in ("By status: pending 1, accepted 0, rejected 1, edited 0", "By flag: none", "Question length", "Answer length",
                  "1 pairs", "Worth a look first: 1 pending records", "near-duplicate question"):
         assert part in text, part
+
+
+def test_specificity_is_reported_as_recall_at_1_and_mrr_least_specific_first():
+    records = [
+        record("a", "Why did you sail to Tromsø in 1961?", specificity=1.0),
+        record("b", "How did it feel?", specificity=0.1),
+        record("c", "What did your mother say?", specificity=0.5),
+        record("d", "Who are you?"),  # not scored (made without the ranker): left out of both figures
+    ]
+    scored = stats.retrieval(records)
+    assert (scored.count, scored.recall_at_1, round(scored.mrr, 4)) == (3, 1 / 3, round(1.6 / 3, 4))
+    assert [r.id for r in stats.least_specific(records)] == ["b", "c"]
+    text = stats.report(records)
+    assert "recall@1 0.33, MRR 0.53" in text
+    assert text.index("rank  10  b:") < text.index("rank   2  c:")
+    assert "question points to other passages (its own ranks 10)" in text
+
+
+def test_conversations_are_counted_by_their_turns():
+    turns = [record(f"t{i}", f"Q{i}?", conversation="t0", position=i + 1) for i in range(3)] + [record("s", "Q?")]
+    assert "Conversations: 1 of 1 turn, 1 of 3 turns" in stats.report(turns)
+    assert "Conversations" not in stats.report([record("s", "Q?")])
