@@ -361,6 +361,13 @@ def generate(
             ranker = job.ranker([p.text for p in passages])
         return ranker(questions, [i] * len(questions))
 
+    def repeats(question: str) -> list[str]:
+        """Earlier questions of the book that this one repeats: by words, or with the ranker, by meaning."""
+        found = duplicates(question, asked)
+        if not found and hasattr(ranker, "paraphrases"):
+            found = ranker.paraphrases(question, asked)
+        return found
+
     def settle(u: int, record: Record) -> None:
         records[u] = record
         if record.question.strip():
@@ -451,12 +458,12 @@ def generate(
                         usable.append((question, text))
                 ranks = rank([q for q, _ in usable], unit.index)
                 # Best first: not a repeat, then the own passage ranked highest (stable: reply order).
-                tries = sorted(((_Best(bool(duplicates(q, asked)), r or 0, q), text) for (q, text), r in zip(usable, ranks)), key=lambda t: t[0])
+                tries = sorted(((_Best(bool(repeats(q)), r or 0, q), text) for (q, text), r in zip(usable, ranks)), key=lambda t: t[0])
                 for candidate, text in tries:
                     if candidate.better_than(best.get(u)):
                         best[u] = candidate
                     if candidate.duplicate:
-                        avoid[u] = list(dict.fromkeys([*duplicates(candidate.question, asked), *avoid.get(u, [])]))
+                        avoid[u] = list(dict.fromkeys([*repeats(candidate.question), *avoid.get(u, [])]))
                         rejected("repeats_a_question", text, candidate.question)
                     elif candidate.rank > job.max_rank:
                         rejected("points_elsewhere", text, candidate.question)

@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 
 MAX_RANK = 3  # a question whose own passage ranks below this points elsewhere: retried like a rejected reply
 MAX_TOKENS = 256  # MiniLM reads this many word pieces of a passage (its training length)
+PARAPHRASE = 0.9  # MiniLM cosine of two questions at or above which they ask the same thing
 
 Ranker = Callable[[Sequence[str], Sequence[int]], list[int]]  # (questions, own passage index each) -> ranks
 
@@ -64,12 +65,28 @@ class MiniLMRanker:
 
     def __init__(self, passages: Sequence[str]):
         self.vectors = embed(passages)
+        self.asked: dict = {}  # question -> its embedding: each question is embedded once
+
+    def _questions(self, questions: Sequence[str]):
+        import torch
+
+        new = [q for q in dict.fromkeys(questions) if q not in self.asked]
+        if new:
+            self.asked.update(zip(new, embed(new)))
+        return torch.stack([self.asked[q] for q in questions])
 
     def __call__(self, questions: Sequence[str], own: Sequence[int]) -> list[int]:
         if not questions:
             return []
-        scores = (embed(questions) @ self.vectors.T).tolist()
+        scores = (self._questions(questions) @ self.vectors.T).tolist()
         return [rank_of(row, i) for row, i in zip(scores, own)]
+
+    def paraphrases(self, question: str, earlier: Sequence[str], threshold: float = PARAPHRASE) -> list[str]:
+        """The earlier questions that ask what `question` asks in other words, most similar first."""
+        if not earlier:
+            return []
+        cosines = (self._questions(earlier) @ self._questions([question])[0]).tolist()
+        return [q for c, q in sorted(zip(cosines, earlier), key=lambda x: -x[0]) if c >= threshold]
 
 
 class BM25Ranker:

