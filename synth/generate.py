@@ -405,6 +405,10 @@ def generate(
             keys[u] = key = job.turn_key(history(u))
             # A reviewed record is the reviewer's, whatever the settings now: reused untouched.
             if old is not None and (old.status in REVIEWED or (old.key == key and old.question.strip()) or old.question_source == "transcript"):
+                if old.status not in REVIEWED and (old.conversation, old.position) != (unit.conversation, unit.position):
+                    # The same question in another place (--turns changed): moved, not regenerated.
+                    old = replace(old, conversation=unit.conversation, position=unit.position)
+                    save(old)
                 records[u] = old
                 if old.question.strip():
                     asked.append(old.question)

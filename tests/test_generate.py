@@ -366,3 +366,11 @@ def test_with_a_ranker_a_question_asked_again_in_other_words_is_a_repeat_too():
     records, _, _, rejected = run(engine, passages(2), ranker=Meaning({}))
     assert [r.question for r in records] == ["How did your mother take it?", "What made you become a sailor?"]
     assert [r["reason"] for r in rejected] == ["repeats_a_question"]
+
+
+def test_single_questions_become_first_turns_when_turns_are_raised():
+    first, *_ = run(FakeEngine(["Why a?", "Why b?"]), chapters(2))
+    engine = FakeEngine(["Then b?"])
+    records, summary, saved, _ = run(engine, chapters(2), existing={r.id: r for r in first}, turns=2, followup=FOLLOWUP)
+    assert [(r.question, r.conversation, r.position) for r in records] == [("Why a?", "id0", 1), ("Then b?", "id0", 2)]
+    assert summary.reused == 1 and [r.id for r in saved] == ["id0", "id1"]  # the moved record is saved too
