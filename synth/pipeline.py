@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-from synth import clean, extract, segment, store, transcripts
+from synth import clean, extract, segment, specificity, store, transcripts
 from synth.engine import Engine
 from synth.generate import Job, Summary, generate
 from synth.records import REVIEWED, Passage, Record, write_records
@@ -108,6 +108,8 @@ def write_manifest(out: Path, job: Job, *, summary: Summary, records: list[Recor
         "context_chars": job.context_chars,
         "retries": job.retries,
         "questions_per_passage": job.per_passage,
+        "turns": job.turns,
+        "specificity": None if job.ranker is None else {"max_rank": job.max_rank, **asdict(specificity.Retrieval.of([r.specificity for r in records if r.specificity is not None]))},
         "key": job.key,
         "records": len(records),
         "counts": {

@@ -374,3 +374,15 @@ def test_single_questions_become_first_turns_when_turns_are_raised():
     records, summary, saved, _ = run(engine, chapters(2), existing={r.id: r for r in first}, turns=2, followup=FOLLOWUP)
     assert [(r.question, r.conversation, r.position) for r in records] == [("Why a?", "id0", 1), ("Then b?", "id0", 2)]
     assert summary.reused == 1 and [r.id for r in saved] == ["id0", "id1"]  # the moved record is saved too
+
+
+def test_the_manifest_records_turns_and_the_files_specificity(tmp_path):
+    import json
+
+    from synth import pipeline, prompts
+
+    job = Job(TEMPLATE, model="m", ranker=FakeRanker({"How?": 4}), turns=2, followup=FOLLOWUP, retries=0)
+    records, summary = generate(chapters(2), lambda: FakeEngine(["Why?"], ["How?"]), job)
+    path = pipeline.write_manifest(tmp_path / "interview.jsonl", job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
+    manifest = json.loads(path.read_text())
+    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": 3, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
