@@ -165,4 +165,4 @@ def test_a_three_turn_interview_from_the_sample_book_resumes_whole(tmp_path, emb
     # so all is reused up to a turn without a question, which is tried again with what follows it.
     settled = sum(next((k for k, r in enumerate(turns) if not r.question), len(turns)) for turns in interviews)
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert again.returncode == 0 and f" generated, {settled} reused" in again.stdout, again.stdout + again.stderr[-2000:]
+    assert again.returncode == 0 and f" generated; {settled} reused" in again.stdout, again.stdout + again.stderr[-2000:]
