@@ -51,6 +51,12 @@ VARIANTS: dict[str, tuple[dict, bool]] = {  # name -> (Job settings over the bas
     "hint": ({"template": HINT}, False),
     "example+sel4": ({"template": EXAMPLE, "sampling": Sampling(n=4)}, True),
     "hint+sel4": ({"template": HINT, "sampling": Sampling(n=4)}, True),
+    # Cheaper: replies cut at their first "?" (one question, no rambling after it), fewer retries.
+    "stop": ({"sampling": Sampling(stop=("?",))}, False),
+    "sel4-stop": ({"sampling": Sampling(n=4, stop=("?",)), "max_rank": 1000}, True),  # ranked, never retried for it
+    "sel4-stop-r5": ({"sampling": Sampling(n=4, stop=("?",)), "max_rank": 5}, True),
+    "sel3-stop-r5": ({"sampling": Sampling(n=3, stop=("?",)), "max_rank": 5}, True),
+    "hint+sel4-stop-r5": ({"template": HINT, "sampling": Sampling(n=4, stop=("?",)), "max_rank": 5}, True),
 }
 
 

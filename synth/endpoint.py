@@ -60,6 +60,8 @@ class Endpoint:
             "max_tokens": sampling.max_tokens,
             "seed": sampling.seed,
             **({"n": sampling.n} if sampling.n > 1 else {}),
+            # vLLM's server keeps the stop string when asked; others drop it (a question then lacks its "?").
+            **({"stop": list(sampling.stop), "include_stop_str_in_output": True} if sampling.stop else {}),
         }
         response = self._request("/chat/completions", body)
         choice, *rest = response["choices"]

@@ -21,6 +21,7 @@ class Sampling:
     max_tokens: int = 96
     seed: int = 0
     n: int = 1  # replies per request: candidates that share one prefill of the prompt
+    stop: tuple[str, ...] = ()  # a reply ends at the first of these, which it keeps ("?": one question)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class VLLMEngine:
             top_p=sampling.top_p,
             max_tokens=sampling.max_tokens,
             n=sampling.n,
+            stop=list(sampling.stop) or None,
+            include_stop_str_in_output=True,
             seed=sampling.seed + offset if self.cuda else None,
         )
 

@@ -317,7 +317,8 @@ def test_several_replies_per_request_the_most_specific_wins():
 
 
 def test_the_ranker_and_n_are_part_of_the_key_only_when_used():
-    assert Job(TEMPLATE, Sampling(n=1)).key == Job(TEMPLATE).key  # files made before n existed keep their keys
+    assert Job(TEMPLATE, Sampling(n=1, stop=())).key == Job(TEMPLATE).key  # files made before n and stop existed keep their keys
+    assert Job(TEMPLATE, Sampling(stop=("?",))).key != Job(TEMPLATE).key
     assert len({Job(TEMPLATE).key, Job(TEMPLATE, Sampling(n=4)).key, Job(TEMPLATE, ranker=FakeRanker({})).key}) == 3
 
 
