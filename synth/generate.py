@@ -42,6 +42,7 @@ CONTEXT_CHARS = 300
 COPY_SHARE = 0.5  # a question sharing this much of its word trigrams with the passage gives it away
 DUPLICATE_SHARE = 0.8  # word-set Jaccard at or above which two questions are the same question
 AVOID_SHOWN = 8  # earlier questions listed as "do not ask again" on a duplicate's retry
+RANK_BATCH = 32  # finished requests whose questions MiniLM ranks together
 RETRY_HEAT, RETRY_MAX_TEMPERATURE = 0.3, 1.0  # retry k samples at temperature + k * heat (up to the max)
 
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
@@ -354,13 +355,16 @@ def generate(
             turns.append((records[u].question, records[u].answer))
         return turns[::-1]
 
-    def rank(questions: list[str], i: int) -> list[int | None]:
+    def start_ranker() -> None:
         nonlocal ranker
+        if job.ranker is not None and ranker is None:
+            ranker = job.ranker([p.text for p in passages])
+
+    def rank(questions: list[str], own: list[int]) -> list[int | None]:
         if job.ranker is None or not questions:
             return [None] * len(questions)
-        if ranker is None:
-            ranker = job.ranker([p.text for p in passages])
-        return ranker(questions, [i] * len(questions))
+        start_ranker()
+        return ranker(questions, own)
 
     def repeats(question: str) -> list[str]:
         """Earlier questions of the book that this one repeats: by words, or with the ranker, by meaning."""
@@ -416,7 +420,7 @@ def generate(
                 summary.reused += 1
                 progress(1)
             elif p.question is not None:
-                settle(u, make(u, p.question, [], "transcript", None, *rank([p.question], unit.index)))
+                settle(u, make(u, p.question, [], "transcript", None, *rank([p.question], [unit.index])))
                 summary.from_transcript += 1
             else:
                 todo.append(u)
@@ -425,6 +429,7 @@ def generate(
         if engine is None:
             engine = start_engine()
             started = time.monotonic()
+            start_ranker()  # its passages embedded before the engine is busy: they would compete for the cores
         prompts_of = {
             u: job.follow_up(passages[units[u].index], history(u)) if units[u].previous is not None
             else job.conversation(passages[units[u].index], passages[units[u].index - 1] if units[u].index else None)
@@ -443,39 +448,50 @@ def generate(
                     note = avoid_template.substitute(questions="\n".join(f"- {q}" for q in avoid[u][:AVOID_SHOWN]))
                     messages = [{**messages[0], "content": messages[0]["content"].rstrip() + "\n\n" + note}]
                 batch.append(messages)
+            def rejected(u: int, reason: str, text: str, question: str | None = None) -> None:
+                last_reason[u] = reason
+                summary.rejected_replies[reason] += 1
+                unit = units[u]
+                reject({"id": record_id(passages[unit.index], unit.k), "attempt": attempt + 1, "reason": reason, "reply": text, **({"question": question} if question else {})})
+
+            def decide(finished: list[tuple[int, list[tuple[str, str]]]]) -> None:
+                """Rank the usable questions of finished requests (in one MiniLM batch), then keep or reject each."""
+                flat = [(u, q) for u, usable in finished for q, _ in usable]
+                ranks = iter(rank([q for _, q in flat], [units[u].index for u, _ in flat]))
+                for u, usable in finished:
+                    # Best first: not a repeat, then the own passage ranked highest (stable: reply order).
+                    tries = sorted(((_Best(bool(repeats(q)), next(ranks) or 0, q), text) for q, text in usable), key=lambda t: t[0])
+                    for candidate, text in tries:
+                        if candidate.better_than(best.get(u)):
+                            best[u] = candidate
+                        if candidate.duplicate:
+                            avoid[u] = list(dict.fromkeys([*repeats(candidate.question), *avoid.get(u, [])]))
+                            rejected(u, "repeats_a_question", text, candidate.question)
+                        elif candidate.rank > job.max_rank:
+                            rejected(u, "points_elsewhere", text, candidate.question)
+                        else:
+                            settle(u, make(u, candidate.question, [], "generated", keys[u], candidate.rank))
+                            summary.generated += 1
+                            break  # the best of the replies; the rest are not needed
+
+            # With a ranker, finished requests wait for a batch of RANK_BATCH: MiniLM on one question
+            # at a time, next to a busy engine on a CPU, cost more than the generation itself.
+            finished: list[tuple[int, list[tuple[str, str]]]] = []
             for j, reply in engine.stream(batch, retry_sampling(job.sampling, attempt)):
                 u = todo[j]
-                unit = units[u]
-                rid = record_id(passages[unit.index], unit.k)
                 summary.tokens += reply.tokens
-
-                def rejected(reason: str, text: str, question: str | None = None) -> None:
-                    last_reason[u] = reason
-                    summary.rejected_replies[reason] += 1
-                    reject({"id": rid, "attempt": attempt + 1, "reason": reason, "reply": text, **({"question": question} if question else {})})
-
                 usable = []
                 for text in reply.texts:
-                    question, reason = judge(text, passages[unit.index].text)
+                    question, reason = judge(text, passages[units[u].index].text)
                     if question is None:
-                        rejected(reason, text)
+                        rejected(u, reason, text)
                     elif question not in (q for q, _ in usable):
                         usable.append((question, text))
-                ranks = rank([q for q, _ in usable], unit.index)
-                # Best first: not a repeat, then the own passage ranked highest (stable: reply order).
-                tries = sorted(((_Best(bool(repeats(q)), r or 0, q), text) for (q, text), r in zip(usable, ranks)), key=lambda t: t[0])
-                for candidate, text in tries:
-                    if candidate.better_than(best.get(u)):
-                        best[u] = candidate
-                    if candidate.duplicate:
-                        avoid[u] = list(dict.fromkeys([*repeats(candidate.question), *avoid.get(u, [])]))
-                        rejected("repeats_a_question", text, candidate.question)
-                    elif candidate.rank > job.max_rank:
-                        rejected("points_elsewhere", text, candidate.question)
-                    else:
-                        settle(u, make(u, candidate.question, [], "generated", keys[u], candidate.rank))
-                        summary.generated += 1
-                        break  # the best of the replies; the rest are not needed
+                finished.append((u, usable))
+                if len(finished) >= (RANK_BATCH if job.ranker is not None else 1):
+                    decide(finished)
+                    finished = []
+            decide(finished)
             todo = [u for u in todo if u not in records]
         for u in todo:
             if u in best:

@@ -387,3 +387,15 @@ def test_the_manifest_records_turns_and_the_files_specificity(tmp_path):
     path = pipeline.write_manifest(tmp_path / "interview.jsonl", job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
     manifest = json.loads(path.read_text())
     assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": 3, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
+
+
+def test_questions_are_ranked_in_batches_not_one_by_one():
+    calls = []
+
+    class Counting(FakeRanker):
+        def __call__(self, texts):
+            rank = super().__call__(texts)
+            return lambda questions, own: calls.append(list(questions)) or rank(questions, own)
+
+    run(FakeEngine(["Why a?", "Why b?", "Why c?"]), passages(3), ranker=Counting({}))
+    assert calls == [["Why c?", "Why b?", "Why a?"]]  # one MiniLM batch for the three finished requests
