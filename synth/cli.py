@@ -81,13 +81,14 @@ def cli():
 @click.option("--context-chars", default=CONTEXT_CHARS, show_default=True, help="Context: the previous passage's last sentences within this many characters (0: all of it).")
 @click.option("--retries", default=2, show_default=True, help="New tries (hotter, and a new seed where honoured) for a reply with no usable question.")
 @click.option("--turns", default=1, show_default=True, type=click.IntRange(1), help="Interviews: up to N consecutive passages of a chapter make one conversation of follow-up questions.")
-@click.option("--candidates", default=1, show_default=True, type=click.IntRange(1), help="Replies per request; the question that points best to its passage is kept.")
-@click.option("--max-rank", default=MAX_RANK, show_default=True, type=click.IntRange(1), help="Retry a question whose own passage ranks below this among the book's (MiniLM similarity).")
+@click.option("--candidates", default=4, show_default=True, type=click.IntRange(1), help="Replies per request (one prefill); the question that points best to its passage is kept.")
+@click.option("--max-rank", default=MAX_RANK, show_default=True, type=click.IntRange(0), help="Retry a question whose own passage ranks below this among the book's by MiniLM similarity (0: never).")
+@click.option("--free-reply", is_flag=True, help="Let the model write on after its first question mark (by default a reply stops there).")
 @click.option("--no-specificity", is_flag=True, help="Do not rank questions against the book's passages (no MiniLM; no specificity scores).")
 @click.option("--tensor-parallel-size", default=1, show_default=True, help="GPUs per model replica.")
 @click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
 @segment_options
-def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, context_chars, retries, turns, candidates, max_rank, no_specificity, tensor_parallel_size, dry_run, **kwargs):
+def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_p, max_tokens, seed, per_passage, context_chars, retries, turns, candidates, max_rank, free_reply, no_specificity, tensor_parallel_size, dry_run, **kwargs):
     """Extract, segment and generate one interview question per passage of BOOK.
 
     Re-running the same command continues where a previous run stopped (or was killed)."""
@@ -101,7 +102,7 @@ def run(book: Path, out, model, endpoint, concurrency, prompt, temperature, top_
         template = prompts.load(prompt_path)
         start_engine, name, backend = engine_factory(model, endpoint, concurrency, tensor_parallel_size)
         job = Job(
-            template, Sampling(temperature, top_p, max_tokens, seed, candidates), prompt=prompt, model=name, persona=kwargs["persona"] or "the author",
+            template, Sampling(temperature, top_p, max_tokens, seed, candidates, () if free_reply else ("?",)), prompt=prompt, model=name, persona=kwargs["persona"] or "the author",
             context_chars=context_chars, per_passage=per_passage, retries=retries, turns=turns,
             ranker=None if no_specificity else MiniLMRanker, max_rank=max_rank,
         )

@@ -179,7 +179,7 @@ class Job:
     followup: Template | None = None  # the prompt of a conversation's later turns [prompts/followup.txt]
     avoid: Template | None = None  # appended to a duplicate's retry [prompts/avoid.txt]
     ranker: RankerFactory | None = None  # specificity: ranks the book's passages for a question
-    max_rank: int = specificity.MAX_RANK  # with a ranker: a question whose passage ranks lower is retried
+    max_rank: int = specificity.MAX_RANK  # with a ranker: a question whose passage ranks lower is retried (0: never; the best reply is still kept)
 
     def __post_init__(self):
         # Checked once per run: a template may leave out a variable, not ask for one we lack.
@@ -467,7 +467,7 @@ def generate(
                         if candidate.duplicate:
                             avoid[u] = list(dict.fromkeys([*repeats(candidate.question), *avoid.get(u, [])]))
                             rejected(u, "repeats_a_question", text, candidate.question)
-                        elif candidate.rank > job.max_rank:
+                        elif job.max_rank and candidate.rank > job.max_rank:
                             rejected(u, "points_elsewhere", text, candidate.question)
                         else:
                             settle(u, make(u, candidate.question, [], "generated", keys[u], candidate.rank))

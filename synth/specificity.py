@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
-MAX_RANK = 3  # a question whose own passage ranks below this points elsewhere: retried like a rejected reply
+MAX_RANK = 5  # a question whose own passage ranks below this points elsewhere: retried like a rejected reply (bench/question_specificity.py)
 MAX_TOKENS = 256  # MiniLM reads this many word pieces of a passage (its training length)
 PARAPHRASE = 0.9  # MiniLM cosine of two questions at or above which they ask the same thing
 

@@ -386,7 +386,7 @@ def test_the_manifest_records_turns_and_the_files_specificity(tmp_path):
     records, summary = generate(chapters(2), lambda: FakeEngine(["Why?"], ["How?"]), job)
     path = pipeline.write_manifest(tmp_path / "interview.jsonl", job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
     manifest = json.loads(path.read_text())
-    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": 3, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
+    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": 5, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
 
 
 def test_questions_are_ranked_in_batches_not_one_by_one():
@@ -399,3 +399,14 @@ def test_questions_are_ranked_in_batches_not_one_by_one():
 
     run(FakeEngine(["Why a?", "Why b?", "Why c?"]), passages(3), ranker=Counting({}))
     assert calls == [["Why c?", "Why b?", "Why a?"]]  # one MiniLM batch for the three finished requests
+
+
+def test_max_rank_0_ranks_and_picks_but_never_retries():
+    class Candidates(FakeEngine):
+        def stream(self, conversations, sampling):
+            self.seen.append(([c[-1]["content"] for c in conversations], sampling))
+            yield 0, Generation("What happened?", 8, True, ("What did you see?",))
+
+    engine = Candidates()
+    records, summary, *_ = run(engine, passages(1), ranker=FakeRanker({"What happened?": 9, "What did you see?": 7}), sampling=Sampling(n=2), max_rank=0)
+    assert len(engine.seen) == 1 and records[0].question == "What did you see?" and records[0].specificity == round(1 / 7, 4)
