@@ -7,8 +7,8 @@
 
     .venv/bin/python bench/synth_throughput.py [--passages 256] [--naive 0] [--decode-tokens 128] [--book PDF] [--model PATH]
 
-Targets (embedded SmolLM2-135M on 2 CPU cores): stage >= 90% of raw vLLM, >= 30x naive.
-Every vLLM way starts on an empty prefix cache (the ways share prompts), and the last lines
+It prints what it measures: the stage against raw vLLM (the stage should lose nothing to it), the
+stage against the naive loop, and the ceiling that prefill sets on any vLLM way. Every vLLM way starts on an empty prefix cache (the ways share prompts), and the last lines
 print how many cores the engine kept busy and the ceiling that prefill alone sets: a question is
 ~16 tokens after a ~330-token prompt, so on a CPU the work is mostly prefill, which batching
 speeds up far less than decoding. A decode-bound reference (the same prompts, every reply forced
@@ -151,8 +151,8 @@ def main():
         print(f"{name:<26}{n:>8}{tokens:>8}{seconds:>9.1f}{speed[name]:>9.1f}{n / seconds:>10.2f}{cores or float('nan'):>7.2f}")
     ours, slow = speed["this project's stage"], speed["naive transformers loop"]
     raw = max(speed["raw vLLM chat"], speed["raw vLLM chat (again)"])
-    print(f"\nstage / raw vLLM (the faster raw run): {ours / raw:.2f}  (target >= 0.90)")
-    print(f"stage / naive:    {ours / slow:.1f}x (target >= 30x)")
+    print(f"\nstage / raw vLLM (the faster raw run): {ours / raw:.2f}")
+    print(f"stage / naive:    {ours / slow:.1f}x")
     # Even if decoding cost nothing, no vLLM way could beat generated tokens / prefill time.
     print(f"prefill alone takes {prefill:.1f} s ({prompt_tokens / prefill:.0f} prompt tok/s), so no vLLM way on these prompts can exceed "
           f"{generated / prefill:.0f} tok/s = {generated / prefill / slow:.1f}x naive")

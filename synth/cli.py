@@ -89,7 +89,12 @@ def cli():
 @click.option("--seed", default=D.seed, show_default=True)
 @click.option("-n", "--questions-per-passage", "per_passage", default=D.per_passage, show_default=True, help="Questions (records) per passage.")
 @click.option("--context-chars", default=D.context_chars, show_default=True, help="Context: the previous passage's last sentences within this many characters (0: all of it).")
-@click.option("--retries", default=D.retries, show_default=True, help="New tries for a reply with no usable question.")
+@click.option("--retries", default=D.retries, show_default=True, help="New tries (hotter, and a new seed where honoured) for a reply with no usable question.")
+@click.option("--turns", default=D.turns, show_default=True, type=click.IntRange(1), help="Interviews: up to N consecutive passages of a chapter make one conversation of follow-up questions.")
+@click.option("--candidates", default=D.candidates, show_default=True, type=click.IntRange(1), help="Replies per request (one prefill); the question that points best to its passage is kept.")
+@click.option("--max-rank", default=D.max_rank, show_default=True, type=click.IntRange(0), help="Retry a question whose own passage ranks below this among the book's by MiniLM similarity (0: never).")
+@click.option("--free-reply", is_flag=True, default=D.free_reply, help="Let the model write on after its first question mark (by default a reply stops there).")
+@click.option("--no-specificity", is_flag=True, default=D.no_specificity, help="Do not rank questions against the book's passages (no MiniLM; no specificity scores).")
 @click.option("--tensor-parallel-size", default=D.tensor_parallel_size, show_default=True, help="GPUs per model replica.")
 @click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
 @segment_options

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from synth import segment
+from synth import segment, specificity
 from synth.generate import CONTEXT_CHARS
 
 PERSONA = "the author"
@@ -30,6 +30,11 @@ class SynthConfig:
     per_passage: int = 1  # questions (records) per passage
     context_chars: int = CONTEXT_CHARS  # the previous passage's last sentences within this many characters (0: all)
     retries: int = 2  # new tries for a reply with no usable question
+    turns: int = 1  # interviews: up to N consecutive passages of a chapter make one conversation
+    candidates: int = 4  # replies per request (one prefill); the one that points best to its passage is kept
+    max_rank: int = specificity.MAX_RANK  # retry a question whose own passage ranks below this (0: never)
+    free_reply: bool = False  # let the model write on after its first question mark
+    no_specificity: bool = False  # no MiniLM ranking, no specificity scores
     # backends
     concurrency: int = 16  # with --endpoint: requests in flight at once
     tensor_parallel_size: int = 1  # GPUs per model replica

