@@ -76,17 +76,29 @@ def check(base: str, adapter: Path, merged: Path, tokenizer, conversations: list
     model = AutoModelForCausalLM.from_pretrained(merged, dtype=dtype, device_map=qlora.device_map(where))
     merged_logits = _logits(model, ids)
     del model
+    release()
     model = qlora.load_with_adapter(base, str(adapter), tokenizer, dtype=dtype, where=where)
     unmerged = _logits(model, ids)
     with model.disable_adapter():
         untrained = _logits(model, ids)
     del model
+    release()
     top1, kl = agreement(unmerged, merged_logits)
     result = MergeCheck(len(ids), unmerged.shape[0], dtype_name(dtype), where, top1, kl, agreement(unmerged, untrained)[1])
     if top1 < min_top1 or kl > max_kl:
         raise MergeMismatch(f"{result}: needs at least {min_top1:.0%} and at most {max_kl} nats; the merged model in {merged}"
                             " is not the trained one: check that base and adapter match (same base, same added tokens)")
     return result
+
+
+def release() -> None:
+    """Give the memory of deleted models back before the next one loads (a 7B base in float32
+    is 28 GB: two at once may not fit a GPU)."""
+    import gc
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def agreement(reference: torch.Tensor, other: torch.Tensor) -> tuple[float, float]:

@@ -57,6 +57,7 @@ def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_revi
     )
     adapter = fit.adapter_to_merge(trainer, out, config.merge)
     del trainer
+    merge.release()  # the 4-bit training model leaves the GPU before the merge loads the base
     log(f"merging {adapter}")
     merged = merge.merge(base, adapter, tokenizer, out / "merged")
     conversations = [dataset.to_messages(r.question, r.answer, system) for r in data.held_out[:3]]
