@@ -78,8 +78,8 @@ def test_a_real_book_trains_merges_and_passes_the_merge_check(book_run, tokenize
     result, run, _ = book_run
     assert len(result.data.train) >= 120
     check = result.merge_check
-    # Training moved the model far more than merging did: the check compares something real.
-    assert check.kl_adapter > 100 * check.kl, check
+    # Training moved the model far more than saving in bf16 did: the check compares something real.
+    assert check.top1 == 1.0 and check.weights_off == 0 and check.kl_adapter > 10 * check.saved_kl, check
     assert result.losses[-1].eval_loss is not None
     from synth.models import resolve
 
@@ -87,7 +87,7 @@ def test_a_real_book_trains_merges_and_passes_the_merge_check(book_run, tokenize
     print(f"old check on the same right merge: largest bf16 logit difference {old_check(resolve(None), adapter, run / 'merged', tokenizer, conversations_of(result)):.4f}")
 
 
-@pytest.mark.parametrize("how", [{"scale": 2.0}, {"drop": "layers.0."}])
+@pytest.mark.parametrize("how", [{"scale": 1.1}, {"drop": "layers.15."}])
 def test_the_merge_check_fails_a_wrong_merge_of_the_same_run(book_run, tmp_path, tokenizer, how):
     from synth.models import resolve
     from train import merge
