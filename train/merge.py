@@ -45,7 +45,6 @@ class Reply:
     stopped: bool  # ended with the eos token, not at the token limit
 
 
-
 # The merge check's limits. Measured on 2 CPU cores (Intel, AMX), the embedded SmolLM2-135M,
 # 140 Sherlock passages, one pass at lr 1e-3 (tests/test_train_real_book.py), 3 held-out
 # conversations, 299 positions, float32, 2026-11-25:
