@@ -139,3 +139,19 @@ def test_a_chat_answers_with_its_earlier_turns_in_the_prompt(embedded_model):
     chat.ask("And then?")
     assert [m["role"] for m in chat.messages] == ["system", "user", "assistant", "user", "assistant"]
     assert chat.messages[1:3] == [{"role": "user", "content": "Where were you born?"}, {"role": "assistant", "content": first.text}]
+
+
+def test_saved_tensors_must_be_the_merge_rounded_to_their_dtype(tmp_path):
+    """One rounding to bf16 is allowed; anything more (a scaled or missing delta) counts."""
+    from safetensors.torch import save_file
+
+    merged = torch.nn.Linear(64, 64, bias=False)
+    with torch.no_grad():
+        merged.weight.copy_(torch.randn(64, 64))
+    weight = merged.weight.detach()
+    save_file({"weight": weight.to(torch.bfloat16)}, tmp_path / "model.safetensors")
+    assert merge.differing_tensors(merged, tmp_path) == 0
+    save_file({"weight": (weight * 1.02).to(torch.bfloat16)}, tmp_path / "model.safetensors")
+    assert merge.differing_tensors(merged, tmp_path) == 1
+    save_file({"other": weight.to(torch.bfloat16)}, tmp_path / "model.safetensors")
+    assert merge.differing_tensors(merged, tmp_path) == 1
