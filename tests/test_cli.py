@@ -112,7 +112,16 @@ def test_train_chat_asks_with_the_system_message_its_run_trained_with(tmp_path, 
     (tmp_path / "merged").mkdir()
     (tmp_path / "eval_inputs.json").write_text(json.dumps({"system": "You are Agnes."}))
     asked = []
-    monkeypatch.setattr(merge, "ask", lambda model, question, system, tokens: asked.append(system) or merge.Reply("Yes.", 2, True))
+
+    class FakeChat:
+        def __init__(self, model_dir, system, max_new_tokens):
+            self.system = system
+
+        def ask(self, question):
+            asked.append(self.system)
+            return merge.Reply("Yes.", 2, True)
+
+    monkeypatch.setattr(merge, "Chat", FakeChat)
     assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?").exit_code == 0
     assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "").exit_code == 0
     assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "Other.").exit_code == 0

@@ -21,16 +21,36 @@ ANSWERS = [
 ]
 
 
+TRAINED_MODEL = {}  # what the training model was made of, recorded while it trains
+
+
+def record_layers(train):
+    """fit.train, noting the trained model's Linear4bit layers and what each LoRA layer wraps."""
+    import bitsandbytes as bnb
+
+    def recording(*args, **kwargs):
+        trainer, losses = train(*args, **kwargs)
+        modules = dict(trainer.model.named_modules())
+        TRAINED_MODEL["linear4bit"] = sum(isinstance(m, bnb.nn.Linear4bit) for m in modules.values())
+        TRAINED_MODEL["lora_bases"] = {isinstance(m.base_layer, bnb.nn.Linear4bit) for m in modules.values() if hasattr(m, "lora_A") and hasattr(m, "base_layer")}
+        TRAINED_MODEL["lora_targets"] = {n.rsplit(".", 1)[-1] for n, m in modules.items() if hasattr(m, "lora_A") and hasattr(m, "base_layer")}
+        return trainer, losses
+
+    return recording
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, embedded_model):
-    from train import pipeline
+    from train import fit, pipeline
     from train.config import TrainConfig
 
     folder = tmp_path_factory.mktemp("train")
     data = folder / "interview.jsonl"
     data.write_text("".join(json.dumps({"id": f"r{i}", "question": q, "answer": a, "source": {}}) + "\n" for i, (q, a) in enumerate(ANSWERS)))
     config = TrainConfig(epochs=4, batch_size=3, learning_rate=1e-3, max_length=256, eval_share=0.1, persona="Agnes Tarrow")
-    return pipeline.run(config, data, folder / "run", log=lambda *_: None), folder / "run"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fit, "train", record_layers(fit.train))
+        return pipeline.run(config, data, folder / "run", log=lambda *_: None), folder / "run"
 
 
 def test_qlora_lowers_the_training_loss(trained):
@@ -42,9 +62,11 @@ def test_qlora_lowers_the_training_loss(trained):
 
 
 def test_base_is_really_4bit_with_lora_on_all_linear_layers(trained):
+    """The model that trained: every LoRA layer wraps a bitsandbytes Linear4bit (30 blocks x 7)."""
     _, run = trained
+    assert TRAINED_MODEL["lora_bases"] == {True} and TRAINED_MODEL["linear4bit"] == 30 * 7, TRAINED_MODEL
+    assert TRAINED_MODEL["lora_targets"] == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
     config = json.loads((run / "adapter" / "adapter_config.json").read_text())
-    assert set(config["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
     assert (config["r"], config["lora_alpha"], config["lora_dropout"]) == (64, 16, 0.1)
 
 
@@ -56,7 +78,6 @@ def test_merged_model_reloads_answers_and_stops_at_im_end(trained):
     result, run = trained
     merged = run / "merged"
     assert result.merged == merged and result.reply.stopped and result.reply.text
-    assert result.merge_check.prompts == 1 and result.merge_check.max_diff < 2.0, result.merge_check
     tokenizer = AutoTokenizer.from_pretrained(merged)
     model = AutoModelForCausalLM.from_pretrained(merged)
     im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
@@ -67,6 +88,24 @@ def test_merged_model_reloads_answers_and_stops_at_im_end(trained):
     assert reply.stopped and reply.text
 
 
+@pytest.mark.parametrize("how", [{"scale": 0.0}, {"scale": 2.0}])
+def test_the_merge_check_refuses_a_merge_without_or_with_twice_the_adapter(trained, tmp_path, tokenizer, how):
+    from synth.models import resolve
+    from train import merge
+    from train import model as qlora
+    from train_tiny import altered_adapter
+
+    result, run = trained
+    assert result.merge_check.prompts == 1  # the pipeline's own check passed on the right merge
+    adapter = run / "adapter"
+    wrong = merge.merge(resolve(None), altered_adapter(adapter, tmp_path / "wrong", **how), tokenizer, tmp_path / "merged")
+    conversations = [[{"role": "user", "content": q}, {"role": "assistant", "content": a}] for q, a in ANSWERS[:3]]
+    right = merge.merge(resolve(None), adapter, tokenizer, tmp_path / "right")
+    merge.check(resolve(None), adapter, right, tokenizer, conversations)
+    with pytest.raises(merge.MergeMismatch, match=f"float32 on {qlora.device()}"):
+        merge.check(resolve(None), adapter, wrong, tokenizer, conversations)
+
+
 def test_training_after_an_evaluation_still_reaches_the_first_layer(embedded_model, tokenizer):
     """Regression: bitsandbytes' CPU inference repacking at the first eval cut the backward pass."""
     import torch
@@ -74,7 +113,7 @@ def test_training_after_an_evaluation_still_reaches_the_first_layer(embedded_mod
     from train import model as qlora
 
     model = qlora.add_lora(qlora.load_4bit(embedded_model, tokenizer, False), 8, 16, 0.0, False, False)
-    ids = torch.tensor([tokenizer("I kept every letter that said no.")["input_ids"]])
+    ids = torch.tensor([tokenizer("I kept every letter that said no.")["input_ids"]], device=qlora.device())
     model.eval()
     with torch.no_grad():
         model(input_ids=ids)

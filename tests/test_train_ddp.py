@@ -24,11 +24,9 @@ def test_two_processes_train_the_same_adapter(tmp_path, embedded_model):
          "--max-length", "128", "--no-eval"],
         env=env, capture_output=True, text=True, timeout=1500,
     )
-    # Whether two steps on twelve records leave a model that ends its one answer with <|im_end|>
-    # turns on the machine's arithmetic (bf16 or float32); that run exits 1 after merging and
-    # checking. Stopping is test_real_engines' to check; this test checks what DDP must get right.
-    ran_on = done.returncode == 1 and "ran on for 256 tokens without <|im_end|>" in done.stderr
-    assert done.returncode == 0 or ran_on, done.stderr[-3000:]
+    # The whole run must succeed, its own stop check included: the answer ends at <|im_end|>
+    # (the repetition penalty no longer counts the prompt's <|im_end|>s against it: merge.keep_eos).
+    assert done.returncode == 0, done.stderr[-3000:]
     rank0, rank1 = torch.load(out / "rank0.pt"), torch.load(out / "rank1.pt")
     assert rank0.keys() == rank1.keys() and rank0
     assert all(torch.equal(rank0[k], rank1[k]) for k in rank0)

@@ -1,6 +1,9 @@
 """The loss: mean over trained tokens of the whole step, logits only where a token is trained."""
 
+import json
 from types import SimpleNamespace
+
+import pytest
 
 import torch
 from click.testing import CliRunner
@@ -41,13 +44,51 @@ def test_logits_only_where_the_next_token_is_trained():
     assert torch.isclose(loss, reference_nll(ids, labels) / 2)
 
 
-def test_accumulated_micro_batches_average_over_all_trained_tokens():
-    """Two micro-batches with 1 and 3 trained tokens: each token weighs 1/4, not 1/2 and 1/6."""
-    a = (torch.tensor([[0, 1, 2]]), torch.tensor([[IGNORE, IGNORE, 2]]))
-    b = (torch.tensor([[3, 2, 1, 0]]), torch.tensor([[IGNORE, 2, 1, 0]]))
-    t = trainer()
-    total = sum(t.compute_loss(FakeModel(), {"input_ids": i, "labels": l}, num_items_in_batch=4) for i, l in (a, b))
-    assert torch.isclose(total, (reference_nll(*a) + reference_nll(*b)) / 4)
+@pytest.mark.engine
+def test_grad_accum_divides_each_micro_batch_by_the_whole_steps_trained_tokens(tmp_path, embedded_model, tokenizer, monkeypatch):
+    """Real Trainer, --grad-accum 2: the count it hands compute_loss is the trained tokens of both
+    micro-batches of the step, so each token weighs the same whichever micro-batch it is in."""
+    from train import data as dataset
+    from train import fit
+    from train.config import TrainConfig
+    from train_tiny import write_data
+
+    seen = []  # per training micro-batch: (its trained tokens, num_items_in_batch)
+    plain = fit.assistant_loss_trainer
+
+    def recording():
+        class Recording(plain()):
+            def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+                if model.training:
+                    seen.append((int((inputs["labels"][:, 1:] != IGNORE).sum()), None if num_items_in_batch is None else int(num_items_in_batch)))
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
+        return Recording
+
+    monkeypatch.setattr(fit, "assistant_loss_trainer", recording)
+    config = TrainConfig(max_steps=2, grad_accum=2, batch_size=1, lora_r=8, max_length=128)
+    data = dataset.load(write_data(tmp_path), tokenizer, system=None, max_length=128, eval_share=0.2, seed=0)
+    fit.train(config, embedded_model, tokenizer, False, data, tmp_path / "run")
+    assert len(seen) == 4, seen
+    for (a, step_a), (b, step_b) in (seen[:2], seen[2:]):
+        assert step_a == step_b == a + b, seen
+    assert any(a != b for (a, _), (b, _) in (seen[:2], seen[2:])), "micro-batches of equal size would not tell the two apart"
+
+
+@pytest.mark.engine
+def test_training_without_packing_runs_end_to_end(tmp_path, embedded_model):
+    """--no-packing: padded batches of --batch-size conversations, trained, merged, checked, asked."""
+    from train.cli import cli
+    from train_tiny import write_data
+
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["run", "--data", str(write_data(tmp_path)), "--out", str(out), "--no-packing", "--no-eval",
+                                      "--epochs", "4", "--batch-size", "3", "--learning-rate", "1e-3", "--lora-r", "8", "--max-length", "128"])
+    assert result.exit_code == 0, result.output
+    assert "merge check" in result.output and "stopped at <|im_end|>" in result.output
+    assert (out / "merged" / "model.safetensors").exists()
+    state = json.loads(next((out / "checkpoints").glob("checkpoint-*/trainer_state.json")).read_text())
+    assert state["train_batch_size"] == 3  # padded batches of 3 conversations, not packed rows
 
 
 def test_inspect_marks_masked_tokens_and_counts_records_over_the_limit(tmp_path, embedded_model):

@@ -5,7 +5,7 @@ import torch
 
 from train.chatml import IGNORE, Example
 from train.collate import PadCollator
-from train.packing import budget, pack
+from train.packing import Layout, layout, pack, step_tokens
 
 
 def test_pack_concatenates_restarts_positions_and_never_targets_the_next_conversation():
@@ -24,10 +24,18 @@ def test_pack_refuses_a_conversation_longer_than_a_sequence():
         pack([Example("x", [1, 2, 3], [1, 2, 3])], tokens=2)
 
 
-def test_budget_holds_about_batch_size_conversations_and_at_least_the_longest():
+def test_a_cpu_step_holds_about_batch_size_conversations_in_one_row_at_least_the_longest():
     examples = [Example(str(n), [0] * n, [0] * n) for n in (100, 200, 300)]
-    assert budget(examples, batch_size=4, max_length=1024) == 800
-    assert budget(examples, batch_size=1, max_length=1024) == 300
+    assert layout(examples, step_tokens(examples, 4, 1024, gpu=False), 1024) == Layout(800, 1)
+    assert layout(examples, step_tokens(examples, 1, 1024, gpu=False), 1024) == Layout(300, 1)
+
+
+def test_a_step_budget_beyond_max_length_fills_several_rows():
+    """The step's tokens grow with the batch: more rows, each at most --max-length."""
+    examples = [Example(str(n), [0] * n, [0] * n) for n in (300, 330, 360)]
+    assert layout(examples, step_tokens(examples, 8, 1024, gpu=False), 1024) == Layout(1024, 3)
+    assert layout(examples, step_tokens(examples, 8, 1024, gpu=True), 1024) == Layout(1024, 8)
+    assert layout(examples, step_tokens(examples, 32, 1024, gpu=True), 1024).step_tokens == 32 * 1024
 
 
 def test_collator_gives_packed_rows_position_ids_and_no_attention_mask():
@@ -38,6 +46,35 @@ def test_collator_gives_packed_rows_position_ids_and_no_attention_mask():
     assert "attention_mask" not in batch
     assert batch["position_ids"].tolist() == [[0, 1, 0, 1], [0, 1, 0, 1]]
     assert batch["labels"].tolist() == [[IGNORE, 6, IGNORE, 8], [IGNORE, 3, IGNORE, IGNORE]]
+
+
+def test_flash_attention_rows_are_joined_into_one_row_without_padding():
+    rows = [
+        {"input_ids": [5, 6, 7], "labels": [IGNORE, 6, 7], "position_ids": [0, 1, 2]},
+        {"input_ids": [9, 3], "labels": [IGNORE, 3], "position_ids": [0, 1]},
+    ]
+    batch = PadCollator(pad_token_id=2, flatten=True)(rows)
+    assert batch.keys() == {"input_ids", "labels", "position_ids"}
+    assert batch["input_ids"].tolist() == [[5, 6, 7, 9, 3]]
+    assert batch["labels"].tolist() == [[IGNORE, 6, 7, IGNORE, 3]]
+    assert batch["position_ids"].tolist() == [[0, 1, 2, 0, 1]]
+
+
+def test_unpacked_rows_are_padded_even_with_flatten():
+    batch = PadCollator(pad_token_id=2, flatten=True)([{"input_ids": [5, 6], "labels": [IGNORE, 6]}, {"input_ids": [7], "labels": [7]}])
+    assert batch["attention_mask"].tolist() == [[1, 1], [1, 0]]
+
+
+def test_the_trainer_takes_as_many_packed_rows_a_step_as_the_layout_says(tmp_path):
+    from train.config import TrainConfig
+    from train.fit import layout as fit_layout, training_arguments
+
+    examples = [Example(str(n), [0] * n, [0] * n) for n in (300, 330, 360)]
+    config = TrainConfig(batch_size=8)
+    assert fit_layout(examples, config, gpu=True).rows == 8
+    assert fit_layout(examples, TrainConfig(batch_size=8, tokens_per_step=2048), gpu=True) == Layout(1024, 2)
+    assert training_arguments(config, tmp_path, rows_per_step=3).per_device_train_batch_size == 3
+    assert training_arguments(TrainConfig(batch_size=8, packing=False), tmp_path).per_device_train_batch_size == 8
 
 
 @pytest.mark.engine

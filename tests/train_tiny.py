@@ -21,3 +21,20 @@ def write_data(folder: Path) -> Path:
     path = folder / "interview.jsonl"
     path.write_text("".join(json.dumps({"id": f"r{i}", "question": q, "answer": a, "source": {}}) + "\n" for i, (q, a) in enumerate(PAIRS)))
     return path
+
+
+def altered_adapter(adapter: Path, out: Path, *, scale: float = 1.0, drop: str | None = None) -> Path:
+    """A copy of a trained adapter made wrong on purpose: every LoRA B scaled by `scale`, and the
+    LoRA layers whose names contain `drop` zeroed (as if a merge had missed them)."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(adapter / "adapter_config.json", out / "adapter_config.json")
+    weights = load_file(adapter / "adapter_model.safetensors")
+    for name, value in weights.items():
+        if "lora_B" in name:
+            weights[name] = value * (0.0 if drop and drop in name else scale)
+    save_file(weights, out / "adapter_model.safetensors")
+    return out

@@ -25,7 +25,7 @@ def cli():
 @click.option("--data", type=click.Path(path_type=Path), default=None, help="interview.jsonl [the latest under data/].")
 @click.option("--base", default=None, help=f"Base model: local folder or hub id [embedded {DEFAULT_MODEL}].")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output folder [runs/<book>].")
-@click.option("--epochs", default=TrainConfig.epochs, show_default=True)
+@click.option("--epochs", type=float, default=TrainConfig.epochs, show_default=True, help="Passes over the data; fractions too (0.5).")
 @click.option("--max-steps", default=TrainConfig.max_steps, show_default=True, help="Stop after N steps (> 0).")
 @click.option("--batch-size", default=TrainConfig.batch_size, show_default=True)
 @click.option("--grad-accum", default=TrainConfig.grad_accum, show_default=True)
@@ -42,6 +42,8 @@ def cli():
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint in OUT/checkpoints (optimizer, scheduler, data position).")
 @click.option("--merge", type=click.Choice(["best", "last"]), default=TrainConfig.merge, show_default=True, help="Merge the checkpoint with the lowest eval loss, or the final adapter.")
 @click.option("--packing/--no-packing", default=TrainConfig.packing, show_default=True, help="Pack conversations into sequences (no padding).")
+@click.option("--tokens-per-step", default=TrainConfig.tokens_per_step, show_default=True,
+              help="Packed tokens per step and process [0: GPU --batch-size rows of --max-length; CPU --batch-size average conversations].")
 def run(data, out, only_reviewed, resume, **options):
     """Train on DATA, merge the adapter, and ask the merged model one held-out question."""
     from train import pipeline
@@ -136,14 +138,15 @@ def inspect(data, record_id, **options):
 @click.option("--system", default=None, help="System message ['' for none; default: the one the run trained with, from RUN/eval_inputs.json].")
 @click.option("--max-new-tokens", default=256, show_default=True)
 def chat(model_dir, prompt, system, max_new_tokens):
-    """Talk to a merged model with its own chat template; each reply stops at <|im_end|>."""
+    """Talk to a merged model with its own chat template; each reply stops at <|im_end|>.
+    The model is loaded once (on the GPU where there is one) and remembers the conversation."""
     from train.data import trained_system
-    from train.merge import ask
+    from train.merge import Chat
 
-    system = trained_system(model_dir) if system is None else system or None
+    chat = Chat(model_dir, trained_system(model_dir) if system is None else system or None, max_new_tokens)
     questions = [prompt] if prompt is not None else iter(lambda: click.prompt("you", default="", show_default=False), "")
     for question in questions:
-        reply = ask(model_dir, question, system, max_new_tokens)
+        reply = chat.ask(question)
         click.echo(reply.text + ("" if reply.stopped else f"\n(cut at {max_new_tokens} tokens, no <|im_end|>)"))
 
 

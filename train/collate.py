@@ -14,12 +14,19 @@ class PadCollator:
 
     Packed rows (with `position_ids`) get no attention mask: the restarting position ids carry
     the conversation boundaries (packing.py), and right padding, being last and causal, is never
-    attended to by a real token; its positions restart too, so it is a conversation of its own."""
+    attended to by a real token; its positions restart too, so it is a conversation of its own.
 
-    def __init__(self, pad_token_id: int):
+    With `flatten` (flash-attention 2), packed rows are joined into one row with no padding at all:
+    flash-attention's variable-length kernel reads the conversation boundaries from the restarting
+    position ids when the batch is a single row."""
+
+    def __init__(self, pad_token_id: int, flatten: bool = False):
         self.pad_token_id = pad_token_id
+        self.flatten = flatten
 
     def __call__(self, batch: list[dict]) -> dict[str, torch.Tensor]:
+        if self.flatten and "position_ids" in batch[0]:
+            return flat(batch)
         longest = max(len(item["input_ids"]) for item in batch)
 
         def pad(values: list[int], fill: int) -> list[int]:
@@ -36,3 +43,9 @@ class PadCollator:
         else:
             out["attention_mask"] = torch.tensor([pad([1] * len(item["input_ids"]), 0) for item in batch])
         return out
+
+
+def flat(batch: list[dict]) -> dict[str, torch.Tensor]:
+    """Packed rows joined end to end into one padding-free row (each conversation's first label
+    is already masked, so no row is a target of the one before it)."""
+    return {key: torch.tensor([[v for item in batch for v in item[key]]]) for key in ("input_ids", "labels", "position_ids")}

@@ -25,9 +25,9 @@ class TrainConfig:
     system_prompt: str | None = "system"  # template in prompts/ or a path; None = no system message
     persona: str = PERSONA  # the same default as synth's prompts: trained as who was interviewed
     packing: bool = True  # several conversations per sequence, attention kept within each (packing.py)
+    tokens_per_step: int = 0  # packed tokens per step and process; 0 = by device (packing.step_tokens)
     save_steps: int = 0  # > 0: a checkpoint every N steps as well as every epoch
     merge: str = "best"  # which adapter to merge: "best" (lowest eval loss) or "last"
-    merge_tolerance: float = 2.0  # largest allowed logit difference, merged vs bf16 base + adapter (measured 1.3; NF4 alone: ~8)
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:

@@ -4,7 +4,7 @@ Batches are packed (packing.py): several conversations per sequence, no padding.
 the mean over trained tokens of the whole optimizer step (all micro-batches of a gradient
 accumulation and all ranks: the Trainer's `num_items_in_batch`), and the output head runs only
 where a token is trained, so the question and system prompt cost no vocabulary projection.
-Measured on the embedded model, 2 CPU cores: bench/train_throughput.py.
+Speed: bench/train_throughput.py.
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ class EpochLoss:
     eval_loss: float | None
 
 
-def training_arguments(config: TrainConfig, out: Path):
+def training_arguments(config: TrainConfig, out: Path, rows_per_step: int | None = None):
+    """rows_per_step: packed rows a step takes (packing.layout); unpacked, --batch-size conversations."""
     from transformers import TrainingArguments
 
     cuda = torch.cuda.is_available()
     dtype = compute_dtype()
-    per_device = 1 if config.packing else config.batch_size  # a packed row holds ~batch_size conversations
+    per_device = (rows_per_step or 1) if config.packing else config.batch_size
     return TrainingArguments(
         output_dir=str(out / "checkpoints"),
         num_train_epochs=config.epochs,
@@ -73,12 +74,24 @@ def training_arguments(config: TrainConfig, out: Path):
     )
 
 
-def rows(examples, config: TrainConfig, tokens: int | None = None) -> list[dict]:
-    """The Trainer's rows: packed sequences, or one conversation each (packing off)."""
+def layout(examples, config: TrainConfig, gpu: bool | None = None) -> packing.Layout:
+    """Packed rows: their length and how many make a step (packing.py says why per device)."""
+    gpu = torch.cuda.is_available() if gpu is None else gpu
+    tokens = config.tokens_per_step or packing.step_tokens(examples, config.batch_size, config.max_length, gpu)
+    return packing.layout(examples, tokens, config.max_length)
+
+
+def rows(examples, config: TrainConfig, row_tokens: int | None = None) -> list[dict]:
+    """The Trainer's rows: packed sequences of at most row_tokens, or one conversation each (packing off)."""
     if not config.packing:
         return [{"input_ids": e.input_ids, "labels": e.labels} for e in examples]
-    tokens = tokens or packing.budget(examples, config.batch_size, config.max_length)
-    return [{"input_ids": p.input_ids, "labels": p.labels, "position_ids": p.position_ids} for p in packing.pack(examples, tokens)]
+    row_tokens = row_tokens or layout(examples, config).row_tokens
+    return [{"input_ids": p.input_ids, "labels": p.labels, "position_ids": p.position_ids} for p in packing.pack(examples, row_tokens)]
+
+
+def collator(tokenizer, model) -> PadCollator:
+    """Padding-free single rows for flash-attention 2 (its variable-length path); padded rows otherwise."""
+    return PadCollator(tokenizer.pad_token_id, flatten=getattr(model.config, "_attn_implementation", None) == "flash_attention_2")
 
 
 def as_dataset(items: list[dict]):
@@ -125,13 +138,13 @@ def train(config: TrainConfig, base: str, tokenizer, added_tokens: bool, data: D
         model, config.lora_r, config.lora_alpha, config.lora_dropout, torch.cuda.is_available(), added_tokens
     )
     model.config.use_cache = False  # a cache turns off the packed-sequence attention mask
-    tokens = packing.budget(data.train, config.batch_size, config.max_length)
+    shape = layout(data.train, config)
     trainer = assistant_loss_trainer()(
         model=model,
-        args=training_arguments(config, out),
-        train_dataset=as_dataset(rows(data.train, config, tokens)),
-        eval_dataset=as_dataset(rows(data.eval, config, max(tokens, max(len(e.input_ids) for e in data.eval)))),
-        data_collator=PadCollator(tokenizer.pad_token_id),
+        args=training_arguments(config, out, shape.rows),
+        train_dataset=as_dataset(rows(data.train, config, shape.row_tokens)),
+        eval_dataset=as_dataset(rows(data.eval, config, max(shape.row_tokens, max(len(e.input_ids) for e in data.eval)))),
+        data_collator=collator(tokenizer, model),
         callbacks=[*callbacks, *([checkpoint_each_epoch()] if config.save_steps > 0 else [])],
     )
     trainer.model_accepts_loss_kwargs = True  # compute_loss normalises by num_items_in_batch itself

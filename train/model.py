@@ -9,12 +9,36 @@ from synth.models import CHATML_EOS, CHATML_TEMPLATE, compute_dtype
 CHATML_TOKENS = ["<|im_start|>", CHATML_EOS]
 
 
-def device_map() -> dict:
+def device(cuda_devices: int | None = None, local_rank: str | None = None) -> str:
+    """Where this process runs its models: its own GPU where there is one (LOCAL_RANK under
+    torchrun/accelerate, else the first), the CPU otherwise. The arguments default to what this
+    machine has; they are parameters so the rule is testable without a GPU."""
     import os
 
-    if torch.cuda.is_available():
-        return {"": int(os.environ.get("LOCAL_RANK", 0))}
-    return {"": "cpu"}
+    cuda_devices = torch.cuda.device_count() if cuda_devices is None else cuda_devices
+    local_rank = os.environ.get("LOCAL_RANK") if local_rank is None else local_rank
+    if cuda_devices == 0:
+        return "cpu"
+    rank = int(local_rank or 0)
+    if rank >= cuda_devices:
+        raise RuntimeError(f"LOCAL_RANK {rank} but only {cuda_devices} GPU(s): start at most {cuda_devices} processes per machine")
+    return f"cuda:{rank}"
+
+
+def device_map(where: str | None = None) -> dict:
+    """from_pretrained's device_map: the whole model on one device (no offloading)."""
+    return {"": where or device()}
+
+
+def attention(where: str, flash_installed: bool | None = None) -> str:
+    """The attention kernel: flash-attention 2 on a GPU where the package is installed (its
+    variable-length path runs a packed step as one padding-free row: train/collate.py), sdpa
+    everywhere else (packed rows get a block-diagonal mask from their restarting positions)."""
+    import importlib.util
+
+    if flash_installed is None:
+        flash_installed = importlib.util.find_spec("flash_attn") is not None
+    return "flash_attention_2" if where.startswith("cuda") and flash_installed else "sdpa"
 
 
 def load_tokenizer(base: str):
@@ -45,7 +69,10 @@ def load_4bit(base: str, tokenizer, added_tokens: bool):
         bnb_4bit_compute_dtype=dtype,
         bnb_4bit_use_double_quant=True,
     )
-    model = AutoModelForCausalLM.from_pretrained(base, quantization_config=quantization, dtype=dtype, device_map=device_map())
+    where = device()
+    model = AutoModelForCausalLM.from_pretrained(
+        base, quantization_config=quantization, dtype=dtype, device_map=device_map(where), attn_implementation=attention(where)
+    )
     if added_tokens:
         model.resize_token_embeddings(len(tokenizer))
     model.config.eos_token_id = tokenizer.eos_token_id
@@ -82,12 +109,13 @@ def add_lora(model, r: int, alpha: int, dropout: float, gradient_checkpointing: 
     return get_peft_model(model, config)
 
 
-def load_with_adapter(base: str, adapter: str, tokenizer, dtype=torch.bfloat16):
-    """The bf16 base (embeddings resized to the tokenizer) with the trained adapter on top."""
+def load_with_adapter(base: str, adapter: str, tokenizer, dtype=torch.bfloat16, where: str | None = None):
+    """The base in `dtype` (embeddings resized to the tokenizer) with the trained adapter on top,
+    on `where` (this process's device by default)."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, device_map=device_map(where))
     if model.get_input_embeddings().weight.shape[0] != len(tokenizer):
         model.resize_token_embeddings(len(tokenizer))
     return PeftModel.from_pretrained(model, adapter)

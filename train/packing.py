@@ -27,12 +27,38 @@ class Pack:
         return sum(label != IGNORE for label in self.labels)
 
 
-def budget(examples: Sequence[Example], batch_size: int, max_length: int) -> int:
-    """Tokens per packed sequence: about `batch_size` conversations of average length, so a step
-    sees as many conversations as an unpacked batch would; never less than the longest one."""
+@dataclass(frozen=True)
+class Layout:
+    """How packed conversations make a step: `rows` sequences of at most `row_tokens` each."""
+
+    row_tokens: int
+    rows: int
+
+    @property
+    def step_tokens(self) -> int:
+        return self.row_tokens * self.rows
+
+
+def step_tokens(examples: Sequence[Example], batch_size: int, max_length: int, gpu: bool) -> int:
+    """Tokens per optimizer step (per process), the budget that grows with the batch.
+
+    GPU: `batch_size` full rows of `max_length`. QLoRA dequantizes every base weight in every
+    forward and backward pass, a fixed cost per step whatever it carries, and a GPU computes a
+    few thousand tokens in about the time it takes one: a step must carry many tokens.
+    CPU: about `batch_size` conversations of average length, as many as an unpacked batch: the
+    CPU is busy with each token, so more tokens a step make each step longer, not faster."""
+    if gpu:
+        return batch_size * max_length
     mean = sum(len(e.input_ids) for e in examples) / max(1, len(examples))
-    longest = max((len(e.input_ids) for e in examples), default=0)
-    return max(longest, min(max_length, round(batch_size * mean)))
+    return max(1, round(batch_size * mean))
+
+
+def layout(examples: Sequence[Example], tokens: int, max_length: int) -> Layout:
+    """Rows of at most max_length tokens (never shorter than the longest conversation), enough of
+    them to hold `tokens` a step."""
+    longest = max((len(e.input_ids) for e in examples), default=1)
+    row = max(longest, min(max_length, tokens))
+    return Layout(row, max(1, -(-tokens // row)))
 
 
 def pack(examples: Sequence[Example], tokens: int) -> list[Pack]:

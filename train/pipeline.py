@@ -28,7 +28,10 @@ latest_synth_output = latest_output  # synth owns where its output goes; `synth 
 
 
 def default_output(data_path: Path) -> Path:
-    return Path("runs") / data_path.parent.name
+    """runs/<name of the data's folder>, e.g. data/kc/interview.jsonl -> runs/kc; also for a file
+    in the current folder (its absolute parent), and the file's stem where it has no parent."""
+    folder = data_path.resolve().parent.name
+    return Path("runs") / (folder or data_path.stem)
 
 
 def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_reviewed: bool = False, resume: bool = False) -> Result:
@@ -54,10 +57,11 @@ def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_revi
     )
     adapter = fit.adapter_to_merge(trainer, out, config.merge)
     del trainer
+    merge.release()  # the 4-bit training model leaves the GPU before the merge loads the base
     log(f"merging {adapter}")
     merged = merge.merge(base, adapter, tokenizer, out / "merged")
-    prompts = [dataset.to_messages(r.question, "", system)[:-1] for r in data.held_out[:3]]
-    check = merge.check(base, adapter, merged, tokenizer, added, prompts, config.merge_tolerance)
+    conversations = [dataset.to_messages(r.question, r.answer, system) for r in data.held_out[:3]]
+    check = merge.check(base, adapter, merged, tokenizer, conversations)
     log(str(check))
     question = data.held_out[0].question
     return Result(merged, losses, data, question, merge.ask(merged, question, system), check)
