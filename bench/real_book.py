@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=220, help="passages of the book to use")
     parser.add_argument("--eval-share", type=float, default=0.2, help="share of records held out")
     parser.add_argument("--epochs", type=float, default=3)
-    parser.add_argument("--max-tokens", type=int, default=384, help="token limit of each eval answer")
+    parser.add_argument("--max-tokens", type=int, default=512, help="token limit of each eval answer")
     parser.add_argument("--stages", default="synth,train,eval")
     args = parser.parse_args()
     stages = set(args.stages.split(","))
