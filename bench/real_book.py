@@ -40,11 +40,12 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {memory} GiB, {dtype_name(compute_dtype())}"
 
 
-def stage(name: str, command: list[str], times: dict) -> None:
+def stage(name: str, command: list[str], times: dict, save) -> None:
     print(f"\n== {name}: {' '.join(command)}", flush=True)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT)
     times[name] = round(time.perf_counter() - start, 1)
+    save()  # each stage's time is kept, also when a later one fails
     print(f"== {name}: {times[name]:.0f} s (exit {done.returncode})", flush=True)
     if done.returncode != 0:
         sys.exit(f"{name} failed (exit {done.returncode}); fix it and re-run: finished stages are skipped")
@@ -65,17 +66,22 @@ def main() -> None:
     previous = json.loads(times_path.read_text()) if times_path.exists() else {}
     times = previous.get("seconds", {})
     py = [sys.executable, "-m"]
+
+    def save() -> dict:
+        summary = {"book": book().name, "limit": args.limit, "eval_share": args.eval_share, "epochs": args.epochs,
+                   "machine": machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "seconds": times}
+        args.out.mkdir(parents=True, exist_ok=True)
+        times_path.write_text(json.dumps(summary, indent=2) + "\n")
+        return summary
+
     if "synth" in stages and not (data.exists() and (args.out / "data" / "interview.manifest.json").exists()):
-        stage("synth", py + ["synth", "run", str(book()), "--out", str(data), "--limit", str(args.limit)], times)
+        stage("synth", py + ["synth", "run", str(book()), "--out", str(data), "--limit", str(args.limit)], times, save)
     if "train" in stages and not (run / "merged" / "config.json").exists():
         stage("train", py + ["train", "run", "--data", str(data), "--out", str(run), "--epochs", str(args.epochs),
-                             "--eval-share", str(args.eval_share), "--no-eval"], times)
+                             "--eval-share", str(args.eval_share), "--no-eval"], times, save)
     if "eval" in stages:
-        stage("eval", py + ["train", "eval", str(run), "--max-tokens", str(args.max_tokens)], times)
-    summary = {"book": book().name, "limit": args.limit, "eval_share": args.eval_share, "epochs": args.epochs,
-               "machine": machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "seconds": times}
-    args.out.mkdir(parents=True, exist_ok=True)
-    times_path.write_text(json.dumps(summary, indent=2) + "\n")
+        stage("eval", py + ["train", "eval", str(run), "--max-tokens", str(args.max_tokens)], times, save)
+    summary = save()
     print("\n" + "\n".join(f"{name:>6}: {seconds:7.0f} s" for name, seconds in times.items()))
     print(f"machine: {summary['machine']} ({summary['date']})")
     if (run / "report.md").exists():
