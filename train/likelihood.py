@@ -86,4 +86,6 @@ def score(model_path: str, held_out: Sequence[Record], system: str | None, *, lo
     log(f"Likelihood of {len(examples)} held-out passages under {model_path} ...")
     scored = score_examples(model, examples, tokenizer.pad_token_id)
     del model
+    if torch.cuda.is_available():  # the vLLM engine that generates next needs the memory
+        torch.cuda.empty_cache()
     return scored
