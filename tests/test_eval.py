@@ -190,3 +190,15 @@ def test_records_needed_follow_the_observed_spread(tmp_path):
     sd = float(np.std(np.array(evaluation.scores["tuned"]["nll"]) - evaluation.scores["base"]["nll"], ddof=1))
     assert nll.sd == pytest.approx(sd)
     assert f"| nll | {sd:.3f} | {int(np.ceil((1.959964 * sd / 0.05) ** 2))} |" in report.sizes(evaluation.metrics)
+
+
+def test_a_long_looping_answer_is_cut_in_the_report_and_kept_whole_in_the_answers_file(tmp_path):
+    from train import report
+
+    evaluation = literal_evaluation(tmp_path)
+    looping = "I was going to tell you that " * 80
+    evaluation.tuned[0] = Generation(looping, 512, False)
+    text = report.write(evaluation).read_text()
+    assert looping.strip() not in text and f"(+{len(looping.strip()) - report.CELL_CHARS} chars)" in text
+    rows = [json.loads(line) for line in (tmp_path / "eval_answers.jsonl").read_text().splitlines()]
+    assert rows[0]["tuned"] == looping

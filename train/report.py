@@ -133,8 +133,14 @@ def _example(e: Evaluation, i: int, key: str) -> str:
     )
 
 
+CELL_CHARS = 400  # an answer that loops for 512 tokens would fill the page; eval_answers.jsonl has it whole
+
+
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|") or "*(empty)*"
+    flat = " ".join(text.split())
+    if len(flat) > CELL_CHARS:
+        flat = flat[:CELL_CHARS].rsplit(" ", 1)[0] + f" … (+{len(flat) - CELL_CHARS} chars)"
+    return flat.replace("|", "\\|") or "*(empty)*"
 
 
 def terminal(e: Evaluation, path: Path) -> str:
