@@ -46,9 +46,9 @@ def test_median_interval_is_of_the_difference_of_medians():
 
 
 def test_interval_needs_paired_values():
-    with pytest.raises(ev.EvalError, match="at least 2"):
+    with pytest.raises(ev.IntervalError, match="at least 2"):
         ev.bootstrap_interval([1.0], [2.0])
-    with pytest.raises(ev.EvalError):
+    with pytest.raises(ev.IntervalError):
         ev.bootstrap_interval([1.0, 2.0], [2.0])
 
 
@@ -84,11 +84,18 @@ def test_per_record_and_summary_are_within_their_ranges():
         assert m.low <= m.diff <= m.high, m
 
 
-def test_table_lists_every_metric_with_its_interval():
-    rows = [ev.Metric("similarity", 0.31, 0.52, 0.12, 0.30), ev.Metric("stopped", 1.0, 1.0, 0.0, 0.0)]
+def test_table_lists_every_metric_with_its_direction_and_interval():
+    rows = [ev.Metric("similarity", 0.31, 0.52, 0.12, 0.30), ev.Metric("nll", 3.7, 3.2, -0.55, -0.45)]
     text = table(rows)
-    assert "| similarity | 0.310 | 0.520 | +0.210       | [+0.120, +0.300] |" in text
+    assert "| similarity | higher | 0.310 | 0.520 | +0.210       | [+0.120, +0.300] |" in text
+    assert "| nll        | lower  | 3.700 | 3.200 | -0.500       | [-0.550, -0.450] |" in text
     assert text.splitlines()[0].startswith("| metric") and len(text.splitlines()) == 4
+
+
+def test_a_lower_nll_wins_and_a_lower_style_score_loses():
+    assert ev.Metric("nll", 3.7, 3.2, -0.55, -0.45).tuned_wins
+    assert not ev.Metric("authorship", 0.7, 0.2, -0.55, -0.45).tuned_wins and ev.Metric("authorship", 0.7, 0.2, -0.55, -0.45).decided
+    assert not ev.Metric("nll", 3.7, 3.6, -0.3, 0.1).decided
 
 
 def write_run(folder, held_out: int):
@@ -124,27 +131,74 @@ def test_from_25_records_training_holds_out_enough_for_an_interval(tokenizer, tm
         assert len(split.held_out) == expected, n
 
 
-def test_report_from_literal_scores_has_table_figures_and_examples(tmp_path):
-    from PIL import Image
-
+def literal_evaluation(tmp_path, n=7, style=False, blind=None):
     from synth.engine import Sampling
     from synth.records import Record
+
+    held_out = [Record(f"r{i}", f"Question {i}?", f"I did thing {i}.", {}) for i in range(n)]
+    inputs = ev.RunInputs("base-model", tmp_path / "merged", "You are A.", held_out, 15.0, [{"epoch": 0.5, "loss": 3.0}, {"epoch": 1.0, "loss": 2.5}, {"epoch": 1.0, "eval_loss": 2.8}])
+    base = [Generation(f"Thing {i} happened.", 4, True) for i in range(n)]
+    tuned = [Generation(f"I did thing {i}.", 5, i != 3) for i in range(n)]
+    sims = {"base": [0.1 * i for i in range(n)], "tuned": [0.5] * n}
+    scores = {k: ev.per_record(g, [r.answer for r in held_out], 15.0, sims[k]) for k, g in (("base", base), ("tuned", tuned))}
+    scores["base"]["nll"], scores["tuned"]["nll"] = [3.0 + 0.1 * (i % 3) for i in range(n)], [2.5 + 0.1 * (i % 2) for i in range(n)]
+    check = None
+    if style:
+        scores["base"]["authorship"], scores["tuned"]["authorship"] = [0.1 * (i % 2) for i in range(n)], [0.5 + 0.1 * (i % 4) - 0.05 * i for i in range(n)]
+        check = ev.StyleCheck(0.9, 0.1, 0.97)
+    return ev.Evaluation(tmp_path, "base-model", inputs, base, tuned, scores, ev.summarize(scores["base"], scores["tuned"]), Sampling(0.0, 1.0, 64), check, blind)
+
+
+def test_report_reads_top_to_bottom_verdict_table_figures_examples(tmp_path):
+    from PIL import Image
+
     from train import report
 
-    held_out = [Record(f"r{i}", f"Question {i}?", f"I did thing {i}.", {}) for i in range(7)]
-    inputs = ev.RunInputs("base-model", tmp_path / "merged", "You are A.", held_out, 15.0, [{"epoch": 0.5, "loss": 3.0}, {"epoch": 1.0, "loss": 2.5}, {"epoch": 1.0, "eval_loss": 2.8}])
-    base = [Generation(f"Thing {i} happened.", 4, True) for i in range(7)]
-    tuned = [Generation(f"I did thing {i}.", 5, i != 3) for i in range(7)]
-    sims = {"base": [0.1 * i for i in range(7)], "tuned": [0.5] * 7}
-    scores = {k: ev.per_record(g, [r.answer for r in held_out], 15.0, sims[k]) for k, g in (("base", base), ("tuned", tuned))}
-    evaluation = ev.Evaluation(tmp_path, "base-model", inputs, base, tuned, scores, ev.summarize(scores["base"], scores["tuned"]), Sampling(0.0, 1.0, 64))
+    evaluation = literal_evaluation(tmp_path, style=True)
     text = report.write(evaluation).read_text()
-    assert table(evaluation.metrics) in text and "7 held-out records" in text
+    headings = ["# Does the tuned model sound like the author?", "**Likelihood of the author's words**: the tuned model is better",
+                table(evaluation.metrics), "## How many records decide", "## Figures", "## Where the tuned model gained most (authorship)",
+                "## Where it gained least (authorship)"]
+    assert [text.index(h) for h in headings] == sorted(text.index(h) for h in headings)
+    assert "6 of 7 tuned answers end at `<|im_end|>` (misses the goal" in text
+    gains = [t - b for b, t in zip(evaluation.scores["base"]["authorship"], evaluation.scores["tuned"]["authorship"])]
     best, worst = report.examples(evaluation)
-    assert best == [0, 1, 2, 3, 4] and worst == [6, 5]  # gains 0.5, 0.4, ... then the two left, worst first
-    assert text.index("Question 0?") < text.index("## Where the tuned model did worst") < text.index("Question 6?")
-    for name in ("loss.png", "similarity.png"):
-        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert best == sorted(range(7), key=lambda i: -gains[i])[:3] and len(worst) == 3 and not set(best) & set(worst)
+    assert min(gains[i] for i in best) >= max(gains[i] for i in worst)
+    for name in ("loss.png", "nll.png", "style.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and f"]({name})" in text
         Image.open(tmp_path / name).verify()
     rows = [json.loads(line) for line in (tmp_path / "eval_answers.jsonl").read_text().splitlines()]
+    assert {"id", "question", "passage", "base", "tuned"} <= set(rows[3])  # what the blind page reads
     assert rows[3]["tuned"] == "I did thing 3." and rows[3]["scores"]["tuned"]["stopped"] == 0.0 and len(rows) == 7
+
+
+def test_without_style_scores_the_report_says_so_and_orders_examples_by_similarity(tmp_path):
+    from train import report
+
+    evaluation = literal_evaluation(tmp_path)
+    text = report.write(evaluation).read_text()
+    assert "**Style of the generated answers**: not measured" in text and not (tmp_path / "style.png").exists()
+    assert report.examples(evaluation) == ([0, 1, 2], [6, 5, 4])  # gains 0.5 - 0.1 i: best first, then worst first
+
+
+def test_records_needed_follow_the_observed_spread(tmp_path):
+    from train import report
+
+    evaluation = literal_evaluation(tmp_path)
+    nll = evaluation.metric("nll")
+    sd = float(np.std(np.array(evaluation.scores["tuned"]["nll"]) - evaluation.scores["base"]["nll"], ddof=1))
+    assert nll.sd == pytest.approx(sd)
+    assert f"| nll | {sd:.3f} | {int(np.ceil((1.959964 * sd / 0.05) ** 2))} |" in report.sizes(evaluation.metrics)
+
+
+def test_a_long_looping_answer_is_cut_in_the_report_and_kept_whole_in_the_answers_file(tmp_path):
+    from train import report
+
+    evaluation = literal_evaluation(tmp_path)
+    looping = "I was going to tell you that " * 80
+    evaluation.tuned[0] = Generation(looping, 512, False)
+    text = report.write(evaluation).read_text()
+    assert looping.strip() not in text and f"(+{len(looping.strip()) - report.CELL_CHARS} chars)" in text
+    rows = [json.loads(line) for line in (tmp_path / "eval_answers.jsonl").read_text().splitlines()]
+    assert rows[0]["tuned"] == looping

@@ -88,9 +88,12 @@ def run(data, out, only_reviewed, resume, **options):
 @click.option("--tuned", default=None, help="Tuned model folder [RUN_DIR/merged].")
 @click.option("--max-tokens", default=256, show_default=True, help="Token limit per answer (same for both models).")
 def eval_(run_dir, base, tuned, max_tokens):
-    """Ask RUN_DIR's held-out questions to the base and the tuned model; write RUN_DIR/report.md.
+    """Score the base and the tuned model on RUN_DIR's held-out records; write RUN_DIR/report.md.
 
-    RUN_DIR is a folder `train run` wrote [the latest under runs/]."""
+    The likelihood of the author's true passages, then both models' answers to the held-out questions,
+    scored for style and content, and RUN_DIR/blind.jsonl's guesses when someone took the blind test
+    (`synth review --blind RUN_DIR`). RUN_DIR is a folder `train run` wrote [the latest under runs/]."""
+    from train.blind import BlindFileError
     from train.evaluate import EvalError, GenerationFailed, latest_run
 
     run_dir = run_dir or latest_run()
@@ -98,16 +101,16 @@ def eval_(run_dir, base, tuned, max_tokens):
         raise click.ClickException("no trained run under runs/: run `make train` first, or pass RUN_DIR")
     try:
         _evaluate(run_dir, base=base, tuned=tuned, max_tokens=max_tokens)
-    except (EvalError, ModelNotFound, GenerationFailed, MalformedFile) as e:
+    except (EvalError, ModelNotFound, GenerationFailed, MalformedFile, BlindFileError) as e:
         raise click.ClickException(str(e)) from None
 
 
 def _evaluate(run_dir: Path, **options) -> None:
     from train import evaluate, report
 
-    result = evaluate.evaluate(run_dir, log=click.echo, **options)
+    result = evaluate.evaluate(run_dir, log=click.echo, progress=lambda line: click.echo(line, err=True), **options)
     path = report.write(result)
-    click.echo(f"\n{len(result.inputs.held_out)} held-out questions, base vs tuned:\n{report.table(result.metrics)}\n\nReport: {path}")
+    click.echo("\n" + report.terminal(result, path))
 
 
 @cli.command()
