@@ -16,6 +16,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from synth.records import write_jsonl
+
 FORMATS = ("messages", "sharegpt", "hf")
 SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
 
@@ -53,10 +55,9 @@ def export(file: Path, format: str, out: Path, *, system: str | None, only_revie
     if format == "hf":
         return Exported(out, len(found), turns, save_hf(found, out, eval_share=eval_share, seed=seed))
     if format == "messages":
-        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in found)
+        write_jsonl(out, found)
     else:
-        text = json.dumps([sharegpt(row) for row in found], ensure_ascii=False, indent=1) + "\n"
-    atomic_write(out, text)
+        atomic_write(out, json.dumps([sharegpt(row) for row in found], ensure_ascii=False, indent=1) + "\n")
     return Exported(out, len(found), turns)
 
 

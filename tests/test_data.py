@@ -137,7 +137,7 @@ def test_a_folder_or_non_utf8_file_is_a_data_error(tmp_path):
         load(tmp_path)
     latin = tmp_path / "latin.jsonl"
     latin.write_bytes(record_line(rec("a", a="caf\u00e9")).encode("latin-1"))
-    with pytest.raises(data.DataError, match="not UTF-8"):
+    with pytest.raises(MalformedFile, match="latin.jsonl:1: not UTF-8"):
         load(latin)
 
 

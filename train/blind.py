@@ -10,10 +10,10 @@ they cannot, 100% that the model is easy to spot.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from synth.records import MalformedFile, iter_jsonl
 from train.intervals import wilson_interval
 
 FILE = "blind.jsonl"
@@ -48,11 +48,12 @@ def read(run: Path) -> BlindResult | None:
     if not path.exists():
         return None
     last: dict[str, bool] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    try:
+        rows = list(iter_jsonl(path.read_bytes(), path))
+    except MalformedFile as e:
+        raise BlindFileError(str(e)) from None
+    for number, row in rows:
         try:
-            row = json.loads(line)
             correct = row["correct"]
             if not isinstance(correct, bool) or row["guess"] not in ("author", "tuned"):
                 raise ValueError("guess must be 'author' or 'tuned' and correct true or false")

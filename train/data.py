@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from synth import chat, prompts
-from synth.records import Record, conversations, parse_records, usable_turns
+from synth.records import Record, conversations, dumps, iter_jsonl, parse_records, usable_turns
 from train.chatml import Example, to_messages, tokenize  # noqa: F401 (to_messages: train/pipeline.py's prompts)
 
 
@@ -90,42 +90,35 @@ def read(path: Path) -> list[Conversation]:
     if path.is_dir():
         raise DataError(f"{path} is a folder: --data takes an interview file, e.g. {path / 'interview.jsonl'}")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as e:
-        raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8") from None
+        data = path.read_bytes()
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
-    first = next((line for line in lines if line.strip()), None)
-    try:
-        head = json.loads(first) if first else {}
-    except json.JSONDecodeError:
-        head = None  # not JSON: the record reader names the line
+    if data.lstrip().startswith(b"["):
+        raise DataError(f"{path}: a JSON array, not JSON Lines: --data takes one record or one {{\"messages\": [...]}} conversation a line")
+    values = list(iter_jsonl(data, path))  # MalformedFile names a line that is not UTF-8 JSON
+    head = values[0][1] if values else {}
     if isinstance(head, dict) and "messages" in head and "answer" not in head:
-        return read_messages(lines, path)
+        return read_messages(values, path)
     if isinstance(head, dict) and head and not {"question", "answer"} & set(head):
         raise DataError(f"{path}: neither an interview file (id, question, answer) nor messages JSONL ({{\"messages\": [...]}} a line):"
                         f" its first record has {', '.join(sorted(head)[:8])}; convert it to messages JSONL")
-    if isinstance(head, list) or first and first.strip() == "[":
-        raise DataError(f"{path}: a JSON array, not JSON Lines: --data takes one record or one {{\"messages\": [...]}} conversation a line")
-    records = parse_records(lines, path)
+    records = parse_records(data, path)
     check_unique([r.id for r in records], path)
     return [Conversation(turns[0].conversation or turns[0].id, turns) for turns in conversations(records)]
 
 
-def read_messages(lines: Sequence[str], path: Path) -> list[Conversation]:
+def read_messages(values: Sequence[tuple[int, object]], path: Path) -> list[Conversation]:
     """OpenAI `messages` JSONL, as TRL, axolotl, LLaMA-Factory and `synth export` write it: one
-    conversation a line, {"messages": [...], "id"?: str}. A line's own system message is kept."""
+    conversation a line, {"messages": [...], "id"?: str}. A line's own system message is kept.
+    `values`: (line number, parsed line), as records.iter_jsonl gives them."""
     found = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, data in values:
         try:
-            data = json.loads(line)
             if not isinstance(data, dict) or "messages" not in data:
                 raise chat.NotAConversation('not an object with a "messages" list')
             system, turns = chat.parse(data["messages"])
-        except (json.JSONDecodeError, chat.NotAConversation) as e:
-            raise DataError(f"{path}:{number}: not a messages conversation ({e}): {line.strip()[:120]}; fix or delete that line") from None
+        except chat.NotAConversation as e:
+            raise DataError(f"{path}:{number}: not a messages conversation ({e}): {dumps(data)[:120]}; fix or delete that line") from None
         cid = str(data.get("id") or f"{path.stem}-{number}")
         many = len(turns) > 1
         records = tuple(

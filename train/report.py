@@ -3,9 +3,9 @@ eval_answers.jsonl next to the model, and the terminal summary."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from synth.records import write_jsonl
 from train.evaluate import METRICS, RESAMPLES, Evaluation, Metric
 from train.intervals import records_needed
 
@@ -74,7 +74,7 @@ def write(evaluation: Evaluation, out: Path | None = None) -> Path:
                "style": plot_style(evaluation, out / "style.png")}
     path = out / "report.md"
     path.write_text(markdown(evaluation, figures), encoding="utf-8")
-    (out / "eval_answers.jsonl").write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in answers(evaluation)), encoding="utf-8")
+    write_jsonl(out / "eval_answers.jsonl", answers(evaluation))
     return path
 
 
