@@ -59,6 +59,7 @@ class Endpoint:
         return dict(
             model=self.model, messages=messages, temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_tokens, seed=sampling.seed,
             **({"n": sampling.n} if sampling.n > 1 else {}),
+            **({"frequency_penalty": sampling.frequency_penalty} if sampling.frequency_penalty else {}),
             # vLLM's server keeps the stop string when asked; others drop it (a question then lacks its "?").
             **({"stop": list(sampling.stop), "extra_body": {"include_stop_str_in_output": True}} if sampling.stop else {}),
         )

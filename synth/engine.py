@@ -22,6 +22,7 @@ class Sampling:
     seed: int = 0
     n: int = 1  # replies per request: candidates that share one prefill of the prompt
     stop: tuple[str, ...] = ()  # a reply ends at the first of these, which it keeps ("?": one question)
+    frequency_penalty: float = 0.0  # OpenAI's: minus this times a token's count in the reply so far (never the prompt's)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class VLLMEngine:
             top_p=sampling.top_p,
             max_tokens=sampling.max_tokens,
             n=sampling.n,
+            frequency_penalty=sampling.frequency_penalty,
             stop=list(sampling.stop) or None,
             include_stop_str_in_output=True,
             seed=sampling.seed + offset if self.cuda else None,

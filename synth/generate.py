@@ -201,7 +201,7 @@ class Job:
         """What a generated question depends on besides its passage (and, for a follow-up, the
         conversation before it). A setting at its default is left out, so files made before it
         existed keep their keys."""
-        defaults = {"n": 1, "stop": ()}  # settings added later: at their default, not in the key
+        defaults = {"n": 1, "stop": (), "frequency_penalty": 0.0}  # settings added later: at their default, not in the key
         sampling = {k: v for k, v in asdict(self.sampling).items() if k not in defaults or v != defaults[k]}
         settings = {"template": self.template.template, "model": self.model, "sampling": sampling, "persona": self.persona, "context_chars": self.context_chars}
         if self.ranker is not None:

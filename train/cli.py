@@ -13,6 +13,7 @@ from synth.prompts import MissingVariables
 from train.chatml import NoTrainableTokens
 from train.config import TrainConfig
 from train.data import DataError
+from train.evaluate import FREQUENCY_PENALTY
 from train.merge import MergeMismatch
 
 
@@ -87,7 +88,8 @@ def run(data, out, only_reviewed, resume, **options):
 @click.option("--base", default=None, help="Base model to compare with [the run's base].")
 @click.option("--tuned", default=None, help="Tuned model folder [RUN_DIR/merged].")
 @click.option("--max-tokens", default=256, show_default=True, help="Token limit per answer (same for both models).")
-def eval_(run_dir, base, tuned, max_tokens):
+@click.option("--frequency-penalty", default=FREQUENCY_PENALTY, show_default=True, help="Penalty on tokens an answer has already used (both models; 0: plain greedy).")
+def eval_(run_dir, base, tuned, max_tokens, frequency_penalty):
     """Score the base and the tuned model on RUN_DIR's held-out records; write RUN_DIR/report.md.
 
     The likelihood of the author's true passages, then both models' answers to the held-out questions,
@@ -100,7 +102,7 @@ def eval_(run_dir, base, tuned, max_tokens):
     if run_dir is None:
         raise click.ClickException("no trained run under runs/: run `make train` first, or pass RUN_DIR")
     try:
-        _evaluate(run_dir, base=base, tuned=tuned, max_tokens=max_tokens)
+        _evaluate(run_dir, base=base, tuned=tuned, max_tokens=max_tokens, frequency_penalty=frequency_penalty)
     except (EvalError, ModelNotFound, GenerationFailed, MalformedFile, BlindFileError) as e:
         raise click.ClickException(str(e)) from None
 

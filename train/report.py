@@ -93,7 +93,7 @@ def markdown(e: Evaluation, figures: dict[str, Path | None]) -> str:
     parts = [f"# Does the tuned model sound like the author?", "\n\n".join(verdict(e)), table(e.metrics)]
     parts.append(
         f"{n} held-out records (never trained on). Base: `{e.base_model}`. Tuned: `{e.inputs.merged}`. "
-        f"Likelihood: a forward pass, no generation, deterministic. Answers: greedy decoding, at most {e.sampling.max_tokens} new tokens, "
+        f"Likelihood: a forward pass, no generation, deterministic. Answers: greedy decoding with a frequency penalty of {e.sampling.frequency_penalty} on the answer's own tokens, at most {e.sampling.max_tokens} new tokens, "
         f"same system prompt; vLLM's CPU build is not bit-reproducible, so the answer rows can move between runs. "
         f"Intervals: percentile bootstrap over records ({RESAMPLES} resamples, seeded); one that excludes 0 is a difference beyond resampling noise.")
     parts.append("\n".join(f"- **{name}**: {note}" for name, (_, _, note) in METRICS.items() if e.metric(name)))
