@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 from string import Template
 from typing import Callable, Sequence
 
-from synth import prompts, segment, specificity
+from synth import chat, prompts, segment, specificity
 from synth.engine import Engine, Message, Sampling
 from synth.records import REVIEWED, Passage, Record
 
@@ -211,7 +211,7 @@ class Job:
     def conversation(self, passage: Passage, previous: Passage | None) -> list[Message]:
         context = context_tail(previous.text, self.context_chars) if previous is not None else BOOK_START
         content = self.template.substitute(context=context, passage=passage.text, persona=self.persona, first=first_sentence(passage.text))
-        return [{"role": "user", "content": content}]
+        return chat.prompt(content)
 
     def follow_up(self, passage: Passage, history: Sequence[tuple[str, str]]) -> list[Message]:
         """The prompt of a later turn: the conversation so far (question, answer) and the next passage."""
@@ -221,7 +221,7 @@ class Job:
                 lines.append(f"You: {question}")
             lines.append(f"{self.persona[0].upper() + self.persona[1:]}: {context_tail(answer, self.context_chars)}")
         content = self.followup.substitute(history="\n".join(lines), passage=passage.text, persona=self.persona, first=first_sentence(passage.text))
-        return [{"role": "user", "content": content}]
+        return chat.prompt(content)
 
     def turn_key(self, history: Sequence[tuple[str, str]]) -> str:
         """A first turn's key is `key`; a follow-up's also covers its prompt and every earlier turn."""

@@ -14,11 +14,12 @@ mean of 1 / rank (a question that was never written counts 0).
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
+
+from synth.words import words  # the one word tokenizer: BM25's terms (generate's copied trigrams use it through here)
 
 MAX_RANK = 5  # a question whose own passage ranks below this points elsewhere: retried like a rejected reply (bench/question_specificity.py)
 MAX_TOKENS = 256  # MiniLM reads this many word pieces of a passage (its training length)
@@ -27,8 +28,6 @@ PARAPHRASE = 0.9  # MiniLM cosine of two questions at or above which they ask th
 Ranker = Callable[[Sequence[str], Sequence[int]], list[int]]  # (questions, own passage index each) -> ranks
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
 
 
 @lru_cache(maxsize=1)

@@ -28,12 +28,12 @@ from typing import Callable, Sequence
 from synth import models
 from synth.engine import Generation, Sampling
 from synth.records import Record, read_records, write_records
+from synth.words import words  # the one word tokenizer: ROUGE-L's tokens
 from train import blind, likelihood, style
 from train.data import MIN_HELD_OUT as MIN_RECORDS  # below this a bootstrap interval over records says nothing
 from train.intervals import RESAMPLES, IntervalError, bootstrap_interval, paired_sd, records_needed  # noqa: F401 (re-exported)
 
 FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|we|us|our|ours|ourselves)\b", re.IGNORECASE)
-WORD = re.compile(r"\w+")
 FREQUENCY_PENALTY = 0.3  # on the answers' own tokens; measured in evaluate() below
 
 
@@ -185,8 +185,6 @@ def _generate_here(model: str, inp: Path, out: Path) -> None:
 # -- metrics: pure ----------------------------------------------------------------------------
 
 
-def words(text: str) -> list[str]:
-    return WORD.findall(text.lower())
 
 
 def rouge_l(candidate: str, reference: str) -> float:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from synth import chat
 from synth.records import Record, conversations
-from train.chatml import IGNORE, Example, Message, render_segments, to_messages
+from train.chatml import IGNORE, Example, Message, render_segments
 
 BATCH = 4  # rows per forward pass: logits are rows x tokens x vocabulary floats
 
@@ -27,10 +28,8 @@ def turns(held_out: Sequence[Record], system: str | None) -> list[tuple[Record, 
     """Each record with the conversation that ends in its answer, in held_out's order."""
     by_id: dict[str, list[Message]] = {}
     for interview in conversations(held_out):
-        messages: list[Message] = [{"role": "system", "content": system}] if system else []
-        for record in interview:
-            messages = messages + to_messages(record.question, record.answer)
-            by_id[record.id] = messages
+        for k, record in enumerate(interview, start=1):
+            by_id[record.id] = chat.of_records(interview[:k], system)
     return [(r, by_id[r.id]) for r in held_out]
 
 

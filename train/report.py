@@ -90,7 +90,7 @@ def answers(e: Evaluation) -> list[dict]:
 
 def markdown(e: Evaluation, figures: dict[str, Path | None]) -> str:
     n = len(e.inputs.held_out)
-    parts = [f"# Does the tuned model sound like the author?", "\n\n".join(verdict(e)), table(e.metrics)]
+    parts = ["# Does the tuned model sound like the author?", "\n\n".join(verdict(e)), table(e.metrics)]
     parts.append(
         f"{n} held-out records (never trained on). Base: `{e.base_model}`. Tuned: `{e.inputs.merged}`. "
         f"Likelihood: a forward pass, no generation, deterministic. Answers: greedy decoding with a frequency penalty of {e.sampling.frequency_penalty} on the answer's own tokens, at most {e.sampling.max_tokens} new tokens, "
