@@ -20,7 +20,7 @@ def started_run(tmp_path):
     """A `synth run` that has written its first record, and every process under it then."""
     out = tmp_path / "interview.jsonl"
     log = open(tmp_path / "run.log", "w")
-    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--out", str(out), "--retries", "0"],
+    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--out", str(out), "--retries", "0", "--no-specificity"],
                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 400
     while time.monotonic() < deadline and run.poll() is None and not (out.exists() and out.read_text().count("\n") >= 1):

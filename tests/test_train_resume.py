@@ -26,7 +26,7 @@ def test_an_interrupted_run_resumes_to_the_same_adapter(tmp_path, embedded_model
             if state.global_step == 2:
                 control.should_training_stop = True  # a kill after the step-2 checkpoint
 
-    config = TrainConfig(epochs=1, batch_size=3, learning_rate=1e-3, lora_r=8, lora_dropout=0.0, max_length=128, save_steps=2)
+    config = TrainConfig(epochs=1, batch_size=1, learning_rate=1e-3, lora_r=8, lora_dropout=0.0, max_length=128, save_steps=2)  # about one conversation a step: several steps
     data = dataset.load(write_data(tmp_path), tokenizer, system=None, max_length=128, eval_share=0.1, seed=0)
     whole, _ = fit.train(config, embedded_model, tokenizer, False, data, tmp_path / "whole")
     cut, _ = fit.train(config, embedded_model, tokenizer, False, data, tmp_path / "cut", callbacks=[StopAt()])
