@@ -2,7 +2,7 @@
 book's passages, ranked by MiniLM cosine and, independently, by BM25 over words, for each way of
 generating, with the synth wall time of each (engine start excluded; one engine for all ways).
 
-    flock /tmp/vt-heavy.lock .venv/bin/python bench/question_specificity.py [--ways baseline,select] [--sherlock 100]
+    .venv/bin/python bench/question_specificity.py [--ways baseline,select] [--sherlock 100]
 
 Books: the sample memoir (all 28 passages) and the first --sherlock passages of the Sherlock Holmes
 PDF in ../shared/corpora (skipped when absent). Sampling is the CLI's default (temperature 0.7),

@@ -1,6 +1,6 @@
 """The whole path on a real book, on the CPU: synth (vLLM) -> train (QLoRA) -> eval, each stage timed.
 
-    flock /tmp/vt-heavy.lock python bench/real_book.py [--limit 220] [--eval-share 0.2] [--out runs/real_book]
+    .venv/bin/python bench/real_book.py [--limit 220] [--eval-share 0.2] [--out runs/real_book]
 
 The book is the Sherlock Holmes PDF in ../shared/corpora/pdf (01_*.pdf); the model the embedded
 SmolLM2-135M-Instruct. Each stage runs the project's own CLI in a subprocess (what a user runs),
