@@ -4,6 +4,7 @@ never read or write the user's cache, and each real book is extracted once per s
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ from synth import cache
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Tests send Ctrl-C (SIGINT) to the runs they start. A shell that starts the suite in the background
+# (`cmd &`, as a CI runner or nohup may) ignores SIGINT, and every child inherits that, so those runs
+# would never see it: restore the default, which the processes the tests start then inherit.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_BOOK = ROOT / "data" / "sample" / "memoir.pdf"
