@@ -5,7 +5,8 @@ ligature glyphs, TeX's separate accents, drop-cap initials and licence boilerpla
 left here ends up in a training answer, so this module undoes them in order, each step a pure
 function (glyphs.py, furniture.py and boilerplate.py hold the steps that are not about words):
 
-    glyphs -> headers/footers/page numbers -> Gutenberg licence -> split words -> initials -> paragraphs -> publisher notices
+    captions/sidebars (PDFs) -> glyphs -> headers/footers/page numbers -> Gutenberg licence -> notes
+    -> split words -> initials -> paragraphs -> publisher notices
 
 Decisions that depend on the book (is "well-" + "known" one word or two?) are made from the
 book's own vocabulary: the words it uses elsewhere.
@@ -18,10 +19,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import groupby
 
-from synth import boilerplate, splitwords
+from synth import boilerplate, layout, notes, splitwords
 from synth.furniture import strip_furniture
 from synth.glyphs import repair_glyphs
-from synth.records import Document, Paragraph
+from synth.records import Document, Paragraph, Removed
 
 SHORT_LINE = 0.85  # a line shorter than this share of the text width can end a paragraph
 PARAGRAPH_BREAK = "\n\n"
@@ -198,40 +199,48 @@ def chapter_title(headings: list[str]) -> str | None:
 
 def document_lines(doc: Document) -> Lines:
     """All lines of the document in reading order, repaired, with their page numbers."""
-    pages = strip_furniture([page_lines(page.text) for page in doc.pages])
+    return read_lines(doc)[0]
+
+
+def read_lines(doc: Document) -> tuple[Lines, list[Removed]]:
+    """The document's lines of the author's text, and what was removed as not the author's
+    (captions and sidebars by where they sit on a PDF page, notes and their markers)."""
+    texts, removed = layout.body_texts(doc.pages)
+    pages = strip_furniture([page_lines(text) for text in texts])
     numbered = [(page.number, line) for page, lines in zip(doc.pages, pages) for line in lines]
-    numbered = boilerplate.strip_gutenberg(numbered)
+    numbered, noted = notes.strip_notes(boilerplate.strip_gutenberg(numbered))
     joined = splitwords.join("\n".join(line for _, line in numbered)).split("\n")  # "deat h" -> "death"
     numbered = [(number, line) for (number, _), line in zip(numbered, joined)]
     vocab = vocabulary([line for _, line in numbered])
     result: Lines = []
     for number, page in groupby(numbered, key=lambda item: item[0]):
         result += [(number, line) for line in reattach_initials([line for _, line in page], vocab)]
-    return result
+    return result, removed + noted
 
 
 @dataclass(frozen=True)
 class Cleaned:
     paragraphs: tuple[Paragraph, ...]  # with their offsets into repaired_text(paragraphs)
     boilerplate: tuple[str, ...]  # paragraphs removed as publisher notices
+    removed: tuple[Removed, ...] = ()  # captions, sidebars, notes and note markers
 
 
 def clean(doc: Document) -> Cleaned:
-    """The document's paragraphs of the author's prose, and the publisher notices removed from them."""
-    split = boilerplate.remove_notices(layout_paragraphs(doc))
-    return Cleaned(tuple(with_offsets(list(split.kept))), tuple(p.text for p in split.removed))
+    """The document's paragraphs of the author's prose, and what was removed as not the author's."""
+    lines, removed = read_lines(doc)
+    split = boilerplate.remove_notices(line_paragraphs(lines))
+    return Cleaned(tuple(with_offsets(list(split.kept))), tuple(p.text for p in split.removed), tuple(removed))
 
 
 def paragraphs(doc: Document) -> list[Paragraph]:
     return list(clean(doc).paragraphs)
 
 
-def layout_paragraphs(doc: Document) -> list[Paragraph]:
+def line_paragraphs(lines: Lines) -> list[Paragraph]:
     """Paragraphs of running prose, each with its page range, chapter and offsets.
 
     A line that ends a sentence and stops well short of the text width ends its paragraph;
     other line breaks are joined. Heading lines before a paragraph name its chapter."""
-    lines = document_lines(doc)
     texts = [line for _, line in lines]
     vocab, width = vocabulary(texts), text_width(texts)
     splits = frozenset(splitwords.suspects("\n".join(texts)))

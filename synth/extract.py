@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from synth import cache
+from synth import cache, pdfruns
 from synth.errors import BadInput, InputWarning, Notice  # noqa: F401 (where callers have always found them)
 from synth.records import Document, Page
 from synth.textfile import read_text
@@ -27,7 +27,7 @@ TEXT_SUFFIXES = {".txt", ".md"}
 EBOOK_SUFFIXES = {".epub", ".docx", ".html", ".htm", ".xhtml"}  # read by ebooks.py
 TRANSCRIPT_SUFFIXES = {".srt", ".vtt", ".json"}
 PARALLEL_FROM = 32  # pages; below this, starting worker processes costs more than it saves
-EXTRACTOR_VERSION = 1  # bump when what we store per page changes
+EXTRACTOR_VERSION = 2  # bump when what we store per page changes (2: each page's runs, pdfruns.py)
 _UNREAD_SUFFIXES = {".mobi", ".azw", ".azw3", ".doc", ".odt", ".rtf", ".pages"}
 SUFFIXES = {".pdf"} | TEXT_SUFFIXES | EBOOK_SUFFIXES | TRANSCRIPT_SUFFIXES  # what a folder of sources is searched for
 
@@ -88,12 +88,13 @@ def extract_pdf(path: Path, password: str | None = None, pages: PageRange | None
         if not entry.pop("needs_password"):  # never write a protected book's text in the clear
             cache.save(key, version, entry)
     texts = [p.get("text") or "" for p in entry["pages"]]
+    runs = [tuple(tuple(run) for run in p.get("runs") or ()) for p in entry["pages"]]
     if not any(t.strip() for t in texts):
         where = f"any of its {len(texts)} pages" if len(texts) > 1 else "its only page"
         raise BadInput(f"{path}: no extractable text on {where}: it looks scanned; run OCR first, e.g. ocrmypdf")
     first, last = select(path, len(texts), pages)
     warn_missing(path, entry["pages"], first, last)
-    return Document(path, tuple(Page(n, texts[n - 1]) for n in range(first, last + 1)))
+    return Document(path, tuple(Page(n, texts[n - 1], runs[n - 1]) for n in range(first, last + 1)))
 
 
 def check_pdf_header(path: Path) -> None:
@@ -215,16 +216,16 @@ def _read_span(span: tuple[int, int]) -> list[dict]:
 
 
 def read_page(page) -> dict:
-    """{"text", "images"} for one page, or {"text": "", "error"} if pypdf fails on it: one bad
-    page should cost that page, not the book."""
+    """{"text", "runs", "images"} for one page, or {"text": "", "error"} if pypdf fails on it:
+    one bad page should cost that page, not the book."""
     try:
-        text = page.extract_text() or ""
+        text, runs = pdfruns.read(page)
     except Exception as e:
         return {"text": "", "error": f"{type(e).__name__}: {e}"[:200]}
     try:
         images = "/XObject" in (page.get("/Resources") or {})
     except Exception as e:  # a damaged resource dictionary
         if text.strip():
-            return {"text": text, "images": False}  # the text was read: whether it also has pictures does not matter
+            return {"text": text, "runs": runs, "images": False}  # the text was read: whether it also has pictures does not matter
         return {"text": "", "error": f"its resources are damaged: {type(e).__name__}: {e}"[:200]}
-    return {"text": text, "images": images}
+    return {"text": text, "runs": runs, "images": images}

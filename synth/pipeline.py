@@ -71,13 +71,19 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
         document = extract.extract(path, options.password, options.pages)
         cleaned = clean.clean(document)
         if cleaned.boilerplate:
-            chars = sum(len(p) for p in cleaned.boilerplate)
-            count = len(cleaned.boilerplate)
-            notes.append(f"{name}: removed {count} paragraph{'s' if count > 1 else ''} of publisher boilerplate ({chars:,} characters), e.g. {_preview(cleaned.boilerplate[0])!r}")
+            notes.append(_removed_note(name, "paragraph", "of publisher boilerplate", cleaned.boilerplate))
+        for kind in dict.fromkeys(r.kind for r in cleaned.removed):  # captions, sidebars, notes, note markers
+            notes.append(_removed_note(name, "piece", f"({kind})", [r.text for r in cleaned.removed if r.kind == kind]))
         found = segment.segment(list(cleaned.paragraphs), name, options.min_chars, options.max_chars)
     if not found:
         raise extract.BadInput(f"{path}: no passages found in its text; check it is prose, or lower --min-chars")
     return Source(path, name, cache.file_hash(path), tuple(found), tuple(notes))
+
+
+def _removed_note(name: str, unit: str, what: str, texts: Sequence[str]) -> str:
+    """"book.pdf: removed 3 paragraphs of publisher boilerplate (1,234 characters), e.g. '...'"."""
+    chars, count = sum(len(t) for t in texts), len(texts)
+    return f"{name}: removed {count} {unit}{'s' if count > 1 else ''} {what} ({chars:,} characters), e.g. {_preview(texts[0])!r}"
 
 
 def _preview(text: str, chars: int = 80) -> str:

@@ -24,6 +24,16 @@ import jsonlines
 class Page:
     number: int  # 1-based, as a reader counts pages
     text: str
+    runs: tuple[tuple, ...] = ()  # PDFs: where each piece of the text sits (pdfruns.py); layout.py reads them
+
+
+@dataclass(frozen=True)
+class Removed:
+    """Text taken out of a book because it is not the author's (a caption, a note), kept to be reported."""
+
+    kind: str
+    page: int
+    text: str
 
 
 @dataclass(frozen=True)

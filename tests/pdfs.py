@@ -68,6 +68,26 @@ def book_pdf(
     return path
 
 
+Piece = tuple["float | None", float, float, str]  # x mm (None: right after the piece before), y mm, size pt, text
+
+
+def placed_pdf(path: Path, pages: list[list[Piece]]) -> Path:
+    """A PDF (Times) whose pages show pieces of text at the places and sizes given, in the
+    order given: a caption beside a column, small capitals inside a line, a note below it."""
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    for pieces in pages:
+        pdf.add_page()
+        x = 0.0
+        for left, y, size, text in pieces:
+            pdf.set_font("Times", size=size)
+            x = x if left is None else left
+            pdf.text(x, y, text)
+            x += pdf.get_string_width(text)
+    pdf.output(str(path))
+    return path
+
+
 def picture_pdf(path: Path, pages: int = 1) -> Path:
     """A 'scanned' PDF: images only, no text layer."""
     return book_pdf(path, [[]] * pages, numbers=False, picture_pages=tuple(range(1, pages + 1)))

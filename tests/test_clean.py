@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from synth import boilerplate, clean, furniture, glyphs, splitwords
+from synth import boilerplate, clean, furniture, glyphs, notes, splitwords
 from synth.records import Document, Page, Paragraph
 
 
@@ -335,3 +335,46 @@ def test_a_word_cut_at_a_line_end_without_a_hyphen_is_joined_with_the_next_line(
     lines = ["you will want to em", "phasize destiny, for it was a mix", "ture of about everything in na", "ture. The mix was right."]
     (paragraph,) = clean.paragraphs(Document(Path("b.txt"), (Page(1, body + "\n\n" + "\n".join(lines)),)))[1:]
     assert paragraph.text == "you will want to emphasize destiny, for it was a mixture of about everything in nature. The mix was right."
+
+
+# -- notes ------------------------------------------------------------------------------------------
+
+NOTED = [
+    "Chapter 1",
+    "The harbour",
+    "The boats went out before dawn, as my father's boats always had, and the men",
+    "were home by noon with the catch.",
+    "[1]",
+    "My mother kept the ledger; she wrote every price in it in red ink.[2] Nobody",
+    "else was allowed to touch it, not even my father.",
+    "FOOTNOTES:",
+    "[1]",
+    "The harbour was rebuilt in 1962 after the storm.",
+    "[2]",
+    "The ledger is now in the town museum. Used by permission.",
+    "CHAPTER 2",
+    "The storm",
+    "The storm came in the second week of March.",
+]
+
+
+def test_a_notes_section_and_its_markers_go_and_are_reported():
+    cleaned = clean.clean(doc("\n".join(NOTED)))
+    text = clean.repaired_text(list(cleaned.paragraphs))
+    assert "rebuilt in 1962" not in text and "museum" not in text and "FOOTNOTES" not in text and "[" not in text
+    assert "were home by noon with the catch." in text and "My mother kept the ledger; she wrote every price in it in red ink. Nobody else" in text
+    assert [p.chapter for p in cleaned.paragraphs][-1] == "CHAPTER 2: The storm"
+    kinds = [r.kind for r in cleaned.removed]
+    assert kinds == [notes.NOTES, notes.MARKERS, notes.MARKERS]
+    assert cleaned.removed[0].text.startswith("FOOTNOTES: [1] The harbour was rebuilt")
+
+
+def test_notes_at_the_end_of_the_book_go():
+    text = clean.repaired_text(clean.paragraphs(doc("\n".join(NOTED[:7] + ["Notes", "[1] Rebuilt in 1962.", "[2] Now in the museum."]))))
+    assert "museum" not in text and "Rebuilt" not in text and text.endswith("not even my father.")
+
+
+def test_without_numbered_notes_bracketed_numbers_and_a_chapter_called_notes_stay():
+    lines = [line for line in NOTED[:7] if line != "[1]"] + ["Notes", "She called the pages at the back of it her notes, and read them aloud [1] to us."]
+    text = clean.repaired_text(clean.paragraphs(doc("\n".join(lines))))
+    assert "in red ink.[2] Nobody" in text and "read them aloud [1] to us." in text

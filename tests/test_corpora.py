@@ -182,7 +182,8 @@ def test_changelog_records_mark_real_questions():
 def test_gutenberg_book_loses_its_title_page_and_contents_not_its_body():
     cleaned = clean.clean(extract.extract(SPEAKING))
     removed = "\n".join(cleaned.boilerplate)
-    assert "AUTHOR OF" in removed and "APPENDIX B—THIRTY THEMES FOR SPEECHES" in removed and "Used by permission" in removed
+    assert "AUTHOR OF" in removed and "APPENDIX B—THIRTY THEMES FOR SPEECHES" in removed
+    assert [r for r in cleaned.removed if r.kind == "notes" and "Used by permission" in r.text]  # the back matter's permissions are notes
     text = clean.repaired_text(list(cleaned.paragraphs))
     assert text.startswith("The efficiency of a book is like that of a man, in one important respect")
     assert "There is a strange sensation often experienced in the presence of an audience" in text
@@ -217,3 +218,46 @@ def test_changelog_persona_by_first_name_and_speakers_shown():
     assert result.exit_code == 0
     assert f"Note: {CHANGELOG.name}: --persona 'henk' is the speaker Henk Rogers (by part of the name)" in result.stderr
     assert "  Adam Stacoviak (48 turns): \"I'm here with Henk Rogers" in result.stdout and "  Henk Rogers (47 turns, answers): \"Okay. I'm originally from Holland" in result.stdout
+
+
+# -- The siege of Vicksburg: an OCR'd scan with pictures, captions and a sidebar ------------------
+
+
+def test_vicksburg_captions_sidebar_and_note_are_gone():
+    text = text_of(VICKSBURG)
+    intruders = ["Solid Shot", "Sabot", "Grape Shot", "Yankee Lookout", "CHENKLE", "TBOJECTILE", "Sibiey", "No. 1.", "\u2022>", "mw-", "Cannister", "This projectile"]
+    assert [i for i in intruders if i in text] == []
+    kinds = {r.kind for r in clean.clean(extract.extract(VICKSBURG)).removed}
+    assert kinds == {"caption or sidebar", "note below the text"}
+
+
+def test_vicksburg_keeps_the_diarists_sentences_whole():
+    text = text_of(VICKSBURG)
+    for sentence in [
+        "I have a great curiosity to see the court house at Vicksburg. It stands on a hill, and seems to be the target for many cannon.",
+        "The balls of lead as they fall are found bent and flattened in every conceivable shape. A friend from the 96th Ohio",
+        "I am ready to share my rations with an honest prisoner, but have no use for a man who enlists in a cause",
+        "JUNE 17TH.\u2014I was detailed to the charge of a squad of men",
+        "JUNE 10TH.\u2014The heat of the sun increases",
+        "Let not a murmur meet the ear.",  # verse set small between the paragraphs
+        'lament that he was " Only a private, and who will care When I shall pass away?"',
+    ]:
+        assert sentence in text
+
+
+# -- notes --------------------------------------------------------------------------------------------
+
+
+def test_public_speaking_loses_its_footnotes_and_their_markers_not_the_sentences_around_them():
+    text = text_of(SPEAKING)
+    assert "FOOTNOTES" not in text and not re.search(r"\[\d+[A-Z]?\]", text)
+    assert "June 4, 1914. Used by permission" not in text and "Those who sat in the pit or the parquet" not in text
+    assert "split the ears of the groundlings; who, for the most part, are capable of nothing" in text
+    assert "the vocabulary you have enlarged by study, the ease in speaking you have developed" in text
+    removed = clean.clean(extract.extract(SPEAKING)).removed
+    assert sum(r.kind == "note markers" for r in removed) >= 35 and sum(r.kind == "notes" for r in removed) >= 15
+
+
+@pytest.mark.parametrize("path", [SHERLOCK])
+def test_a_tex_book_loses_nothing_to_the_caption_and_note_rules(path):
+    assert clean.clean(extract.extract(path)).removed == ()
