@@ -5,9 +5,11 @@ generating, with the synth wall time of each (engine start excluded; one engine 
     .venv/bin/python bench/question_specificity.py [--ways baseline,select] [--sherlock 100]
 
 Books: the sample memoir (all 28 passages) and the first --sherlock passages of the Sherlock Holmes
-PDF in ../shared/corpora (skipped when absent). Sampling is the CLI's default (temperature 0.7),
-so figures move by a few points from run to run on 28 passages; a record without a question
-counts 0. Goal (issue 16): MRR >= 0.35 on both books by both measures at <= 1.5x the baseline's time.
+PDF in ../shared/corpora (skipped when absent). Every way samples at temperature 0.7, so figures
+move by up to 0.1 from run to run on 28 passages; a record without a question counts 0. The
+baseline is generation as it was before issue 16 (its prompt, one reply, top_p 0.95, 96 tokens);
+`topic+sel8-minp-r10` is `synth run`'s default. Goal (issue 16): MRR >= 0.35 on both books by both
+measures at <= 1.5x the baseline's time.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from string import Template
 
@@ -33,30 +36,50 @@ SHERLOCK = ROOT.parent / "shared" / "corpora" / "pdf" / "01_book_sherlock-holmes
 def ways() -> dict[str, dict]:
     """name -> Job settings and whether to rank. `baseline`: the question prompt, one reply per
     request, no ranker (run on the commit before issue 16, it is generation as it was)."""
-    base = dict(template=prompts.load("question"), sampling=Sampling(), model="bench", retries=2)
+    base = dict(template=QUESTION_BEFORE, sampling=BEFORE, model="bench", retries=2)
     return {
         "baseline": dict(job=base, rank=False),
         **{name: dict(job={**base, **settings}, rank=rank) for name, (settings, rank) in VARIANTS.items()},
     }
 
 
-QUESTION = prompts.load("question").template
+# Generation as it was before issue 16: the question prompt without $topics, nucleus sampling, one reply.
+BEFORE = Sampling(temperature=0.7, top_p=0.95, max_tokens=96)
+QUESTION = prompts.load("question").template.replace(" Their words are about $topics: name one of these in your question.", "")
+QUESTION_BEFORE = Template(QUESTION)
 # A worked example: small models imitate a demonstration better than they follow an instruction.
 EXAMPLE = Template(QUESTION.replace("Reply with the question only.", """Name what the passage is about (a person, a place, an event, a thing) in the question, so that it could only be answered by this passage. For example, if they said "My father sold the boat the winter I turned twelve, and I never forgave him for it.", a good question is "How did you feel when your father sold the boat?"; a bad one is "How did you feel?". Reply with the question only."""))
 # The first sentence as a hint: the question should lead straight into it.
 HINT = Template(QUESTION.replace("Reply with the question only.", """Their answer begins with: "$first". Ask the question that these words answer, naming what they are about. Reply with the question only."""))
+# The passage's key terms (specificity.key_terms) as what to ask about: answer-aware question generation.
+TOPIC = Template(QUESTION.replace("Reply with the question only.", """Their words are about $topics: name one of these in your question. Reply with the question only."""))
+MINP8 = Sampling(temperature=0.7, top_p=1.0, min_p=0.05, max_tokens=40, n=8, stop=("?",))
 VARIANTS: dict[str, tuple[dict, bool]] = {  # name -> (Job settings over the baseline's, rank with MiniLM)
-    "select4": ({"sampling": Sampling(n=4)}, True),  # 4 replies a request, the most specific kept; retried if rank > 3
+    "select4": ({"sampling": replace(BEFORE, n=4)}, True),  # 4 replies a request, the most specific kept; retried if rank > 3
     "example": ({"template": EXAMPLE}, False),
     "hint": ({"template": HINT}, False),
-    "example+sel4": ({"template": EXAMPLE, "sampling": Sampling(n=4)}, True),
-    "hint+sel4": ({"template": HINT, "sampling": Sampling(n=4)}, True),
+    "example+sel4": ({"template": EXAMPLE, "sampling": replace(BEFORE, n=4)}, True),
+    "hint+sel4": ({"template": HINT, "sampling": replace(BEFORE, n=4)}, True),
     # Cheaper: replies cut at their first "?" (one question, no rambling after it), fewer retries.
-    "stop": ({"sampling": Sampling(stop=("?",))}, False),
-    "sel4-stop": ({"sampling": Sampling(n=4, stop=("?",)), "max_rank": 1000}, True),  # ranked, never retried for it
-    "sel4-stop-r5": ({"sampling": Sampling(n=4, stop=("?",)), "max_rank": 5}, True),
-    "sel3-stop-r5": ({"sampling": Sampling(n=3, stop=("?",)), "max_rank": 5}, True),
-    "hint+sel4-stop-r5": ({"template": HINT, "sampling": Sampling(n=4, stop=("?",)), "max_rank": 5}, True),
+    "stop": ({"sampling": replace(BEFORE, stop=("?",))}, False),
+    "sel4-stop": ({"sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 1000}, True),  # ranked, never retried for it
+    "sel4-stop-r5": ({"sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 5}, True),
+    "sel3-stop-r5": ({"sampling": replace(BEFORE, n=3, stop=("?",)), "max_rank": 5}, True),
+    "hint+sel4-stop-r5": ({"template": HINT, "sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 5}, True),
+    "topic-stop": ({"template": TOPIC, "sampling": replace(BEFORE, stop=("?",))}, False),
+    "topic+sel4-stop": ({"template": TOPIC, "sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 1000}, True),
+    "topic+sel8-stop": ({"template": TOPIC, "sampling": replace(BEFORE, n=8, stop=("?",)), "max_rank": 1000}, True),
+    "topic+sel6-stop": ({"template": TOPIC, "sampling": replace(BEFORE, n=6, stop=("?",)), "max_rank": 1000}, True),
+    # Candidates cut at 40 tokens: a question that long is rambling; the cap bounds what a runaway reply costs.
+    "sel8-stop-40": ({"sampling": replace(BEFORE, n=8, stop=("?",), max_tokens=40), "max_rank": 1000}, True),
+    "topic+sel8-stop-40": ({"template": TOPIC, "sampling": replace(BEFORE, n=8, stop=("?",), max_tokens=40), "max_rank": 1000}, True),
+    "topic+sel6-stop-40": ({"template": TOPIC, "sampling": replace(BEFORE, n=6, stop=("?",), max_tokens=40), "max_rank": 1000}, True),
+    # min_p instead of top_p (no sort of the vocabulary on a CPU), as `synth run` samples by default.
+    "topic+sel8-minp": ({"template": TOPIC, "sampling": MINP8, "max_rank": 1000}, True),
+    "topic+sel6-minp": ({"template": TOPIC, "sampling": replace(MINP8, n=6), "max_rank": 1000}, True),
+    "topic+sel8-minp-r5": ({"template": TOPIC, "sampling": MINP8, "max_rank": 5}, True),
+    "topic+sel8-minp-r10": ({"template": TOPIC, "sampling": MINP8, "max_rank": 10}, True),
+    "topic+sel4-stop-r5": ({"template": TOPIC, "sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 5}, True),
 }
 
 
@@ -100,8 +123,8 @@ def main():
             for r in records[: args.show]:
                 print(f"  {name} {book}: {r.question}")
             print(f"{name:<14}{book:<15}{len(records):>4}  MiniLM r@1 {by_minilm.recall_at_1:.2f} MRR {by_minilm.mrr:.2f}  "
-                  f"BM25 r@1 {by_bm25.recall_at_1:.2f} MRR {by_bm25.mrr:.2f}  {seconds:6.1f} s", flush=True)
-    print(f"\nmodel {Path(model).name} in {dtype_name(compute_dtype())}, sampling {Sampling()}")
+                  f"BM25 r@1 {by_bm25.recall_at_1:.2f} MRR {by_bm25.mrr:.2f}  {seconds:6.1f} s  {summary.tokens} generated tokens", flush=True)
+    print(f"\nmodel {Path(model).name} in {dtype_name(compute_dtype())}; baseline sampling {BEFORE}")
     print(f"{'way':<14}{'book':<15}{'recs':>5}{'MiniLM r@1':>11}{'MRR':>6}{'BM25 r@1':>10}{'MRR':>6}{'synth s':>9}{'x base':>8}{'no q':>6}")
     base = {book: seconds for name, book, *_, seconds, _ in rows if name == "baseline"}
     for name, book, n, m, b, seconds, failed in rows:

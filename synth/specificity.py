@@ -14,15 +14,17 @@ mean of 1 / rank (a question that was never written counts 0).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
-from synth.words import words  # the one word tokenizer: BM25's terms (generate's copied trigrams use it through here)
+from synth.words import COMMON, STOPWORDS, words
 
-MAX_RANK = 5  # a question whose own passage ranks below this points elsewhere: retried like a rejected reply (bench/question_specificity.py)
+MAX_RANK = 10  # a question whose own passage ranks below this points elsewhere: retried like a rejected reply (bench/question_specificity.py)
 MAX_TOKENS = 256  # MiniLM reads this many word pieces of a passage (its training length)
+KEY_TERMS = 3  # words a prompt may name as what a passage is about ($topics)
 PARAPHRASE = 0.9  # MiniLM cosine of two questions at or above which they ask the same thing
 
 Ranker = Callable[[Sequence[str], Sequence[int]], list[int]]  # (questions, own passage index each) -> ranks
@@ -115,6 +117,37 @@ class BM25Ranker:
             s = self.scores(q)
             ranks.append(rank_of(s, i) if s[i] > 0 else len(s))
         return ranks
+
+
+_NAME = re.compile(r"(?<![.!?\u201c\"\u2014\n] )(?<!^)\b[A-Z][a-z]+(?:['\u2019][a-z]+)?")
+_SURFACE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+
+
+def key_terms(passages: Sequence[str], k: int = KEY_TERMS) -> list[list[str]]:
+    """For each passage, the `k` words that most set it apart from the rest of the book (tf-idf over
+    the book's passages; everyday words left out; a name, capitalised inside a sentence, counts
+    double), as the passage writes them. A question that names one of them points to its passage."""
+    docs = [Counter(words(p)) for p in passages]
+    df = Counter(w for d in docs for w in d)
+    n = len(docs)
+    out = []
+    for text, doc in zip(passages, docs):
+        surface: dict[str, str] = {}
+        for m in _SURFACE.finditer(text):
+            surface.setdefault(m.group().casefold().replace("\u2019", "'"), m.group())
+        names = {m.group().casefold().replace("\u2019", "'") for m in _NAME.finditer(text)}
+        # Rare in the book and not an everyday word; failing that, the passage's least common words
+        # (a prompt that names "a, b and c" must have something to name).
+        for rare, skip in ((max(1, n // 10), COMMON), (n, COMMON), (n, STOPWORDS)):
+            scored = sorted(
+                ((tf * math.log(1 + n / df[w]) * (2 if w in names else 1), w) for w, tf in doc.items()
+                 if len(w) > 3 and not w.isdigit() and w not in skip and df[w] <= rare),
+                key=lambda x: (-x[0], x[1]),
+            )
+            if scored:
+                break
+        out.append([surface.get(w, w) for _, w in scored[:k]])
+    return out
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,11 @@ from dataclasses import dataclass
 
 from synth import specificity
 from synth.records import STATUSES, Record, conversations, usable_turns
-from synth.words import words
+from synth.words import STOPWORDS, words
 
 NEAR_DUPLICATE = 0.8  # token Jaccard of two questions at or above which they count as near-duplicates
 SHORT_QUESTION, LONG_QUESTION = 20, 200  # characters
 ECHO_SHARE = 0.7  # a question whose content words are mostly in its answer may be leading or copied
-_STOPWORDS = frozenset(
-    "a an and are as at be but by did do does for from had has have how i in is it its me my of on or so that the their them "
-    "then there they this to was were what when where which who why will with would you your".split()
-)
 
 
 def status_counts(records: list[Record]) -> dict[str, int]:
@@ -65,7 +61,7 @@ def near_duplicates(records: list[Record], threshold: float = NEAR_DUPLICATE) ->
 
 def echo_share(question: str, answer: str) -> float:
     """Share of the question's content words that also occur in the answer."""
-    content = {w for w in words(question) if w not in _STOPWORDS}
+    content = {w for w in words(question) if w not in STOPWORDS}
     return len(content & set(words(answer))) / len(content) if content else 0.0
 
 

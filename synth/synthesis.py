@@ -24,7 +24,9 @@ class SynthError(RuntimeError):
 
 def job_for(config: SynthConfig, model: str) -> Job:
     template = prompts.load(prompts.find(config.prompt))
-    sampling = Sampling(config.temperature, config.top_p, config.max_tokens, config.seed, config.candidates, () if config.free_reply else ("?",))
+    sampling = Sampling(
+        config.temperature, config.top_p, config.max_tokens, config.seed, config.candidates, () if config.free_reply else ("?",), min_p=config.min_p
+    )
     return Job(
         template, sampling, prompt=config.prompt, model=model, persona=config.prompt_persona, context_chars=config.context_chars,
         per_passage=config.per_passage, retries=config.retries, turns=config.turns,

