@@ -46,8 +46,12 @@ class SynthConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> SynthConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"unknown synth option(s): {', '.join(sorted(unknown))}")
-        return cls(**values)
+        return strict(cls, values, "synth")
+
+
+def strict(cls, values: dict, what: str):
+    """`cls(**values)`, refusing a key that is not one of its fields (a misspelt option) by name."""
+    unknown = set(values) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {what} option(s): {', '.join(sorted(unknown))}")
+    return cls(**values)

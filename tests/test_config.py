@@ -3,7 +3,6 @@
 import dataclasses
 
 import pytest
-from click.testing import CliRunner
 
 from synth.cli import cli as synth_cli
 from synth.config import SynthConfig

@@ -9,47 +9,48 @@ from click.testing import CliRunner
 from synth.engine import Generation
 from train import evaluate as ev
 from train.cli import cli as train_cli
+from train.intervals import IntervalError, bootstrap_interval
 from train.report import table
 
 
 def test_interval_of_a_constant_difference_is_that_difference():
-    assert ev.bootstrap_interval([1, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 5.5]) == pytest.approx((0.5, 0.5))
+    assert bootstrap_interval([1, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 5.5]) == pytest.approx((0.5, 0.5))
 
 
 def test_interval_of_mean_difference_on_literal_numbers():
     # differences 1..5: the mean of 5 draws with replacement lies in [1, 5]; its 95% interval
     # is about mean +- 1.96 * sd/sqrt(n) = 3 +- 1.96 * 1.414/2.236 = [1.76, 4.24]
-    low, high = ev.bootstrap_interval([0, 0, 0, 0, 0], [1, 2, 3, 4, 5], seed=0)
+    low, high = bootstrap_interval([0, 0, 0, 0, 0], [1, 2, 3, 4, 5], seed=0)
     assert (low, high) == (1.8, 4.2)  # seeded: the same every run
     assert 1.6 <= low < 3 < high <= 4.4
 
 
 def test_interval_is_reproducible_and_depends_on_the_seed():
     base, tuned = [0.1, 0.4, 0.3, 0.2, 0.5, 0.3], [0.2, 0.3, 0.6, 0.2, 0.9, 0.4]
-    assert ev.bootstrap_interval(base, tuned, seed=1) == ev.bootstrap_interval(base, tuned, seed=1)
-    assert ev.bootstrap_interval(base, tuned, seed=1) != ev.bootstrap_interval(base, tuned, seed=2)
+    assert bootstrap_interval(base, tuned, seed=1) == bootstrap_interval(base, tuned, seed=1)
+    assert bootstrap_interval(base, tuned, seed=1) != bootstrap_interval(base, tuned, seed=2)
 
 
 def test_a_noisy_difference_straddles_zero_and_a_consistent_gain_does_not():
-    noisy = ev.bootstrap_interval([0, 0, 0, 0, 0, 0], [1, -1, 1, -1, 1, -1])
+    noisy = bootstrap_interval([0, 0, 0, 0, 0, 0], [1, -1, 1, -1, 1, -1])
     assert noisy[0] < 0 < noisy[1]
-    gain = ev.bootstrap_interval([0.1, 0.2, 0.1, 0.3, 0.2, 0.1], [0.5, 0.6, 0.4, 0.7, 0.5, 0.6])
+    gain = bootstrap_interval([0.1, 0.2, 0.1, 0.3, 0.2, 0.1], [0.5, 0.6, 0.4, 0.7, 0.5, 0.6])
     assert 0 < gain[0] <= gain[1]
 
 
 def test_median_interval_is_of_the_difference_of_medians():
     base, tuned = [1] * 10, [2, 2, 2, 2, 9, 2, 2, 2, 2, 2]
     # one outlier in ten moves a resample's median only when drawn 5+ times (p < 0.2%): not in 95%
-    assert ev.bootstrap_interval(base, tuned, statistic=np.median) == (1.0, 1.0)
-    low, high = ev.bootstrap_interval(base, tuned)  # the mean feels it
+    assert bootstrap_interval(base, tuned, statistic=np.median) == (1.0, 1.0)
+    low, high = bootstrap_interval(base, tuned)  # the mean feels it
     assert low == pytest.approx(1.0) and high > 2
 
 
 def test_interval_needs_paired_values():
-    with pytest.raises(ev.IntervalError, match="at least 2"):
-        ev.bootstrap_interval([1.0], [2.0])
-    with pytest.raises(ev.IntervalError):
-        ev.bootstrap_interval([1.0, 2.0], [2.0])
+    with pytest.raises(IntervalError, match="at least 2"):
+        bootstrap_interval([1.0], [2.0])
+    with pytest.raises(IntervalError):
+        bootstrap_interval([1.0, 2.0], [2.0])
 
 
 def test_rouge_l_on_literals():

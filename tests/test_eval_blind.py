@@ -94,7 +94,7 @@ def test_eval_warns_when_too_few_records_are_held_out_and_says_how_many_would_do
     assert result.exit_code == 0, result.output
     sd = ev.paired_sd([3.0] * 12, [3.0 - (0.05 + 0.5 * (-1) ** i) for i in range(12)])
     need = records_needed(sd, 0.05)
-    assert f"12 held-out records cannot separate the models on nll" in result.output
+    assert "12 held-out records cannot separate the models on nll" in result.output
     assert f"needs about {need} records" in result.output and need > 100
 
 

@@ -164,7 +164,7 @@ def test_only_requests_with_the_token_our_host_and_our_origin_are_answered(serve
         status, body = call(url + "/api/records/id1", {"status": "rejected", "question": "Owned?", "version": version}, headers=headers)
         assert status == 403, headers
     assert path.read_bytes() == before
-    for page in ("/", f"/?token=wrong"):
+    for page in ("/", "/?token=wrong"):
         assert call(url + page, headers={review.TOKEN_HEADER: ""})[0] == 403
     for headers in ({"Host": f"localhost:{port}"}, {"Origin": url}, {"Origin": f"http://localhost:{port}"}):
         assert call(url + "/api/records", headers=headers)[0] == 200, headers

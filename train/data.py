@@ -19,7 +19,7 @@ from typing import Sequence
 
 from synth import chat, prompts
 from synth.records import Record, conversations, dumps, iter_jsonl, parse_records, usable_turns
-from train.chatml import Example, to_messages, tokenize  # noqa: F401 (to_messages: train/pipeline.py's prompts)
+from train.chatml import Example, tokenize
 
 
 MIN_HELD_OUT = 5  # the fewest held-out records `train eval` gives a bootstrap interval for

@@ -31,7 +31,7 @@ from synth.records import Record, read_records, write_records
 from synth.words import words  # the one word tokenizer: ROUGE-L's tokens
 from train import blind, likelihood, style
 from train.data import MIN_HELD_OUT as MIN_RECORDS  # below this a bootstrap interval over records says nothing
-from train.intervals import RESAMPLES, IntervalError, bootstrap_interval, paired_sd, records_needed  # noqa: F401 (re-exported)
+from train.intervals import bootstrap_interval, paired_sd, records_needed
 
 FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|we|us|our|ours|ourselves)\b", re.IGNORECASE)
 FREQUENCY_PENALTY = 0.3  # on the answers' own tokens; measured in evaluate() below

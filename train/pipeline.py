@@ -7,6 +7,7 @@ from pathlib import Path
 
 from synth import models
 from synth.pipeline import latest_output
+from train import chatml
 from train import data as dataset
 from train import fit, merge
 from train import evaluate
@@ -60,7 +61,7 @@ def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_revi
     merge.release()  # the 4-bit training model leaves the GPU before the merge loads the base
     log(f"merging {adapter}")
     merged = merge.merge(base, adapter, tokenizer, out / "merged")
-    conversations = [dataset.to_messages(r.question, r.answer, system) for r in data.held_out[:3]]
+    conversations = [chatml.to_messages(r.question, r.answer, system) for r in data.held_out[:3]]
     check = merge.check(base, adapter, merged, tokenizer, conversations)
     log(str(check))
     question = data.held_out[0].question

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from synth.records import write_jsonl
-from train.evaluate import METRICS, RESAMPLES, Evaluation, Metric
+from train.evaluate import METRICS, Evaluation, Metric
+from train.intervals import RESAMPLES
 from train.intervals import records_needed
 
 EXAMPLES = 3
