@@ -8,7 +8,7 @@ Books: the sample memoir (all 28 passages) and the first --sherlock passages of 
 PDF in ../shared/corpora (skipped when absent). Every way samples at temperature 0.7, so figures
 move by up to 0.1 from run to run on 28 passages; a record without a question counts 0. The
 baseline is generation as it was before issue 16 (its prompt, one reply, top_p 0.95, 96 tokens);
-`topic+sel8-minp-r10` is `synth run`'s default. Goal (issue 16): MRR >= 0.35 on both books by both
+`default` is `synth run`'s default. Goal (issue 16): MRR >= 0.35 on both books by both
 measures at <= 1.5x the baseline's time.
 """
 
@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from string import Template
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synth import pipeline, prompts, specificity  # noqa: E402
+from synth import pipeline, prompts, specificity, synthesis  # noqa: E402
+from synth.config import SynthConfig  # noqa: E402
 from synth.engine import Sampling, VLLMEngine  # noqa: E402
 from synth.generate import Job, generate  # noqa: E402
 from synth.models import compute_dtype, dtype_name, resolve  # noqa: E402
@@ -34,52 +35,38 @@ SHERLOCK = ROOT.parent / "shared" / "corpora" / "pdf" / "01_book_sherlock-holmes
 
 
 def ways() -> dict[str, dict]:
-    """name -> Job settings and whether to rank. `baseline`: the question prompt, one reply per
-    request, no ranker (run on the commit before issue 16, it is generation as it was)."""
+    """name -> Job settings and whether to rank. `baseline`: generation as it was before issue 16.
+    `default`: what `synth run` does with its default options."""
     base = dict(template=QUESTION_BEFORE, sampling=BEFORE, model="bench", retries=2)
+    default = synthesis.job_for(SynthConfig(), "bench")
     return {
         "baseline": dict(job=base, rank=False),
         **{name: dict(job={**base, **settings}, rank=rank) for name, (settings, rank) in VARIANTS.items()},
+        "default": dict(job={f.name: getattr(default, f.name) for f in fields(default) if f.name != "ranker"}, rank=True),
     }
 
 
 # Generation as it was before issue 16: the question prompt without $topics, nucleus sampling, one reply.
 BEFORE = Sampling(temperature=0.7, top_p=0.95, max_tokens=96)
-QUESTION = prompts.load("question").template.replace(" Their words are about $topics: name one of these in your question.", "")
+TOPIC = prompts.load("question")  # names the passage's key terms ($topics: specificity.key_terms)
+QUESTION = TOPIC.template.replace(" Their words are about $topics: name one of these in your question.", "")
 QUESTION_BEFORE = Template(QUESTION)
 # A worked example: small models imitate a demonstration better than they follow an instruction.
 EXAMPLE = Template(QUESTION.replace("Reply with the question only.", """Name what the passage is about (a person, a place, an event, a thing) in the question, so that it could only be answered by this passage. For example, if they said "My father sold the boat the winter I turned twelve, and I never forgave him for it.", a good question is "How did you feel when your father sold the boat?"; a bad one is "How did you feel?". Reply with the question only."""))
 # The first sentence as a hint: the question should lead straight into it.
 HINT = Template(QUESTION.replace("Reply with the question only.", """Their answer begins with: "$first". Ask the question that these words answer, naming what they are about. Reply with the question only."""))
-# The passage's key terms (specificity.key_terms) as what to ask about: answer-aware question generation.
-TOPIC = Template(QUESTION.replace("Reply with the question only.", """Their words are about $topics: name one of these in your question. Reply with the question only."""))
-MINP8 = Sampling(temperature=0.7, top_p=1.0, min_p=0.05, max_tokens=40, n=8, stop=("?",))
-VARIANTS: dict[str, tuple[dict, bool]] = {  # name -> (Job settings over the baseline's, rank with MiniLM)
-    "select4": ({"sampling": replace(BEFORE, n=4)}, True),  # 4 replies a request, the most specific kept; retried if rank > 3
+# Candidates cut at their first "?" and at 40 tokens; max_rank 0: ranked and picked, never retried for rank.
+STOP8 = replace(BEFORE, n=8, stop=("?",), max_tokens=40)
+MINP8 = replace(STOP8, top_p=1.0, min_p=0.05)  # min_p instead of top_p: no sort of the vocabulary on a CPU
+VARIANTS: dict[str, tuple[dict, bool]] = {  # name -> (Job settings over the baseline's, rank with MiniLM); the README's steps
     "example": ({"template": EXAMPLE}, False),
     "hint": ({"template": HINT}, False),
-    "example+sel4": ({"template": EXAMPLE, "sampling": replace(BEFORE, n=4)}, True),
-    "hint+sel4": ({"template": HINT, "sampling": replace(BEFORE, n=4)}, True),
-    # Cheaper: replies cut at their first "?" (one question, no rambling after it), fewer retries.
-    "stop": ({"sampling": replace(BEFORE, stop=("?",))}, False),
-    "sel4-stop": ({"sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 1000}, True),  # ranked, never retried for it
-    "sel4-stop-r5": ({"sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 5}, True),
-    "sel3-stop-r5": ({"sampling": replace(BEFORE, n=3, stop=("?",)), "max_rank": 5}, True),
-    "hint+sel4-stop-r5": ({"template": HINT, "sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 5}, True),
     "topic-stop": ({"template": TOPIC, "sampling": replace(BEFORE, stop=("?",))}, False),
-    "topic+sel4-stop": ({"template": TOPIC, "sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 1000}, True),
-    "topic+sel8-stop": ({"template": TOPIC, "sampling": replace(BEFORE, n=8, stop=("?",)), "max_rank": 1000}, True),
-    "topic+sel6-stop": ({"template": TOPIC, "sampling": replace(BEFORE, n=6, stop=("?",)), "max_rank": 1000}, True),
-    # Candidates cut at 40 tokens: a question that long is rambling; the cap bounds what a runaway reply costs.
-    "sel8-stop-40": ({"sampling": replace(BEFORE, n=8, stop=("?",), max_tokens=40), "max_rank": 1000}, True),
-    "topic+sel8-stop-40": ({"template": TOPIC, "sampling": replace(BEFORE, n=8, stop=("?",), max_tokens=40), "max_rank": 1000}, True),
-    "topic+sel6-stop-40": ({"template": TOPIC, "sampling": replace(BEFORE, n=6, stop=("?",), max_tokens=40), "max_rank": 1000}, True),
-    # min_p instead of top_p (no sort of the vocabulary on a CPU), as `synth run` samples by default.
-    "topic+sel8-minp": ({"template": TOPIC, "sampling": MINP8, "max_rank": 1000}, True),
-    "topic+sel6-minp": ({"template": TOPIC, "sampling": replace(MINP8, n=6), "max_rank": 1000}, True),
+    "sel4-stop": ({"sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 0}, True),
+    "sel8-stop-40": ({"sampling": STOP8, "max_rank": 0}, True),
+    "topic+sel8-stop-40": ({"template": TOPIC, "sampling": STOP8, "max_rank": 0}, True),
+    "topic+sel8-minp": ({"template": TOPIC, "sampling": MINP8, "max_rank": 0}, True),
     "topic+sel8-minp-r5": ({"template": TOPIC, "sampling": MINP8, "max_rank": 5}, True),
-    "topic+sel8-minp-r10": ({"template": TOPIC, "sampling": MINP8, "max_rank": 10}, True),
-    "topic+sel4-stop-r5": ({"template": TOPIC, "sampling": replace(BEFORE, n=4, stop=("?",)), "max_rank": 5}, True),
 }
 
 

@@ -108,16 +108,9 @@ def test_the_merge_check_refuses_a_merge_without_or_with_twice_the_adapter(train
 
 def test_training_after_an_evaluation_still_reaches_the_first_layer(embedded_model, tokenizer):
     """Regression: bitsandbytes' CPU inference repacking at the first eval cut the backward pass."""
-    import torch
-
     from train import model as qlora
+    from train_tiny import first_layer_grad_after_an_eval
 
     model = qlora.add_lora(qlora.load_4bit(embedded_model, tokenizer, False), 8, 16, 0.0, False, False)
-    ids = torch.tensor([tokenizer("I kept every letter that said no.")["input_ids"]], device=qlora.device())
-    model.eval()
-    with torch.no_grad():
-        model(input_ids=ids)
-    model.train()
-    model(input_ids=ids, labels=ids).loss.backward()
-    first_layer_b = model.base_model.model.model.layers[0].self_attn.q_proj.lora_B["default"].weight
-    assert first_layer_b.grad is not None and first_layer_b.grad.abs().sum() > 0
+    grad = first_layer_grad_after_an_eval(model, tokenizer)
+    assert grad is not None and grad.abs().sum() > 0

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from train_tiny import PAIRS, altered_adapter
+from train_tiny import PAIRS, altered_adapter, first_layer_grad_after_an_eval
 
 pytestmark = [pytest.mark.gpu, pytest.mark.engine]
 
@@ -59,14 +59,8 @@ def test_the_first_layer_trains_after_an_evaluation_on_the_gpu(embedded_model, t
 
     model = qlora.add_lora(qlora.load_4bit(embedded_model, tokenizer, False), 8, 16, 0.0, True, False)
     assert next(model.parameters()).device.type == "cuda"
-    ids = torch.tensor([tokenizer("I kept every letter that said no.")["input_ids"]], device=qlora.device())
-    model.eval()
-    with torch.no_grad():
-        model(input_ids=ids)
-    model.train()
-    model(input_ids=ids, labels=ids).loss.backward()
-    b = model.base_model.model.model.layers[0].self_attn.q_proj.lora_B["default"].weight
-    assert b.grad is not None and b.grad.abs().sum() > 0
+    grad = first_layer_grad_after_an_eval(model, tokenizer)
+    assert grad is not None and grad.abs().sum() > 0
 
 
 def test_a_flash_attention_packed_row_gives_the_separate_conversations_losses(embedded_model, tokenizer):

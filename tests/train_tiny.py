@@ -38,3 +38,20 @@ def altered_adapter(adapter: Path, out: Path, *, scale: float = 1.0, drop: str |
             weights[name] = value * (0.0 if drop and drop in name else scale)
     save_file(weights, out / "adapter_model.safetensors")
     return out
+
+
+def first_layer_grad_after_an_eval(model, tokenizer):
+    """The first layer's LoRA B gradient from a training step taken after an eval forward pass:
+    bitsandbytes repacked its 4-bit weights for inference at the first eval and cut the backward
+    pass there (train/model.py, keep_trainable_layout)."""
+    import torch
+
+    from train import model as qlora
+
+    ids = torch.tensor([tokenizer("I kept every letter that said no.")["input_ids"]], device=qlora.device())
+    model.eval()
+    with torch.no_grad():
+        model(input_ids=ids)
+    model.train()
+    model(input_ids=ids, labels=ids).loss.backward()
+    return model.base_model.model.model.layers[0].self_attn.q_proj.lora_B["default"].weight.grad
