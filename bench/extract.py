@@ -36,7 +36,7 @@ def timed(fn):
 
 
 def pypdf_text(book: Path, password: str | None, mode: str) -> str:
-    from synth.extract import open_pdf
+    from synth.sources.extract import open_pdf
 
     texts = []
     for page in open_pdf(book, password).pages:
@@ -65,7 +65,8 @@ def kerned_book(folder: Path, pages: int, seed: int = 0) -> Path:
 
 
 def measure(book: Path, password: str | None) -> None:
-    from synth import clean, extract, splitwords
+    from synth.repair import clean, splitwords
+    from synth.sources import extract
 
     pages = len(extract.open_pdf(book, password).pages)
     plain_s, plain = timed(lambda: pypdf_text(book, password, "plain"))
@@ -96,11 +97,11 @@ def measure(book: Path, password: str | None) -> None:
 @click.option("--password", default=None)
 @click.option("--kerned", type=int, default=0, help="Also measure a book of this many pages built with per-letter kerning.")
 def main(books: tuple[Path, ...], password: str | None, kerned: int):
-    from synth import extract
+    from voicetune.errors import InputWarning
 
-    warnings.simplefilter("ignore", extract.InputWarning)  # a benchmark, not a check of the book
+    warnings.simplefilter("ignore", InputWarning)  # a benchmark, not a check of the book
     with tempfile.TemporaryDirectory() as tmp:
-        from synth import cache
+        from synth.sources import cache
 
         cache.root = lambda: Path(tmp) / "cache"  # noqa: E731 (never the user's cache)
         for book in [*books, *([kerned_book(Path(tmp), kerned)] if kerned else [])]:

@@ -23,11 +23,13 @@ from string import Template
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synth import pipeline, prompts, specificity, synthesis  # noqa: E402
+from synth import pipeline, synthesis  # noqa: E402
+from voicetune import prompts
+from synth.generation import specificity
 from synth.config import SynthConfig  # noqa: E402
-from synth.engine import Sampling, VLLMEngine  # noqa: E402
-from synth.generate import Job, generate  # noqa: E402
-from synth.models import compute_dtype, dtype_name, resolve  # noqa: E402
+from voicetune.engine import Sampling, VLLMEngine  # noqa: E402
+from synth.generation.generate import Job, generate  # noqa: E402
+from voicetune.models import compute_dtype, dtype_name, resolve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMOIR = ROOT / "data" / "sample" / "memoir.pdf"

@@ -35,7 +35,7 @@ def book() -> Path:
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
     memory = next((int(line.split()[1]) // 2**20 for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
-    from synth.models import compute_dtype, dtype_name
+    from voicetune.models import compute_dtype, dtype_name
 
     return f"{cpu}, {os.cpu_count()} cores, {memory} GiB, {dtype_name(compute_dtype())}"
 

@@ -2,7 +2,7 @@
 
   1. naive: transformers `generate`, one prompt at a time (how a first script does it)
   2. raw vLLM: one `LLM.chat` call over every prompt
-  3. this project's stage: synth.generate with the streaming vLLM engine, saving each record as
+  3. this project's stage: synth.generation.generate with the streaming vLLM engine, saving each record as
      it completes (retries off, so every way does the same work)
 
     .venv/bin/python bench/synth_throughput.py [--passages 256] [--naive 0] [--decode-tokens 128] [--book PDF] [--model PATH]
@@ -26,10 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synth import pipeline, prompts, store  # noqa: E402
-from synth.engine import Sampling, VLLMEngine  # noqa: E402
-from synth.generate import Job, generate  # noqa: E402
-from synth.models import compute_dtype, dtype_name, resolve  # noqa: E402
+from synth import pipeline  # noqa: E402
+from voicetune import prompts, dataset as store
+from voicetune.engine import Sampling, VLLMEngine  # noqa: E402
+from synth.generation.generate import Job, generate  # noqa: E402
+from voicetune.models import compute_dtype, dtype_name, resolve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # A real book with hundreds of passages: every prompt distinct, as in a real run (cycling a short

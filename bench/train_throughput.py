@@ -95,11 +95,12 @@ def one_way(way: str, data_path: Path, steps: int, batch_size: int, base: str | 
     import torch
     from transformers import Trainer
 
-    from synth.models import resolve
-    from train import data as dataset
+    from voicetune.models import resolve
+    from train.data import dataset
+    from voicetune.conversations import system_message
     from train import fit
-    from train import model as qlora
-    from train.collate import PadCollator
+    from train.model import qlora
+    from train.data.collate import PadCollator
     from train.config import TrainConfig
 
     torch.manual_seed(0)
@@ -107,7 +108,7 @@ def one_way(way: str, data_path: Path, steps: int, batch_size: int, base: str | 
     gpu = torch.cuda.is_available()
     tokenizer, added = qlora.load_tokenizer(base)
     config = TrainConfig(batch_size=batch_size, max_steps=steps + 1, packing=way == "project", max_length=max_length)
-    data = dataset.load(data_path, tokenizer, system=dataset.system_message("system", "the author"), max_length=config.max_length, eval_share=0.01, seed=0)
+    data = dataset.load(data_path, tokenizer, system=system_message("system", "the author"), max_length=config.max_length, eval_share=0.01, seed=0)
     model = qlora.add_lora(qlora.load_4bit(base, tokenizer, added), config.lora_r, config.lora_alpha, config.lora_dropout, gpu, added)
     model.config.use_cache = False
     rows_per_step = None

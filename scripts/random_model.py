@@ -40,7 +40,7 @@ def write(out: Path, shape: str, seed: int = 0, **overrides) -> int:
     import torch
     from transformers import AutoTokenizer, LlamaForCausalLM
 
-    from synth.models import resolve
+    from voicetune.models import resolve
 
     tokenizer = AutoTokenizer.from_pretrained(resolve(None))
     cfg = config(shape, len(tokenizer), **overrides)

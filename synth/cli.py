@@ -10,15 +10,17 @@ from pathlib import Path
 
 import click
 
-from synth import pipeline, segment
+from synth import pipeline
+from synth.repair import segment
 from synth.config import SynthConfig
-from synth.extract import BadInput, Notice, parse_pages
-from synth.models import DEFAULT_MODEL
-from synth.records import MalformedFile, read_records
-from train.config import TrainConfig
+from voicetune.errors import BadInput, Notice
+from synth.sources.extract import parse_pages
+from voicetune import config
+from voicetune.dataset import latest_output
+from voicetune.models import DEFAULT_MODEL
+from voicetune.records import MalformedFile, read_records
 
 D = SynthConfig  # the defaults, shown by --help
-T = TrainConfig  # synth export writes what train run trains on
 
 
 def segment_options(f):
@@ -143,7 +145,7 @@ def segment_command(books: tuple[Path, ...], stats: bool, show: int, **kwargs):
 
 def existing_output(file: Path | None) -> Path:
     """FILE, or the latest data/*/interview.jsonl; ClickException if there is none."""
-    file = file or pipeline.latest_output()
+    file = file or latest_output()
     if file is None:
         raise click.ClickException("no data/*/interview.jsonl found: run `make synth` first, or pass FILE")
     if file.is_dir():
@@ -172,7 +174,7 @@ def review(file: Path | None, port: int, no_browser: bool, blind_run: Path | Non
     """Review FILE [the latest data/*/interview.jsonl] in a local web page: accept, reject, edit.
 
     Every change is saved to FILE at once. Stop with Ctrl-C."""
-    from synth import review as page
+    from synth.dataset import review as page
 
     try:
         if blind_run:
@@ -203,7 +205,7 @@ def review(file: Path | None, port: int, no_browser: bool, blind_run: Path | Non
 @click.option("--top", default=10, show_default=True, help="How many records worth a look first to list.")
 def stats(file: Path | None, top: int):
     """Counts by status and flag, lengths, near-duplicate questions, and what to review first in FILE [the latest]."""
-    from synth import stats as dataset_stats
+    from synth.dataset import stats as dataset_stats
 
     file, records = existing_records(file)
     click.echo(f"{file}: {len(records)} records")
@@ -215,17 +217,17 @@ def stats(file: Path | None, top: int):
 @click.option("--format", "format_", type=click.Choice(["messages", "sharegpt", "hf"]), default="messages", show_default=True,
               help="messages: OpenAI messages JSONL (TRL, axolotl, LLaMA-Factory); sharegpt: ShareGPT JSON; hf: a datasets folder (save_to_disk) split as train run splits.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (hf: folder) [next to FILE: interview.<format>.jsonl|.json|/].")
-@click.option("--persona", default=T.persona, show_default=True, help="Who the model speaks as (system prompt), as in train run.")
-@click.option("--system-prompt", default=T.system_prompt, show_default=True, help="Template in prompts/, a path, or '' for none, as in train run.")
+@click.option("--persona", default=config.PERSONA, show_default=True, help="Who the model speaks as (system prompt), as in train run.")
+@click.option("--system-prompt", default=config.SYSTEM_PROMPT, show_default=True, help="Template in prompts/, a path, or '' for none, as in train run.")
 @click.option("--only-reviewed", is_flag=True, help="Accepted and edited records only, as train run --only-reviewed [default: all but rejected].")
-@click.option("--eval-share", default=T.eval_share, show_default=True, help="hf: share of conversations held out, as in train run.")
-@click.option("--seed", default=T.seed, show_default=True, help="hf: the split's seed, as in train run.")
+@click.option("--eval-share", default=config.EVAL_SHARE, show_default=True, help="hf: share of conversations held out, as in train run.")
+@click.option("--seed", default=config.SEED, show_default=True, help="hf: the split's seed, as in train run.")
 def export_command(file, format_, out, persona, system_prompt, only_reviewed, eval_share, seed):
     """Write FILE's records [the latest] as training data for other tools: rejected ones left out,
     conversations as multi-turn, with the system message train run uses."""
-    from synth import export
-    from synth.prompts import MissingVariables
-    from train.data import DataError, system_message
+    from synth.dataset import export
+    from voicetune.prompts import MissingVariables
+    from voicetune.conversations import DataError, system_message
 
     file = existing_output(file)
     out = out or export.default_path(file, format_)
@@ -245,7 +247,7 @@ def export_command(file, format_, out, persona, system_prompt, only_reviewed, ev
 
 def main():
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from synth import guard
+    from synth.generation import guard
 
     if guard.needed(sys.argv[1:]):  # a local vLLM engine: its processes must not outlive the run
         sys.exit(guard.run(sys.argv[1:]))

@@ -1,18 +1,17 @@
 """Synth configuration: one frozen dataclass whose defaults the `synth` CLI shows and uses,
 as train/config.py's `TrainConfig` serves `train`.
 
-`PERSONA` is the one default name of who is interviewed: synth's question prompt and train's
-system prompt both use it, so a model is trained as the person the questions were asked to.
+The defaults both stages share (the persona, the train/held-out split) live in voicetune.config.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from synth import segment, specificity
-from synth.generate import CONTEXT_CHARS
-
-PERSONA = "the author"
+from synth.repair import segment
+from synth.generation import specificity
+from synth.generation.generate import CONTEXT_CHARS
+from voicetune.config import PERSONA, strict
 
 
 @dataclass(frozen=True)
@@ -47,11 +46,3 @@ class SynthConfig:
     @classmethod
     def from_dict(cls, values: dict) -> SynthConfig:
         return strict(cls, values, "synth")
-
-
-def strict(cls, values: dict, what: str):
-    """`cls(**values)`, refusing a key that is not one of its fields (a misspelt option) by name."""
-    unknown = set(values) - {f.name for f in fields(cls)}
-    if unknown:
-        raise ValueError(f"unknown {what} option(s): {', '.join(sorted(unknown))}")
-    return cls(**values)

@@ -11,11 +11,17 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from synth import cache, clean, extract, labels, segment, specificity, speakers, store, transcripts
-from synth.engine import Engine
-from synth.generate import Job, Summary, generate
-from synth.records import REVIEWED, JsonlAppender, Passage, Record
-from synth.textfile import read_text
+from synth.sources import cache, extract
+from synth.repair import clean, segment
+from synth.transcripts import labels, speakers, reader as transcripts
+from synth.generation import specificity
+from voicetune import dataset as store
+from voicetune.engine import Engine
+from voicetune.errors import BadInput, Notice
+from synth.generation.generate import Job, Summary, generate
+from voicetune.records import REVIEWED, JsonlAppender, Record
+from synth.document import Passage
+from synth.sources.textfile import read_text
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ def passages(books: Path | Sequence[Path], options: SegmentOptions) -> list[Pass
 def gather(books: Path | Sequence[Path], options: SegmentOptions) -> list[Source]:
     files = source_files([books] if isinstance(books, Path) else list(books))
     if options.pages and len(files) > 1:
-        raise extract.BadInput("--pages applies to one PDF; with several sources, cut the PDF or give its pages in a run of its own")
+        raise BadInput("--pages applies to one PDF; with several sources, cut the PDF or give its pages in a run of its own")
     result, left = [], options.limit
     for path, name in files.items():
         source = read_source(path, name, options)
@@ -76,7 +82,7 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
             notes.append(_removed_note(name, "piece", f"({kind})", [r.text for r in cleaned.removed if r.kind == kind]))
         found = segment.segment(list(cleaned.paragraphs), name, options.min_chars, options.max_chars)
     if not found:
-        raise extract.BadInput(f"{path}: no passages found in its text; check it is prose, or lower --min-chars")
+        raise BadInput(f"{path}: no passages found in its text; check it is prose, or lower --min-chars")
     return Source(path, name, cache.file_hash(path), tuple(found), tuple(notes))
 
 
@@ -100,7 +106,7 @@ def source_files(paths: Sequence[Path]) -> dict[Path, str]:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extract.SUFFIXES and not _hidden(p.relative_to(path)))
             if not found:
-                raise extract.BadInput(f"{path}: no books or transcripts in this folder (looked for {', '.join(sorted(extract.SUFFIXES))})")
+                raise BadInput(f"{path}: no books or transcripts in this folder (looked for {', '.join(sorted(extract.SUFFIXES))})")
             files += found
         else:
             extract.check_file(path)
@@ -128,13 +134,13 @@ def is_transcript(book: Path, options: SegmentOptions) -> bool:
     if suffix in extract.TEXT_SUFFIXES:
         extract.check_file(book)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", extract.Notice)  # the encoding is said once, when the file is read for its text
+            warnings.simplefilter("ignore", Notice)  # the encoding is said once, when the file is read for its text
             text = read_text(book)
         found = transcripts.looks_like_transcript(text) or (options.persona is not None and bool(labels.speakers(labels.blocks(text))))
     else:
         found = suffix in extract.TRANSCRIPT_SUFFIXES
     if found and options.pages:
-        raise extract.BadInput(f"--pages applies to PDFs; {book.name} is a transcript")
+        raise BadInput(f"--pages applies to PDFs; {book.name} is a transcript")
     return found
 
 
@@ -143,7 +149,7 @@ def dataset_name(name: str | None, persona: str | None, books: Sequence[Path]) -
     chosen = name or persona or books[0].stem or books[0].resolve().name
     slug = re.sub(r"[^\w.-]+", "-", chosen.strip()).strip("-.")
     if not slug:
-        raise extract.BadInput(f"--name {chosen!r} gives no usable folder name: use letters or digits")
+        raise BadInput(f"--name {chosen!r} gives no usable folder name: use letters or digits")
     return slug
 
 
@@ -169,7 +175,7 @@ def dataset_output(
 def _same_sources(out: Path, sources: Sequence[Source]) -> bool:
     try:
         check_sources(out, sources)
-    except extract.BadInput:
+    except BadInput:
         return False
     return True
 
@@ -190,7 +196,7 @@ def check_sources(out: Path, sources: Sequence[Source]) -> None:
         if new is None or (old and old.get("sha256") != new.sha256 and old.get("path") != str(new.path.resolve())):
             others.append(f"{name} ({old.get('path') or 'another file'})")
     if others:
-        raise extract.BadInput(
+        raise BadInput(
             f"{out} was made from other sources: {', '.join(others[:3])}{' and more' if len(others) > 3 else ''}; "
             "give --name (or --out) for a dataset of its own, add those sources to this run, or delete that folder if they are not this persona's"
         )
@@ -204,7 +210,7 @@ def _recorded_sources(out: Path) -> dict[str, dict]:
         try:
             return {s["name"]: s for s in json.loads(listing.read_text(encoding="utf-8"))["sources"]}
         except (ValueError, KeyError, TypeError):
-            raise extract.BadInput(f"{listing} is damaged: delete it (the next run writes it again) after checking {out} holds this persona's records") from None
+            raise BadInput(f"{listing} is damaged: delete it (the next run writes it again) after checking {out} holds this persona's records") from None
     if not out.exists():
         return {}
     return {r.source.get("file"): {} for r in store.load(out) if isinstance(r.source, dict) and r.source.get("file")}
@@ -220,12 +226,6 @@ def write_sources(out: Path, sources: Sequence[Source]) -> None:
     tmp = listing.with_name(f".{listing.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"sources": list(known.values())}, indent=2) + "\n")
     os.replace(tmp, listing)
-
-
-def latest_output(root: Path = Path("data")) -> Path | None:
-    """The most recently written interview.jsonl under data/ (what `make synth` wrote last)."""
-    candidates = sorted(root.glob("*/interview.jsonl"), key=lambda p: p.stat().st_mtime)
-    return candidates[-1] if candidates else None
 
 
 def sidecar(out: Path, name: str) -> Path:

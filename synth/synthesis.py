@@ -7,15 +7,17 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from synth import pipeline, prompts
-from synth.backend import Backend, choose
+from synth import pipeline
+from voicetune import prompts
+from synth.generation.backend import Backend, choose
 from synth.config import SynthConfig
-from synth.endpoint import EndpointError
-from synth.engine import Sampling
-from synth.generate import Job, Summary
-from synth.models import ModelNotFound
-from synth.specificity import MiniLMRanker
-from synth.records import MalformedFile, Passage, Record
+from synth.generation.endpoint import EndpointError
+from voicetune.engine import Sampling
+from synth.generation.generate import Job, Summary
+from voicetune.models import ModelNotFound
+from synth.generation.specificity import MiniLMRanker
+from voicetune.records import MalformedFile, Record
+from synth.document import Passage
 
 
 class SynthError(RuntimeError):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from synth import cache
+from synth.sources import cache
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -48,14 +48,14 @@ def fresh_cache(_isolated_extract_cache, tmp_path, monkeypatch) -> Path:
 @pytest.fixture(scope="session")
 def embedded_model() -> str:
     """The embedded SmolLM2 folder (converted from its GGUF on first use)."""
-    from synth.models import resolve
+    from voicetune.models import resolve
 
     return resolve(None)
 
 
 @pytest.fixture(scope="session")
 def tokenizer(embedded_model):
-    from train.model import load_tokenizer
+    from train.model.qlora import load_tokenizer
 
     return load_tokenizer(embedded_model)[0]
 

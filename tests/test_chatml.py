@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from train.chatml import IGNORE, NoTrainableTokens, render_segments, to_messages, tokenize
-from train.collate import PadCollator
+from train.data.chatml import IGNORE, NoTrainableTokens, render_segments, to_messages, tokenize
+from train.data.collate import PadCollator
 
 
 class CharTokenizer:
@@ -75,7 +75,7 @@ def test_collator_pads_right_and_keeps_eos_label_even_when_pad_is_eos():
 
 
 def test_real_tokenizer_trains_every_answer_of_a_conversation_and_nothing_else(tokenizer):
-    from synth.chat import conversation
+    from voicetune.chat import conversation
 
     turns = [("Why did you go to sea?", "The engine room felt like home."), ("And your mother?", "She wept at the quay."),
              ("Did you go back?", "Every winter, for forty years.")]

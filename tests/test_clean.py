@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from synth import boilerplate, clean, furniture, glyphs, notes, splitwords
-from synth.records import Document, Page, Paragraph
+from synth.repair import boilerplate, clean, furniture, glyphs, notes, splitwords
+from synth.document import Document, Page, Paragraph
 
 
 def vocab(*words: str) -> Counter:

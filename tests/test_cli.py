@@ -79,11 +79,11 @@ def test_train_with_too_few_records(tmp_path, embedded_model):
 
 def test_a_merged_model_that_runs_on_is_still_evaluated_then_fails(tmp_path, monkeypatch):
     from train import cli as train_cli_module
-    from train import merge, pipeline
+    from train import chat, pipeline
 
     data = tmp_path / "interview.jsonl"
     data.write_text("")
-    reply = merge.Reply("and then and then", tokens=256, stopped=False)
+    reply = chat.Reply("and then and then", tokens=256, stopped=False)
     monkeypatch.setattr(pipeline, "run", lambda *a, **k: pipeline.Result(tmp_path / "merged", [], None, "Why?", reply))
     evaluated = []
     monkeypatch.setattr(train_cli_module, "_evaluate", lambda out, **k: evaluated.append(out))
@@ -107,7 +107,7 @@ def test_a_non_utf8_interview_is_one_line(tmp_path):
 
 
 def test_train_chat_asks_with_the_system_message_its_run_trained_with(tmp_path, monkeypatch):
-    from train import merge
+    from train import chat
 
     (tmp_path / "merged").mkdir()
     (tmp_path / "eval_inputs.json").write_text(json.dumps({"system": "You are Agnes."}))
@@ -119,9 +119,9 @@ def test_train_chat_asks_with_the_system_message_its_run_trained_with(tmp_path, 
 
         def ask(self, question):
             asked.append(self.system)
-            return merge.Reply("Yes.", 2, True)
+            return chat.Reply("Yes.", 2, True)
 
-    monkeypatch.setattr(merge, "Chat", FakeChat)
+    monkeypatch.setattr(chat, "Chat", FakeChat)
     assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?").exit_code == 0
     assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "").exit_code == 0
     assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "Other.").exit_code == 0

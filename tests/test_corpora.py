@@ -9,13 +9,16 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CORPORA
-from synth import cache, clean, cli, extract, pipeline, transcripts
-from synth.extract import BadInput
+from synth.sources import cache, extract
+from synth.repair import clean
+from synth import cli, pipeline
+from synth.transcripts import reader as transcripts
+from voicetune.errors import BadInput
 
 pytestmark = [
     pytest.mark.corpora,
     pytest.mark.skipif(not CORPORA.is_dir(), reason="../shared/corpora is not here"),
-    pytest.mark.filterwarnings("ignore::synth.extract.InputWarning"),
+    pytest.mark.filterwarnings("ignore::voicetune.errors.InputWarning"),
 ]
 
 SHERLOCK = CORPORA / "pdf" / "01_book_sherlock-holmes_tex-ligatures-hyphenation-headers.pdf"
@@ -156,8 +159,8 @@ def test_changelog_answers_are_henk_rogers_and_questions_adam_stacoviak():
 def test_changelog_records_mark_real_questions():
     from string import Template
 
-    from synth.engine import Generation
-    from synth.generate import Job, generate
+    from voicetune.engine import Generation
+    from synth.generation.generate import Job, generate
 
     found = passages(CHANGELOG, persona="Henk Rogers")
     sent = []
@@ -199,14 +202,14 @@ def test_sherlock_loses_the_publishers_line():
 
 @pytest.mark.parametrize("path", [SHERLOCK, VICKSBURG])
 def test_the_split_word_repair_joins_nothing_in_books_without_split_words(path):
-    from synth import splitwords
+    from synth.repair import splitwords
 
     assert not splitwords.suspects("\n".join(line for _, line in clean.document_lines(extract.extract(path))))
 
 
 def test_words_cut_at_line_ends_without_a_hyphen_are_whole():
     """The calibre-made PDF lost the hyphens of 23 words cut at line ends ("em" / "phasize")."""
-    from synth import splitwords
+    from synth.repair import splitwords
 
     text = text_of(SPEAKING)
     assert "you will want to emphasize destiny" in text and "it was a mixture of about" in text

@@ -5,12 +5,13 @@ import json
 
 import pytest
 
-from synth.records import MalformedFile
+from voicetune.records import MalformedFile
 
-from synth.records import Record, record_line
+from voicetune.records import Record, record_line
 from tests.test_chatml import CharTokenizer
-from train import data
-from train.chatml import IGNORE, to_messages, tokenize
+from train.data import dataset as data
+from voicetune.conversations import DataError
+from train.data.chatml import IGNORE, to_messages, tokenize
 
 
 def rec(id, q="Why?", a="Because.", status="pending", conversation=None, position=1):
@@ -127,13 +128,13 @@ def test_a_bad_messages_line_is_an_error_naming_it(tmp_path, line, fragment):
     good = {"messages": [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "A."}]}
     path = tmp_path / "m.jsonl"
     path.write_text(json.dumps(good) + "\n" + json.dumps(line) + "\n")
-    with pytest.raises(data.DataError, match="m.jsonl:2: not a messages conversation") as e:
+    with pytest.raises(DataError, match="m.jsonl:2: not a messages conversation") as e:
         load(path)
     assert fragment in str(e.value)
 
 
 def test_a_folder_or_non_utf8_file_is_a_data_error(tmp_path):
-    with pytest.raises(data.DataError, match="is a folder"):
+    with pytest.raises(DataError, match="is a folder"):
         load(tmp_path)
     latin = tmp_path / "latin.jsonl"
     latin.write_bytes(record_line(rec("a", a="caf\u00e9")).encode("latin-1"))
@@ -144,9 +145,9 @@ def test_a_folder_or_non_utf8_file_is_a_data_error(tmp_path):
 def test_other_formats_are_named_in_a_clear_error(tmp_path):
     alpaca = tmp_path / "alpaca.jsonl"
     alpaca.write_text(json.dumps({"instruction": "Why?", "output": "So."}) + "\n")
-    with pytest.raises(data.DataError, match="neither an interview file .* nor messages JSONL.*instruction, output"):
+    with pytest.raises(DataError, match="neither an interview file .* nor messages JSONL.*instruction, output"):
         load(alpaca)
     sharegpt = tmp_path / "sharegpt.json"
     sharegpt.write_text(json.dumps([{"conversations": [{"from": "human", "value": "Q?"}, {"from": "gpt", "value": "A."}]}], indent=1))
-    with pytest.raises(data.DataError, match="a JSON array, not JSON Lines"):
+    with pytest.raises(DataError, match="a JSON array, not JSON Lines"):
         load(sharegpt)

@@ -8,11 +8,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from synth import pipeline, prompts
-from synth.endpoint import Endpoint, EndpointError
-from synth.engine import Sampling
-from synth.generate import Job
-from synth.records import Passage
+from synth import pipeline
+from voicetune import prompts
+from synth.generation.endpoint import Endpoint, EndpointError
+from voicetune.engine import Sampling
+from synth.generation.generate import Job
+from synth.document import Passage
 
 
 class FakeServer(BaseHTTPRequestHandler):

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from synth.engine import Generation
-from train import evaluate as ev
+from voicetune.engine import Generation
+from train.eval import evaluate as ev
 from train.cli import cli as train_cli
-from train.intervals import IntervalError, bootstrap_interval
-from train.report import table
+from train.eval.intervals import IntervalError, bootstrap_interval
+from train.eval.report import table
 
 
 def test_interval_of_a_constant_difference_is_that_difference():
@@ -123,7 +123,7 @@ def test_eval_of_a_folder_that_is_not_a_run_says_what_to_do(tmp_path):
 
 
 def test_from_25_records_training_holds_out_enough_for_an_interval(tokenizer, tmp_path):
-    from train import data
+    from train.data import dataset as data
 
     path = tmp_path / "interview.jsonl"
     for n, expected in ((10, 1), (24, 2), (27, 5), (100, 10)):
@@ -133,8 +133,8 @@ def test_from_25_records_training_holds_out_enough_for_an_interval(tokenizer, tm
 
 
 def literal_evaluation(tmp_path, n=7, style=False, blind=None):
-    from synth.engine import Sampling
-    from synth.records import Record
+    from voicetune.engine import Sampling
+    from voicetune.records import Record
 
     held_out = [Record(f"r{i}", f"Question {i}?", f"I did thing {i}.", {}) for i in range(n)]
     inputs = ev.RunInputs("base-model", tmp_path / "merged", "You are A.", held_out, 15.0, [{"epoch": 0.5, "loss": 3.0}, {"epoch": 1.0, "loss": 2.5}, {"epoch": 1.0, "eval_loss": 2.8}])
@@ -153,7 +153,7 @@ def literal_evaluation(tmp_path, n=7, style=False, blind=None):
 def test_report_reads_top_to_bottom_verdict_table_figures_examples(tmp_path):
     from PIL import Image
 
-    from train import report
+    from train.eval import report
 
     evaluation = literal_evaluation(tmp_path, style=True)
     text = report.write(evaluation).read_text()
@@ -175,7 +175,7 @@ def test_report_reads_top_to_bottom_verdict_table_figures_examples(tmp_path):
 
 
 def test_without_style_scores_the_report_says_so_and_orders_examples_by_similarity(tmp_path):
-    from train import report
+    from train.eval import report
 
     evaluation = literal_evaluation(tmp_path)
     text = report.write(evaluation).read_text()
@@ -184,7 +184,7 @@ def test_without_style_scores_the_report_says_so_and_orders_examples_by_similari
 
 
 def test_records_needed_follow_the_observed_spread(tmp_path):
-    from train import report
+    from train.eval import report
 
     evaluation = literal_evaluation(tmp_path)
     nll = evaluation.metric("nll")
@@ -194,7 +194,7 @@ def test_records_needed_follow_the_observed_spread(tmp_path):
 
 
 def test_a_long_looping_answer_is_cut_in_the_report_and_kept_whole_in_the_answers_file(tmp_path):
-    from train import report
+    from train.eval import report
 
     evaluation = literal_evaluation(tmp_path)
     looping = "I was going to tell you that " * 80

@@ -8,12 +8,12 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from synth.engine import Generation
-from train import blind
-from train import evaluate as ev
-from train import likelihood
+from voicetune.engine import Generation
+from train.eval import blind
+from train.eval import evaluate as ev
+from train.eval import likelihood
 from train.cli import cli as train_cli
-from train.intervals import records_needed, wilson_interval
+from train.eval.intervals import records_needed, wilson_interval
 
 
 def guesses(run, rows):
@@ -117,7 +117,7 @@ def test_style_reference_is_the_runs_training_passages(tmp_path):
     rows = [{"id": "t", "question": "Q?", "answer": "trained", "source": {}}, {"id": "h", "question": "Q?", "answer": "held", "source": {}},
             {"id": "r", "question": "Q?", "answer": "rejected", "source": {}, "status": "rejected"}]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    from synth.records import Record
+    from voicetune.records import Record
 
     held = [Record("h", "Q?", "held", {})]
     assert ev.training_passages({"data": str(data), "train_ids": ["t"]}, held) == ["trained"]

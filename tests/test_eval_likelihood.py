@@ -3,9 +3,9 @@ which context, and that batching and padding do not change a record's number."""
 
 import pytest
 
-from synth.records import Record
-from train import likelihood
-from train.chatml import IGNORE
+from voicetune.records import Record
+from train.eval import likelihood
+from train.data.chatml import IGNORE
 
 SYSTEM = "You are Agnes."
 
@@ -50,7 +50,7 @@ def tiny_model():
 def test_scores_match_the_models_own_loss_alone_and_in_a_padded_batch(tiny_model):
     import torch
 
-    from train.chatml import Example
+    from train.data.chatml import Example
 
     examples = [
         Example("short", [1, 5, 6, 7, 8], [IGNORE, IGNORE, IGNORE, 7, 8]),

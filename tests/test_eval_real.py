@@ -68,8 +68,8 @@ def test_generation_shows_progress_instead_of_minutes_of_silence(evaluated):
 
 
 def test_likelihood_is_deterministic(evaluated):
-    from synth.records import read_records
-    from train import likelihood
+    from voicetune.records import read_records
+    from train.eval import likelihood
 
     run, _, _ = evaluated
     answers = [json.loads(line) for line in (run / "eval_answers.jsonl").read_text().splitlines()]

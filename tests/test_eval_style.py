@@ -3,7 +3,7 @@ from another's on texts it never saw, and the nearest-passage score and AUC on l
 
 import pytest
 
-from train import style
+from train.eval import style
 
 # An old-fashioned first-person narrator (long sentences, semicolons, "upon", "I had") ...
 AUTHOR = [

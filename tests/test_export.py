@@ -5,14 +5,15 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from synth import export
+from synth.dataset import export
 from synth.cli import cli as synth_cli
-from synth.records import Record, record_line
+from voicetune.records import Record, record_line
 from tests.test_cli import assert_user_error
-from train import data
+from train.data import dataset as data
+from voicetune.conversations import system_message
 from train.config import TrainConfig
 
-SYSTEM = data.system_message(TrainConfig.system_prompt, TrainConfig.persona)
+SYSTEM = system_message(TrainConfig.system_prompt, TrainConfig.persona)
 
 
 def records():

@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 import pdfs
-from synth import cli, extract, pipeline
-from synth.extract import BadInput, InputWarning
+from synth import cli, pipeline
+from synth.sources import extract
+from voicetune.errors import BadInput, InputWarning, Notice
 
 
 def passages(path, **options):
@@ -309,7 +310,7 @@ def test_words_split_by_kerning_are_whole_in_passages(tmp_path):
 
 
 def test_split_word_suspects_are_counted_before_the_repair_and_gone_after(tmp_path):
-    from synth import clean, splitwords
+    from synth.repair import clean, splitwords
 
     path = pdfs.kerned_pdf(tmp_path / "kerned.pdf", KERNED)
     raw = "\n".join(page.text for page in extract.extract(path).pages)
@@ -387,6 +388,6 @@ def test_html_without_scripts_styles_and_navigation(tmp_path):
 def test_a_text_book_in_latin_1_is_decoded_not_replaced(tmp_path):
     path = tmp_path / "book.txt"
     path.write_bytes(("Ma grand-mère vivait à Cádiz, près du port, où les bateaux partaient avant l'aube. " * 4).encode("latin-1"))  # cp1257 reads as clean
-    with pytest.warns(extract.Notice, match="book.txt: not UTF-8; read as cp1252"):
+    with pytest.warns(Notice, match="book.txt: not UTF-8; read as cp1252"):
         (passage,) = passages(path)
     assert "grand-mère vivait à Cádiz" in passage.text and "\ufffd" not in passage.text

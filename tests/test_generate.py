@@ -3,11 +3,12 @@ from string import Template
 
 import pytest
 
-from synth import specificity
-from synth.engine import Generation, Sampling
-from synth.generate import BOOK_START, RETRY_SEED_STRIDE, Job, clean_question, context_tail, duplicates, generate, judge, retry_sampling
-from synth.prompts import MissingVariables
-from synth.records import Passage, conversations
+from synth.generation import specificity
+from voicetune.engine import Generation, Sampling
+from synth.generation.generate import BOOK_START, RETRY_SEED_STRIDE, Job, clean_question, context_tail, duplicates, generate, judge, retry_sampling
+from voicetune.prompts import MissingVariables
+from synth.document import Passage
+from voicetune.records import conversations
 
 
 @pytest.mark.parametrize(
@@ -381,7 +382,8 @@ def test_single_questions_become_first_turns_when_turns_are_raised():
 def test_the_manifest_records_turns_and_the_files_specificity(tmp_path):
     import json
 
-    from synth import pipeline, prompts
+    from synth import pipeline
+    from voicetune import prompts
 
     job = Job(TEMPLATE, model="m", ranker=FakeRanker({"How?": 4}), turns=2, followup=FOLLOWUP, retries=0)
     records, summary = generate(chapters(2), lambda: FakeEngine(["Why?"], ["How?"]), job)
@@ -427,7 +429,7 @@ def test_a_prompt_can_name_each_passage_key_terms():
 def test_sampling_reaches_vllm_as_asked():
     from types import SimpleNamespace
 
-    from synth.engine import VLLMEngine
+    from voicetune.engine import VLLMEngine
 
     params = VLLMEngine.params(SimpleNamespace(cuda=False), Sampling(top_p=1.0, min_p=0.05, n=8, stop=("?",), max_tokens=40))
     assert (params.min_p, params.top_p, params.n, params.stop, params.max_tokens) == (0.05, 1.0, 8, ["?"], 40)

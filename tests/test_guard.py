@@ -9,12 +9,12 @@ import time
 import psutil
 import pytest
 
-from synth import guard
+from synth.generation import guard
 from tests.conftest import ROOT
 
 # A worker that starts a grandchild in its own process group, as vLLM starts EngineCore, and reports both pids.
 WORKER = "import subprocess, sys, time; c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); print(c.pid, flush=True); time.sleep(600)"
-SUPERVISOR = f"import sys; from synth import guard; sys.exit(guard.supervise([sys.executable, '-c', {WORKER!r}]))"
+SUPERVISOR = f"import sys; from synth.generation import guard; sys.exit(guard.supervise([sys.executable, '-c', {WORKER!r}]))"
 
 
 def gone(pid: int, within: float = 10) -> bool:

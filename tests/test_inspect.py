@@ -1,6 +1,6 @@
 """`train inspect` shows a whole conversation as training sees it: every answer trained, every question masked."""
 
-from synth.records import Record, record_line
+from voicetune.records import Record, record_line
 from train import inspect
 from train.config import TrainConfig
 

@@ -4,7 +4,9 @@
 import pytest
 
 import pdfs
-from synth import clean, extract, layout, pipeline
+from synth.repair import clean
+from synth.sources import extract, layout
+from synth import pipeline
 
 BODY, SMALL, LEAD = 11, 8, 5  # pt, pt, mm between lines
 

@@ -1,8 +1,9 @@
 import json
 
-from synth import pipeline, prompts, store
-from synth.generate import Job
-from synth.records import Passage
+from synth import pipeline
+from voicetune import prompts, dataset as store
+from synth.generation.generate import Job
+from synth.document import Passage
 from tests.test_generate import FakeEngine
 
 

@@ -2,7 +2,7 @@ from string import Template
 
 import pytest
 
-from synth import prompts
+from voicetune import prompts
 
 
 def test_bundled_templates_and_their_variables():

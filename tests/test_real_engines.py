@@ -73,7 +73,7 @@ def test_base_is_really_4bit_with_lora_on_all_linear_layers(trained):
 def test_merged_model_reloads_answers_and_stops_at_im_end(trained):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from train.merge import ask
+    from train.model.merge import ask
 
     result, run = trained
     merged = run / "merged"
@@ -90,9 +90,9 @@ def test_merged_model_reloads_answers_and_stops_at_im_end(trained):
 
 @pytest.mark.parametrize("how", [{"scale": 0.0}, {"scale": 2.0}])
 def test_the_merge_check_refuses_a_merge_without_or_with_twice_the_adapter(trained, tmp_path, tokenizer, how):
-    from synth.models import resolve
-    from train import merge
-    from train import model as qlora
+    from voicetune.models import resolve
+    from train.model import merge
+    from train.model import qlora
     from train_tiny import altered_adapter
 
     result, run = trained
@@ -108,7 +108,7 @@ def test_the_merge_check_refuses_a_merge_without_or_with_twice_the_adapter(train
 
 def test_training_after_an_evaluation_still_reaches_the_first_layer(embedded_model, tokenizer):
     """Regression: bitsandbytes' CPU inference repacking at the first eval cut the backward pass."""
-    from train import model as qlora
+    from train.model import qlora
     from train_tiny import first_layer_grad_after_an_eval
 
     model = qlora.add_lora(qlora.load_4bit(embedded_model, tokenizer, False), 8, 16, 0.0, False, False)

@@ -12,10 +12,12 @@ import urllib.request
 
 import pytest
 
-from synth import pipeline, specificity, store
-from synth.generate import duplicates
-from synth.records import conversations
-from synth.models import compute_dtype, dtype_name
+from synth import pipeline
+from synth.generation import specificity
+from voicetune import dataset as store
+from synth.generation.generate import duplicates
+from voicetune.records import conversations
+from voicetune.models import compute_dtype, dtype_name
 from tests.conftest import ROOT, SAMPLE_BOOK
 
 pytestmark = pytest.mark.engine

@@ -4,9 +4,10 @@ import time
 
 import pytest
 
-from synth import models
-from synth import records as jsonl
-from synth.records import InvalidRecord, MalformedFile, Record, passage_id, read_records, record_line, write_records
+from voicetune import models
+from voicetune import records as jsonl
+from voicetune.records import InvalidRecord, MalformedFile, Record, read_records, record_line, write_records
+from synth.document import passage_id
 from train.pipeline import latest_synth_output
 
 

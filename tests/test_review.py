@@ -11,12 +11,14 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
-from synth import pipeline, prompts, review, store
+from synth import pipeline
+from voicetune import prompts, dataset as store
+from synth.dataset import review
 from synth.cli import cli
-from synth.generate import Job
-from synth.records import MalformedFile, Record, read_records, record_line, write_records
+from synth.generation.generate import Job
+from voicetune.records import MalformedFile, Record, read_records, record_line, write_records
 from tests.test_generate import FakeEngine
-from train.data import select
+from voicetune.conversations import select
 
 
 def record(i: int, **kwargs) -> Record:
@@ -426,7 +428,7 @@ def test_non_utf8_jsonl_is_one_line_from_the_commands(tmp_path):
 
 
 def test_training_refuses_a_file_with_one_id_twice_so_no_example_is_both_trained_and_held_out(tmp_path):
-    from train import data
+    from train.data import dataset as data
 
     path = tmp_path / "interview.jsonl"
     write_records(path, [record(i) for i in range(1, 12)])

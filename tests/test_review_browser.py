@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from synth import review
-from synth.records import Record, read_records, write_records
+from synth.dataset import review
+from voicetune.records import Record, read_records, write_records
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,9 @@ import warnings
 
 import pytest
 
-from synth import clean, segment
-from synth.extract import InputWarning
-from synth.records import Paragraph
+from synth.repair import clean, segment
+from voicetune.errors import InputWarning
+from synth.document import Paragraph
 
 
 def sentences(n: int, words: int = 12) -> str:

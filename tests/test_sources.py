@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from synth import cli, pipeline
-from synth.extract import BadInput
-from synth.records import Record, write_records
+from voicetune.errors import BadInput
+from voicetune.records import Record, write_records
 
 PARAGRAPH = "The harbour was quiet that winter, and nobody expected the boats to go out before March. " * 4
 INTERVIEW = "Ada: Why boats?\n\nBen: " + PARAGRAPH + "\n\nAda: And then?\n\nBen: " + PARAGRAPH.replace("winter", "summer")
@@ -145,8 +145,8 @@ def test_segment_reports_the_boilerplate_it_removed(tmp_path):
 def test_each_record_names_its_source_file(shelf):
     from string import Template
 
-    from synth.engine import Generation
-    from synth.generate import Job, generate
+    from voicetune.engine import Generation
+    from synth.generation.generate import Job, generate
 
     class Engine:
         model = "fake"

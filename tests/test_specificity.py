@@ -1,6 +1,6 @@
 import pytest
 
-from synth import specificity
+from synth.generation import specificity
 
 BOOK = [
     "My father sold the boat the winter I turned twelve, and I never forgave him for it.",

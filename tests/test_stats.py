@@ -1,5 +1,5 @@
-from synth import stats
-from synth.records import Record
+from synth.dataset import stats
+from voicetune.records import Record
 
 
 def record(rid: str, question: str, answer: str = "The sea was cold that winter.", **kwargs) -> Record:
@@ -57,7 +57,7 @@ def test_report_has_every_section():
 
 
 def test_words_are_read_in_any_script_with_inner_apostrophes():
-    from synth.words import words
+    from voicetune.words import words
 
     assert words("Why did you leave Genève, Mr. Jones’s farm?") == ["why", "did", "you", "leave", "genève", "mr", "jones's", "farm"]
     assert words("Étiez-vous à Zürich en 1968 ?") == ["étiez", "vous", "à", "zürich", "en", "1968"]

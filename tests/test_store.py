@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from synth import store
-from synth.records import MalformedFile, Record, record_line
+from voicetune import dataset as store
+from voicetune.records import MalformedFile, Record, record_line
 
 
 def record(i):
@@ -55,8 +55,8 @@ def test_a_torn_tail_that_is_not_utf8_is_dropped(tmp_path):
 APPENDER = """
 import sys
 from pathlib import Path
-from synth import store
-from synth.records import Record
+from voicetune import dataset as store
+from voicetune.records import Record
 path = Path(sys.argv[1])
 with store.Appender(path) as appender:
     for line in sys.stdin:
@@ -76,7 +76,7 @@ def appender_process(path):
 def test_review_saves_between_a_runs_appends_lose_no_record(tmp_path):
     """A synth run (another process) appends while the review page replaces the file between its
     appends: every record the run reported written is in the file, and every review too."""
-    from synth.review import ReviewFile
+    from synth.dataset.review import ReviewFile
 
     path = tmp_path / "interview.jsonl"
     store.Appender(path).__exit__()  # the run created the file
@@ -96,7 +96,7 @@ def test_review_saves_between_a_runs_appends_lose_no_record(tmp_path):
 def test_an_append_waits_while_a_rewrite_holds_the_lock_then_lands_in_the_new_file(tmp_path):
     import select
 
-    from synth.records import locked, write_records
+    from voicetune.records import locked, write_records
 
     path = tmp_path / "interview.jsonl"
     write_records(path, [record(0)])
@@ -117,9 +117,10 @@ def test_an_append_waits_while_a_rewrite_holds_the_lock_then_lands_in_the_new_fi
 REJECTING_RUN = """
 import sys, time
 from pathlib import Path
-from synth import pipeline, prompts
-from synth.engine import Generation
-from synth.generate import Job
+from synth import pipeline
+from voicetune import prompts
+from voicetune.engine import Generation
+from synth.generation.generate import Job
 
 class Stalls:
     model = "fake"

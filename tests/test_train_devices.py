@@ -6,8 +6,9 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from train import merge
-from train import model as qlora
+from train import chat
+from train.model import merge
+from train.model import qlora
 from train.pipeline import default_output
 
 
@@ -51,7 +52,7 @@ def test_every_loader_puts_its_model_on_this_process_device(monkeypatch, tmp_pat
         lambda: qlora.load_with_adapter("base", "adapter", None),
         lambda: merge.merge("base", tmp_path, None, tmp_path / "out"),
         lambda: merge.check("base", tmp_path, tmp_path, type("T", (), {"apply_chat_template": lambda *a, **k: {"input_ids": None}})(), [[]]),
-        lambda: merge.Chat(tmp_path),
+        lambda: chat.Chat(tmp_path),
     ]
     for call in calls:
         with pytest.raises(Stop):
@@ -65,7 +66,7 @@ def test_inputs_follow_the_model_to_its_device():
             super().__init__()
             self.w = torch.nn.Parameter(torch.empty(1, device="meta"))
 
-    assert merge.on_device(torch.tensor([[1, 2]]), OnMeta()).device.type == "meta"
+    assert qlora.on_device(torch.tensor([[1, 2]]), OnMeta()).device.type == "meta"
 
 
 def test_agreement_is_top1_share_and_mean_kl():
@@ -82,7 +83,7 @@ def test_agreement_is_top1_share_and_mean_kl():
 def test_repetition_penalty_spares_the_eos_token():
     scores = torch.tensor([[2.0, 2.0, 2.0]])
     seen = torch.tensor([[0, 2]])  # tokens 0 and 2 (eos) are in the prompt
-    out = merge.keep_eos(2.0, eos=2)(seen, scores.clone())
+    out = chat.keep_eos(2.0, eos=2)(seen, scores.clone())
     assert out.tolist() == [[1.0, 2.0, 2.0]]
 
 
@@ -125,20 +126,20 @@ def test_chat_loads_the_model_once_and_asks_with_the_conversation_so_far(monkeyp
         def ask(self, question):
             asked.append(list(self.history))
             self.history.append(question)
-            return merge.Reply("fine", 1, True)
+            return chat.Reply("fine", 1, True)
 
-    monkeypatch.setattr(merge, "Chat", FakeChat)
+    monkeypatch.setattr(chat, "Chat", FakeChat)
     result = CliRunner().invoke(cli, ["chat", str(tmp_path)], input="first\nsecond\n\n")
     assert result.exit_code == 0, result.output
     assert made == [tmp_path] and asked == [[], ["first"]]
 
 
 def test_a_chat_answers_with_its_earlier_turns_in_the_prompt(embedded_model):
-    chat = merge.Chat(embedded_model, "You are Agnes.", max_new_tokens=4)
-    first = chat.ask("Where were you born?")
-    chat.ask("And then?")
-    assert [m["role"] for m in chat.messages] == ["system", "user", "assistant", "user", "assistant"]
-    assert chat.messages[1:3] == [{"role": "user", "content": "Where were you born?"}, {"role": "assistant", "content": first.text}]
+    talk = chat.Chat(embedded_model, "You are Agnes.", max_new_tokens=4)
+    first = talk.ask("Where were you born?")
+    talk.ask("And then?")
+    assert [m["role"] for m in talk.messages] == ["system", "user", "assistant", "user", "assistant"]
+    assert talk.messages[1:3] == [{"role": "user", "content": "Where were you born?"}, {"role": "assistant", "content": first.text}]
 
 
 def test_saved_tensors_must_be_the_merge_rounded_to_their_dtype(tmp_path):

@@ -33,8 +33,8 @@ def test_training_merging_checking_and_answering_run_on_the_gpu(gpu_run):
 
 
 def test_the_gpu_merge_check_refuses_a_wrong_merge(gpu_run, tmp_path, tokenizer):
-    from synth.models import resolve
-    from train import merge
+    from voicetune.models import resolve
+    from train.model import merge
 
     result, run = gpu_run
     wrong = merge.merge(resolve(None), altered_adapter(run / "adapter", tmp_path / "wrong", scale=2.0), tokenizer, tmp_path / "merged")
@@ -44,7 +44,7 @@ def test_the_gpu_merge_check_refuses_a_wrong_merge(gpu_run, tmp_path, tokenizer)
 
 
 def test_chat_runs_on_the_gpu_and_keeps_the_conversation(gpu_run):
-    from train.merge import Chat
+    from train.chat import Chat
 
     _, run = gpu_run
     chat = Chat(run / "merged", max_new_tokens=32)
@@ -55,7 +55,7 @@ def test_chat_runs_on_the_gpu_and_keeps_the_conversation(gpu_run):
 
 
 def test_the_first_layer_trains_after_an_evaluation_on_the_gpu(embedded_model, tokenizer):
-    from train import model as qlora
+    from train.model import qlora
 
     model = qlora.add_lora(qlora.load_4bit(embedded_model, tokenizer, False), 8, 16, 0.0, True, False)
     assert next(model.parameters()).device.type == "cuda"
@@ -68,9 +68,9 @@ def test_a_flash_attention_packed_row_gives_the_separate_conversations_losses(em
     pytest.importorskip("flash_attn")
     from transformers import AutoModelForCausalLM
 
-    from train.chatml import IGNORE, to_messages, tokenize
-    from train.collate import PadCollator
-    from train.packing import pack
+    from train.data.chatml import IGNORE, to_messages, tokenize
+    from train.data.collate import PadCollator
+    from train.data.packing import pack
 
     model = AutoModelForCausalLM.from_pretrained(embedded_model, dtype=torch.bfloat16, attn_implementation="flash_attention_2").cuda().eval()
     a = tokenize("a", to_messages("Why the sea?", "Because the engine room was home.", None), tokenizer)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from train.chatml import IGNORE
+from train.data.chatml import IGNORE
 from train.fit import assistant_loss_trainer
 
 
@@ -48,7 +48,7 @@ def test_logits_only_where_the_next_token_is_trained():
 def test_grad_accum_divides_each_micro_batch_by_the_whole_steps_trained_tokens(tmp_path, embedded_model, tokenizer, monkeypatch):
     """Real Trainer, --grad-accum 2: the count it hands compute_loss is the trained tokens of both
     micro-batches of the step, so each token weighs the same whichever micro-batch it is in."""
-    from train import data as dataset
+    from train.data import dataset
     from train import fit
     from train.config import TrainConfig
     from train_tiny import write_data

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from train.chatml import IGNORE, Example
-from train.collate import PadCollator
-from train.packing import Layout, layout, pack, step_tokens
+from train.data.chatml import IGNORE, Example
+from train.data.collate import PadCollator
+from train.data.packing import Layout, layout, pack, step_tokens
 
 
 def test_pack_concatenates_restarts_positions_and_never_targets_the_next_conversation():
@@ -82,7 +82,7 @@ def test_packed_loss_is_the_sum_of_the_separate_losses(embedded_model, tokenizer
     """Restarting position ids isolate attention on sdpa (no cross-conversation leak)."""
     from transformers import AutoModelForCausalLM
 
-    from train.chatml import to_messages, tokenize
+    from train.data.chatml import to_messages, tokenize
 
     model = AutoModelForCausalLM.from_pretrained(embedded_model, dtype=torch.float32).eval()
     a = tokenize("a", to_messages("Why the sea?", "Because the engine room was home.", "You are Agnes."), tokenizer)

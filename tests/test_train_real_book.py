@@ -45,7 +45,7 @@ def book_run(tmp_path_factory, embedded_model):
 
 
 def opening(text: str, chars: int = 300) -> str:
-    from synth.segment import split_sentences
+    from synth.repair.segment import split_sentences
 
     kept = ""
     for sentence in split_sentences(text):
@@ -61,7 +61,7 @@ def old_check(base: str, adapter: Path, merged: Path, tokenizer, conversations) 
     import torch
     from transformers import AutoModelForCausalLM
 
-    from train import model as qlora
+    from train.model import qlora
 
     prompts = [tokenizer.apply_chat_template(c[:-1], add_generation_prompt=True, return_tensors="pt", return_dict=True)["input_ids"] for c in conversations]
     models = [AutoModelForCausalLM.from_pretrained(merged, dtype=torch.bfloat16), qlora.load_with_adapter(base, str(adapter), tokenizer, dtype=torch.bfloat16)]
@@ -81,7 +81,7 @@ def test_a_real_book_trains_merges_and_passes_the_merge_check(book_run, tokenize
     # Training moved the model far more than saving in bf16 did: the check compares something real.
     assert check.top1 == 1.0 and check.weights_off == 0 and check.kl_adapter > 10 * check.saved_kl, check
     assert result.losses[-1].eval_loss is not None
-    from synth.models import resolve
+    from voicetune.models import resolve
 
     adapter = sorted((run / "checkpoints").glob("checkpoint-*"))[-1]
     print(f"old check on the same right merge: largest bf16 logit difference {old_check(resolve(None), adapter, run / 'merged', tokenizer, conversations_of(result)):.4f}")
@@ -89,8 +89,8 @@ def test_a_real_book_trains_merges_and_passes_the_merge_check(book_run, tokenize
 
 @pytest.mark.parametrize("how", [{"scale": 1.1}, {"drop": "layers.15."}])
 def test_the_merge_check_fails_a_wrong_merge_of_the_same_run(book_run, tmp_path, tokenizer, how):
-    from synth.models import resolve
-    from train import merge
+    from voicetune.models import resolve
+    from train.model import merge
 
     result, run, _ = book_run
     adapter = sorted((run / "checkpoints").glob("checkpoint-*"))[-1]

@@ -17,7 +17,7 @@ def test_an_interrupted_run_resumes_to_the_same_adapter(tmp_path, embedded_model
     import torch
     from transformers import TrainerCallback
 
-    from train import data as dataset
+    from train.data import dataset
     from train import fit
     from train.config import TrainConfig
 
@@ -58,7 +58,7 @@ def test_the_same_seed_trains_the_same_adapter(tmp_path, embedded_model, tokeniz
 
     import torch
 
-    from train import data as dataset
+    from train.data import dataset
     from train import fit
     from train.config import TrainConfig
 

@@ -8,9 +8,11 @@ from string import Template
 import pytest
 from click.testing import CliRunner
 
-from synth import cli, generate, pipeline, speakers, transcripts
-from synth.engine import Generation
-from synth.extract import BadInput, InputWarning, Notice
+from synth import cli, pipeline
+from synth.generation import generate
+from synth.transcripts import speakers, reader as transcripts
+from voicetune.engine import Generation
+from voicetune.errors import BadInput, InputWarning, Notice
 
 ANSWER = "I grew up by the sea, and the boats were the first machines I ever loved. " * 5  # over min_chars
 

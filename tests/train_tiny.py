@@ -43,10 +43,10 @@ def altered_adapter(adapter: Path, out: Path, *, scale: float = 1.0, drop: str |
 def first_layer_grad_after_an_eval(model, tokenizer):
     """The first layer's LoRA B gradient from a training step taken after an eval forward pass:
     bitsandbytes repacked its 4-bit weights for inference at the first eval and cut the backward
-    pass there (train/model.py, keep_trainable_layout)."""
+    pass there (train/model/qlora.py, keep_trainable_layout)."""
     import torch
 
-    from train import model as qlora
+    from train.model import qlora
 
     ids = torch.tensor([tokenizer("I kept every letter that said no.")["input_ids"]], device=qlora.device())
     model.eval()

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from synth.models import DEFAULT_MODEL, ModelNotFound
-from synth.records import MalformedFile
-from synth.prompts import MissingVariables
-from train.chatml import NoTrainableTokens
+from voicetune.models import DEFAULT_MODEL, ModelNotFound
+from voicetune.records import MalformedFile
+from voicetune.prompts import MissingVariables
+from train.data.chatml import NoTrainableTokens
 from train.config import TrainConfig
-from train.data import DataError
-from train.evaluate import FREQUENCY_PENALTY
-from train.merge import MergeMismatch
+from voicetune.conversations import DataError
+from train.eval.evaluate import FREQUENCY_PENALTY
+from train.model.merge import MergeMismatch
 
 
 @click.group()
@@ -72,7 +72,7 @@ def run(data, out, only_reviewed, resume, **options):
     stopped = result.reply.stopped
     click.echo(f"({'stopped at <|im_end|> after' if stopped else 'no <|im_end|> within'} {result.reply.tokens} tokens)")
     if not no_eval:  # also when it ran on: the report's "stopped" row says how often that happens
-        from train.evaluate import EvalError
+        from train.eval.evaluate import EvalError
 
         try:
             _evaluate(out)
@@ -95,8 +95,8 @@ def eval_(run_dir, base, tuned, max_tokens, frequency_penalty):
     The likelihood of the author's true passages, then both models' answers to the held-out questions,
     scored for style and content, and RUN_DIR/blind.jsonl's guesses when someone took the blind test
     (`synth review --blind RUN_DIR`). RUN_DIR is a folder `train run` wrote [the latest under runs/]."""
-    from train.blind import BlindFileError
-    from train.evaluate import EvalError, GenerationFailed, latest_run
+    from train.eval.blind import BlindFileError
+    from train.eval.evaluate import EvalError, GenerationFailed, latest_run
 
     run_dir = run_dir or latest_run()
     if run_dir is None:
@@ -108,7 +108,7 @@ def eval_(run_dir, base, tuned, max_tokens, frequency_penalty):
 
 
 def _evaluate(run_dir: Path, **options) -> None:
-    from train import evaluate, report
+    from train.eval import evaluate, report
 
     result = evaluate.evaluate(run_dir, log=click.echo, progress=lambda line: click.echo(line, err=True), **options)
     path = report.write(result)
@@ -145,8 +145,8 @@ def inspect(data, record_id, **options):
 def chat(model_dir, prompt, system, max_new_tokens):
     """Talk to a merged model with its own chat template; each reply stops at <|im_end|>.
     The model is loaded once (on the GPU where there is one) and remembers the conversation."""
-    from train.data import trained_system
-    from train.merge import Chat
+    from train.data.dataset import trained_system
+    from train.chat import Chat
 
     chat = Chat(model_dir, trained_system(model_dir) if system is None else system or None, max_new_tokens)
     questions = [prompt] if prompt is not None else iter(lambda: click.prompt("you", default="", show_default=False), "")

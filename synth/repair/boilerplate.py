@@ -1,0 +1,107 @@
+"""Words that are not the author's: the Project Gutenberg header and licence, and the notices
+that publishers put in a book's front and back matter (advertisements, web addresses,
+newsletters, copyright and licence lines). Removed by rule, and reported: `synth segment`
+says how many paragraphs and characters went, with an example.
+
+Only the front and back matter are searched (the first and last FRONT_BACK_SHARE of the text,
+at least EDGE_CHARS): a sentence about a licence in chapter 9 is the author's. There, a
+paragraph goes if it is short and says one of these things, or says two of them; in the front
+matter, text in capitals (a title page, a table of contents) goes too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from synth.document import Paragraph
+
+Lines = list[tuple[int, str]]  # (page number, line) in reading order
+FRONT_BACK_SHARE = 0.03
+EDGE_CHARS = 3000
+SHORT = 500  # characters: a notice is short; a preface that mentions copyright is not
+NOTICES = {
+    "web address": r"https?://|\bwww\.\w|\b[\w.-]+\.(?:com|org|net|co\.uk)\b",
+    "e-book": r"\be-?books?\b",
+    "visit us": r"\bvisit (?:us|our)\b|\bour (?:web ?site|site|catalog(?:ue)?)\b",
+    "newsletter": r"\bnewsletters?\b|\bsign(?:ing)? up\b|\bsubscribe\b|\bmailing list\b",
+    "rights": r"\ball rights reserved\b|\b(?:used|reprinted) by (?:kind )?permission\b|\bno part of this (?:book|publication)\b|\breproduced\b.{0,40}\bwithout\b",
+    "licence": r"\blicen[cs](?:e|ed|ing)\b|\bcreative commons\b|\bpublic domain\b|\bterms of use\b",
+    "copyright": r"\u00a9|\(c\)\s*\d{4}|\bcopyright\b",
+    "isbn": r"\bISBN\b",
+    "publisher": r"\b(?:designed|published|distributed) (?:and \w+ )?by\b|\bprinted in (?:the )?(?:U\.?S\.?A|United States|Great Britain|England|Canada)\b",
+    "gutenberg": r"\bproject gutenberg\b|\bgutenberg(?:-tm)?\b",
+    "e-mail": r"[\w.+-]+@[\w-]+\.[\w.]+",
+}
+_NOTICES = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in NOTICES.items()}
+
+
+CAPITALS = 0.9  # share of capital letters above which a paragraph is a title page or a contents list
+_CAPITAL_LEAD = re.compile(r"^(?:[^a-z\s]+\s+){8,}?(?=[A-Z][a-z]+\s+[a-z])")  # 8+ words in capitals, then a sentence
+
+
+@dataclass(frozen=True)
+class Split:
+    kept: tuple[Paragraph, ...]
+    removed: tuple[Paragraph, ...]
+
+
+def notices(text: str) -> set[str]:
+    """Which kinds of publisher notice a paragraph contains."""
+    return {name for name, pattern in _NOTICES.items() if pattern.search(text)}
+
+
+def is_notice(text: str) -> bool:
+    found = notices(text)
+    return len(found) >= 2 or (len(found) == 1 and len(text) <= SHORT)
+
+
+def remove_notices(paragraphs: list[Paragraph]) -> Split:
+    """Paragraphs without the publisher's notices in the front and back matter, nor the front
+    matter set in capitals (title page, contents): the part removed from a paragraph that runs
+    from the contents into the foreword is reported as a paragraph of its own."""
+    total = sum(len(p.text) for p in paragraphs)
+    edge = max(EDGE_CHARS, FRONT_BACK_SHARE * total)
+    kept, removed, offset = [], [], 0
+    for p in paragraphs:
+        front, back = offset < edge, offset + len(p.text) > total - edge
+        offset += len(p.text)
+        lead = _CAPITAL_LEAD.match(p.text) if front else None
+        if (front or back) and is_notice(p.text) or front and _capitals(p.text) >= CAPITALS:
+            removed.append(p)
+        elif lead:
+            removed.append(replace(p, text=lead.group().strip()))
+            kept.append(replace(p, text=p.text[lead.end() :]))
+        else:
+            kept.append(p)
+    return Split(tuple(kept), tuple(removed))
+
+
+def _capitals(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+
+
+_GUTENBERG_START = re.compile(r"^\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG|^\*END\*THE SMALL PRINT", re.IGNORECASE)
+_GUTENBERG_END = re.compile(r"^\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBERG|^End of (?:the )?Project Gutenberg", re.IGNORECASE)
+
+
+def strip_gutenberg(lines: Lines) -> Lines:
+    """Drop the Project Gutenberg header (up to its START marker and the 'Produced by' credit
+    after it) and everything from the END marker on: licence text is not the author's voice."""
+    texts = [line for _, line in lines]
+    start = next((i + 1 for i, line in enumerate(texts) if _GUTENBERG_START.search(line)), 0)
+    end = next((i for i, line in enumerate(texts) if i >= start and _GUTENBERG_END.search(line)), len(texts))
+    if 0 < start < end and texts[start].startswith("Produced by"):
+        start = _credit_end(lines, start)
+    return lines[start:end]
+
+
+def _credit_end(lines: Lines, start: int) -> int:
+    """Where the "Produced by" credit after the START marker ends: at a blank line, else at
+    the end of its page, if either comes within a few lines."""
+    page_end = start
+    while page_end < len(lines) and lines[page_end][0] == lines[start][0]:
+        page_end += 1
+    blank = next((i for i in range(start, page_end) if not lines[i][1]), page_end)
+    return blank if blank - start <= 6 else start

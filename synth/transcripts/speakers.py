@@ -1,0 +1,83 @@
+"""Whose words become answers: --persona matched to a transcript's speaker labels as a person
+would match it, and the one-line-per-speaker summary that `synth segment` shows."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+
+from voicetune.errors import BadInput, Notice
+from synth.document import Transcript
+
+_HONORIFICS = set("mr mrs ms miss mx dr prof professor sir dame lady lord the rev reverend hon sen senator rep gov governor gen general adm capt col lt sgt amb ambassador judge justice".split())
+
+
+def persona_name(transcript: Transcript, persona: str | None) -> str:
+    """The speaker whose words become answers: the only speaker, or the one `persona` names,
+    matched as a person would match it: exactly, then without regard to case, punctuation and
+    honorifics ("ms. psaki" -> "MS. PSAKI"), then by a part of the name ("Jen Psaki" -> "MS.
+    PSAKI", "Henk" -> "Henk Rogers"). A match that is not exact is said in a Notice; an unknown
+    or ambiguous name is an error that lists the speakers found."""
+    speakers = Counter(turn.speaker for turn in transcript.turns)
+    found = ", ".join(f"{name} ({n} turns)" for name, n in speakers.most_common() if name)
+    if persona is None:
+        if len(speakers) == 1:
+            return next(iter(speakers))
+        raise BadInput(f"{transcript.path.name} has several speakers: choose whose words become answers with --persona NAME; speakers found: {found}")
+    if not found:
+        raise BadInput(f"{transcript.path.name} has no speaker labels: drop --persona to use all of it, or label turns as 'Name: text'")
+    matches, how = match_speaker(persona, [name for name in speakers if name])
+    if len(matches) == 1:
+        if how != "exactly":
+            warnings.warn(f"{transcript.path.name}: --persona {persona!r} is the speaker {matches[0]} ({how})", Notice, stacklevel=2)
+        return matches[0]
+    if matches:
+        raise BadInput(f"--persona {persona!r} could be any of {', '.join(matches)} in {transcript.path.name}: give the label as written; speakers found: {found}")
+    raise BadInput(f"--persona {persona!r} is not a speaker in {transcript.path.name}; speakers found: {found}")
+
+
+def match_speaker(persona: str, speakers: list[str]) -> tuple[list[str], str]:
+    """(the speakers that `persona` names at the first level where any does, how it matched)."""
+    wanted = " ".join(persona.split()).casefold()
+    tokens = name_tokens(persona)
+    levels = [
+        ("exactly", lambda name: name.casefold() == wanted),
+        ("ignoring case, punctuation and honorifics", lambda name: name_tokens(name) == tokens),
+        ("by part of the name", lambda name: _part_of(name_tokens(name), tokens)),
+    ]
+    for how, matches in levels:
+        found = [name for name in speakers if matches(name)]
+        if found:
+            return found, how
+    return [], ""
+
+
+def name_tokens(name: str) -> list[str]:
+    """"MS. PSAKI" -> ["psaki"], "The President" -> ["president"]: the words of a name, lower case, without honorifics."""
+    words = re.findall(r"[^\W\d_]+", name.casefold())
+    return [w for w in words if w not in _HONORIFICS] or words
+
+
+def _part_of(label: list[str], persona: list[str]) -> bool:
+    """One name's words all among the other's ("psaki" in "jen psaki"); single letters (Q, A) never."""
+    if not label or not persona or min(len(w) for w in label + persona) < 2:
+        return False
+    return set(label) <= set(persona) or set(persona) <= set(label)
+
+
+def speaker_summary(transcript: Transcript, persona: str | None, sample_chars: int = 70) -> list[str]:
+    """One line per speaker, most turns first: name, turn count and their first words, so a
+    person sees at a glance that the transcript was split right."""
+    counts = Counter(turn.speaker for turn in transcript.turns)
+    first: dict[str, str] = {}
+    for turn in transcript.turns:  # each speaker's first turn of some length, else their first
+        text, have = " ".join(turn.text.split()), first.get(turn.speaker)
+        if have is None or len(have) < 40 <= len(text):
+            first[turn.speaker] = text
+    lines = []
+    for name, n in counts.most_common():
+        sample = first[name] if len(first[name]) <= sample_chars else first[name][:sample_chars] + "..."
+        role = ", answers" if name == persona else ""
+        lines.append(f"  {name or '(no label)'} ({n} turn{'s' if n != 1 else ''}{role}): {sample!r}")
+    return lines

