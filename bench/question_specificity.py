@@ -28,7 +28,8 @@ from voicetune import prompts
 from synth.generation import specificity
 from synth.config import SynthConfig  # noqa: E402
 from voicetune.engine import Sampling, VLLMEngine  # noqa: E402
-from synth.generation.generate import Job, generate  # noqa: E402
+from synth.generation.generate import generate  # noqa: E402
+from synth.generation.job import Job  # noqa: E402
 from voicetune.models import compute_dtype, dtype_name, resolve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synth import pipeline  # noqa: E402
 from voicetune import prompts, dataset as store
 from voicetune.engine import Sampling, VLLMEngine  # noqa: E402
-from synth.generation.generate import Job, generate  # noqa: E402
+from synth.generation.generate import generate  # noqa: E402
+from synth.generation.job import Job  # noqa: E402
 from voicetune.models import compute_dtype, dtype_name, resolve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from synth.repair import segment
 from synth.generation import specificity
-from synth.generation.generate import CONTEXT_CHARS
+from synth.generation.job import CONTEXT_CHARS
 from voicetune.config import PERSONA, strict
 
 

@@ -18,7 +18,8 @@ from synth.generation import specificity
 from voicetune import dataset as store
 from voicetune.engine import Engine
 from voicetune.errors import BadInput, Notice
-from synth.generation.generate import Job, Summary, generate
+from synth.generation.generate import generate
+from synth.generation.job import Job, Summary
 from voicetune.records import REVIEWED, JsonlAppender, Record
 from synth.document import Passage
 from synth.sources.textfile import read_text

@@ -13,7 +13,7 @@ from synth.generation.backend import Backend, choose
 from synth.config import SynthConfig
 from synth.generation.endpoint import EndpointError
 from voicetune.engine import Sampling
-from synth.generation.generate import Job, Summary
+from synth.generation.job import Job, Summary
 from voicetune.models import ModelNotFound
 from synth.generation.specificity import MiniLMRanker
 from voicetune.records import MalformedFile, Record

@@ -160,7 +160,8 @@ def test_changelog_records_mark_real_questions():
     from string import Template
 
     from voicetune.engine import Generation
-    from synth.generation.generate import Job, generate
+    from synth.generation.generate import generate
+    from synth.generation.job import Job
 
     found = passages(CHANGELOG, persona="Henk Rogers")
     sent = []

@@ -12,7 +12,7 @@ from synth import pipeline
 from voicetune import prompts
 from synth.generation.endpoint import Endpoint, EndpointError
 from voicetune.engine import Sampling
-from synth.generation.generate import Job
+from synth.generation.job import Job
 from synth.document import Passage
 
 

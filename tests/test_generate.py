@@ -5,7 +5,9 @@ import pytest
 
 from synth.generation import specificity
 from voicetune.engine import Generation, Sampling
-from synth.generation.generate import BOOK_START, RETRY_SEED_STRIDE, Job, clean_question, context_tail, duplicates, generate, judge, retry_sampling
+from synth.generation.generate import generate
+from synth.generation.job import BOOK_START, RETRY_SEED_STRIDE, Job, context_tail, retry_sampling
+from synth.generation.judge import clean_question, duplicates, judge
 from voicetune.prompts import MissingVariables
 from synth.document import Passage
 from voicetune.records import conversations

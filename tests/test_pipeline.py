@@ -2,7 +2,7 @@ import json
 
 from synth import pipeline
 from voicetune import prompts, dataset as store
-from synth.generation.generate import Job
+from synth.generation.job import Job
 from synth.document import Passage
 from tests.test_generate import FakeEngine
 

@@ -15,7 +15,7 @@ import pytest
 from synth import pipeline
 from synth.generation import specificity
 from voicetune import dataset as store
-from synth.generation.generate import duplicates
+from synth.generation.judge import duplicates
 from voicetune.records import conversations
 from voicetune.models import compute_dtype, dtype_name
 from tests.conftest import ROOT, SAMPLE_BOOK

@@ -15,7 +15,7 @@ from synth import pipeline
 from voicetune import prompts, dataset as store
 from synth.dataset import review
 from synth.cli import cli
-from synth.generation.generate import Job
+from synth.generation.job import Job
 from voicetune.records import MalformedFile, Record, read_records, record_line, write_records
 from tests.test_generate import FakeEngine
 from voicetune.conversations import select

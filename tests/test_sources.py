@@ -146,7 +146,8 @@ def test_each_record_names_its_source_file(shelf):
     from string import Template
 
     from voicetune.engine import Generation
-    from synth.generation.generate import Job, generate
+    from synth.generation.generate import generate
+    from synth.generation.job import Job
 
     class Engine:
         model = "fake"

@@ -120,7 +120,7 @@ from pathlib import Path
 from synth import pipeline
 from voicetune import prompts
 from voicetune.engine import Generation
-from synth.generation.generate import Job
+from synth.generation.job import Job
 
 class Stalls:
     model = "fake"

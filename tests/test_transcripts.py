@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from synth import cli, pipeline
-from synth.generation import generate
+from synth.generation.generate import generate
+from synth.generation.job import Job
 from synth.transcripts import speakers, reader as transcripts
 from voicetune.engine import Generation
 from voicetune.errors import BadInput, InputWarning, Notice
@@ -201,7 +202,7 @@ def test_only_passages_without_a_real_question_go_to_the_engine(tmp_path):
     with pytest.warns(InputWarning):
         passages = pipeline.passages(write(tmp_path, "ep.md", MARKDOWN), pipeline.SegmentOptions(persona="Ben Guest"))
     engine = FakeEngine()
-    records, _ = generate.generate(passages, lambda: engine, generate.Job(Template("$context $passage"), model="m"))
+    records, _ = generate(passages, lambda: engine, Job(Template("$context $passage"), model="m"))
     assert len(engine.sent) == 1 and "harbour" in engine.sent[0][0]["content"]
     assert [(r.question, r.question_source) for r in records] == [
         ("So where did it all start for you?", "transcript"),
@@ -214,7 +215,7 @@ def test_only_passages_without_a_real_question_go_to_the_engine(tmp_path):
 def test_a_transcript_where_every_answer_has_its_question_starts_no_engine(tmp_path):
     text = "Ada: Why boats?\n\nBen: " + ANSWER + "\n\nAda: And then?\n\nBen: " + ANSWER.replace("sea", "quay")
     passages = pipeline.passages(write(tmp_path, "ep.txt", text), pipeline.SegmentOptions(persona="Ben"))
-    records, _ = generate.generate(passages, lambda: pytest.fail("started an engine"), generate.Job(Template("$passage")))
+    records, _ = generate(passages, lambda: pytest.fail("started an engine"), Job(Template("$passage")))
     assert [r.question for r in records] == ["Why boats?", "And then?"]
 
 
