@@ -23,7 +23,7 @@ FORMAT ?= messages
 
 setup: .venv/.installed
 
-.venv/.installed: pyproject.toml requirements/cpu.txt requirements/gpu.txt scripts/setup.sh
+.venv/.installed: pyproject.toml requirements/cpu.txt requirements/gpu.txt scripts/setup.sh scripts/requirements.py
 	bash scripts/setup.sh
 
 synth: setup

@@ -24,7 +24,7 @@ from string import Template
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synth import pipeline, synthesis  # noqa: E402
-from voicetune import prompts
+from voicetune import embed, prompts
 from synth.generation import specificity
 from synth.config import SynthConfig  # noqa: E402
 from voicetune.engine import Sampling, VLLMEngine  # noqa: E402
@@ -78,7 +78,7 @@ def run_way(engine, passages, way: dict):
     assert engine.llm.reset_prefix_cache(), "vLLM did not empty its prefix cache"  # no way reuses another's prefill
     started = time.perf_counter()
     if way["rank"]:
-        specificity._minilm.cache_clear()  # every ranked way pays for loading MiniLM, as a run does
+        embed._minilm.cache_clear()  # every ranked way pays for loading MiniLM, as a run does
         job = Job(**way["job"], ranker=specificity.MiniLMRanker)
     records, summary = generate(passages, lambda: engine, job)
     return records, summary, time.perf_counter() - started

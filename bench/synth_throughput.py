@@ -27,7 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synth import pipeline  # noqa: E402
-from voicetune import prompts, dataset as store
+from voicetune import prompts
+from voicetune.dataset import DatasetFile
 from voicetune.engine import Sampling, VLLMEngine  # noqa: E402
 from synth.generation.generate import generate  # noqa: E402
 from synth.generation.job import Job  # noqa: E402
@@ -78,7 +79,7 @@ def spread(items: list, n: int) -> list:
 
 
 def stage(engine: VLLMEngine, passages, job: Job) -> tuple[int, float]:
-    with tempfile.TemporaryDirectory() as folder, store.Appender(Path(folder) / "interview.jsonl") as appender:
+    with tempfile.TemporaryDirectory() as folder, DatasetFile(Path(folder) / "interview.jsonl").appender() as appender:
         started = time.perf_counter()
         _, summary = generate(passages, lambda: engine, job, save=lambda r: appender.add([r]))
         return summary.tokens, time.perf_counter() - started

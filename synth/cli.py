@@ -16,9 +16,9 @@ from synth.config import SynthConfig
 from voicetune.errors import BadInput, Notice
 from synth.sources.extract import parse_pages
 from voicetune import config
-from voicetune.dataset import latest_output
+from voicetune.dataset import DatasetFile, latest_output
 from voicetune.models import DEFAULT_MODEL
-from voicetune.records import MalformedFile, read_records
+from voicetune.records import MalformedFile
 
 D = SynthConfig  # the defaults, shown by --help
 
@@ -158,7 +158,7 @@ def existing_output(file: Path | None) -> Path:
 def existing_records(file: Path | None):
     file = existing_output(file)
     try:
-        return file, read_records(file)
+        return file, DatasetFile(file).read()
     except MalformedFile as e:
         raise click.ClickException(str(e)) from None
     except UnicodeDecodeError as e:

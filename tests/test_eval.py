@@ -8,6 +8,8 @@ from click.testing import CliRunner
 
 from voicetune.engine import Generation
 from train.eval import evaluate as ev
+from train.eval import metrics
+from train.eval import runs
 from train.cli import cli as train_cli
 from train.eval.intervals import IntervalError, bootstrap_interval
 from train.eval.report import table
@@ -54,19 +56,19 @@ def test_interval_needs_paired_values():
 
 
 def test_rouge_l_on_literals():
-    assert ev.rouge_l("the cat sat on the mat", "the cat sat on the mat") == 1.0
+    assert metrics.rouge_l("the cat sat on the mat", "the cat sat on the mat") == 1.0
     # LCS "the cat on the mat" = 5 of 6 words each side
-    assert ev.rouge_l("the cat sat on the mat", "the cat was on the mat") == pytest.approx(5 / 6)
-    assert ev.rouge_l("Hello, world!", "HELLO world") == 1.0
-    assert ev.rouge_l("nothing shared", "entirely different") == 0.0
-    assert ev.rouge_l("", "a passage") == 0.0
+    assert metrics.rouge_l("the cat sat on the mat", "the cat was on the mat") == pytest.approx(5 / 6)
+    assert metrics.rouge_l("Hello, world!", "HELLO world") == 1.0
+    assert metrics.rouge_l("nothing shared", "entirely different") == 0.0
+    assert metrics.rouge_l("", "a passage") == 0.0
 
 
 def test_first_person():
-    assert ev.first_person("I kept every letter.") and ev.first_person("That's how we did it.")
-    assert ev.first_person("It was my ship") and ev.first_person("Our town, I'm sure")
-    assert not ev.first_person("The author kept every letter.")
-    assert not ev.first_person("Imagine the scene.")
+    assert metrics.first_person("I kept every letter.") and metrics.first_person("That's how we did it.")
+    assert metrics.first_person("It was my ship") and metrics.first_person("Our town, I'm sure")
+    assert not metrics.first_person("The author kept every letter.")
+    assert not metrics.first_person("Imagine the scene.")
 
 
 def test_per_record_and_summary_are_within_their_ranges():
@@ -74,19 +76,19 @@ def test_per_record_and_summary_are_within_their_ranges():
     base = [Generation("The author went to sea.", 6, True), Generation("She was.", 3, True), Generation("Harbour life.", 3, False), Generation("", 0, False), Generation("Forgot.", 2, True)]
     tuned = [Generation(p, 6, True) for p in passages]
     median = 22.0
-    scores_b = ev.per_record(base, passages, median, [0.5, 0.2, 0.3, 0.0, 0.4])
-    scores_t = ev.per_record(tuned, passages, median, [1.0] * 5)
+    scores_b = metrics.per_record(base, passages, median, [0.5, 0.2, 0.3, 0.0, 0.4])
+    scores_t = metrics.per_record(tuned, passages, median, [1.0] * 5)
     assert scores_t["rouge_l"] == [1.0] * 5 and scores_b["stopped"] == [1.0, 1.0, 0.0, 0.0, 1.0]
-    metrics = {m.name: m for m in ev.summarize(scores_b, scores_t)}
-    assert metrics["first_person"].base == 0.0 and metrics["first_person"].tuned == 0.8
-    assert metrics["stopped"].base == 0.6 and metrics["stopped"].tuned == 1.0
-    assert metrics["length_ratio"].tuned == pytest.approx(21 / 22)  # median passage: "My mother was afraid."
-    for m in metrics.values():
+    summary = {m.name: m for m in metrics.summarize(scores_b, scores_t)}
+    assert summary["first_person"].base == 0.0 and summary["first_person"].tuned == 0.8
+    assert summary["stopped"].base == 0.6 and summary["stopped"].tuned == 1.0
+    assert summary["length_ratio"].tuned == pytest.approx(21 / 22)  # median passage: "My mother was afraid."
+    for m in summary.values():
         assert m.low <= m.diff <= m.high, m
 
 
 def test_table_lists_every_metric_with_its_direction_and_interval():
-    rows = [ev.Metric("similarity", 0.31, 0.52, 0.12, 0.30), ev.Metric("nll", 3.7, 3.2, -0.55, -0.45)]
+    rows = [metrics.Metric("similarity", 0.31, 0.52, 0.12, 0.30), metrics.Metric("nll", 3.7, 3.2, -0.55, -0.45)]
     text = table(rows)
     assert "| similarity | higher | 0.310 | 0.520 | +0.210       | [+0.120, +0.300] |" in text
     assert "| nll        | lower  | 3.700 | 3.200 | -0.500       | [-0.550, -0.450] |" in text
@@ -94,9 +96,9 @@ def test_table_lists_every_metric_with_its_direction_and_interval():
 
 
 def test_a_lower_nll_wins_and_a_lower_style_score_loses():
-    assert ev.Metric("nll", 3.7, 3.2, -0.55, -0.45).tuned_wins
-    assert not ev.Metric("authorship", 0.7, 0.2, -0.55, -0.45).tuned_wins and ev.Metric("authorship", 0.7, 0.2, -0.55, -0.45).decided
-    assert not ev.Metric("nll", 3.7, 3.6, -0.3, 0.1).decided
+    assert metrics.Metric("nll", 3.7, 3.2, -0.55, -0.45).tuned_wins
+    assert not metrics.Metric("authorship", 0.7, 0.2, -0.55, -0.45).tuned_wins and metrics.Metric("authorship", 0.7, 0.2, -0.55, -0.45).decided
+    assert not metrics.Metric("nll", 3.7, 3.6, -0.3, 0.1).decided
 
 
 def write_run(folder, held_out: int):
@@ -137,17 +139,17 @@ def literal_evaluation(tmp_path, n=7, style=False, blind=None):
     from voicetune.records import Record
 
     held_out = [Record(f"r{i}", f"Question {i}?", f"I did thing {i}.", {}) for i in range(n)]
-    inputs = ev.RunInputs("base-model", tmp_path / "merged", "You are A.", held_out, 15.0, [{"epoch": 0.5, "loss": 3.0}, {"epoch": 1.0, "loss": 2.5}, {"epoch": 1.0, "eval_loss": 2.8}])
+    inputs = runs.RunInputs("base-model", tmp_path / "merged", "You are A.", held_out, 15.0, [{"epoch": 0.5, "loss": 3.0}, {"epoch": 1.0, "loss": 2.5}, {"epoch": 1.0, "eval_loss": 2.8}])
     base = [Generation(f"Thing {i} happened.", 4, True) for i in range(n)]
     tuned = [Generation(f"I did thing {i}.", 5, i != 3) for i in range(n)]
     sims = {"base": [0.1 * i for i in range(n)], "tuned": [0.5] * n}
-    scores = {k: ev.per_record(g, [r.answer for r in held_out], 15.0, sims[k]) for k, g in (("base", base), ("tuned", tuned))}
+    scores = {k: metrics.per_record(g, [r.answer for r in held_out], 15.0, sims[k]) for k, g in (("base", base), ("tuned", tuned))}
     scores["base"]["nll"], scores["tuned"]["nll"] = [3.0 + 0.1 * (i % 3) for i in range(n)], [2.5 + 0.1 * (i % 2) for i in range(n)]
     check = None
     if style:
         scores["base"]["authorship"], scores["tuned"]["authorship"] = [0.1 * (i % 2) for i in range(n)], [0.5 + 0.1 * (i % 4) - 0.05 * i for i in range(n)]
-        check = ev.StyleCheck(0.9, 0.1, 0.97)
-    return ev.Evaluation(tmp_path, "base-model", inputs, base, tuned, scores, ev.summarize(scores["base"], scores["tuned"]), Sampling(0.0, 1.0, 64), check, blind)
+        check = metrics.StyleCheck(0.9, 0.1, 0.97)
+    return ev.Evaluation(tmp_path, "base-model", inputs, base, tuned, scores, metrics.summarize(scores["base"], scores["tuned"]), Sampling(0.0, 1.0, 64), check, blind)
 
 
 def test_report_reads_top_to_bottom_verdict_table_figures_examples(tmp_path):

@@ -8,12 +8,14 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from voicetune.engine import Generation
+from voicetune.engine import Generation, Sampling
 from train.eval import blind
-from train.eval import evaluate as ev
+from train.eval import answers
+from train.eval import metrics
+from train.eval import runs
 from train.eval import likelihood
 from train.cli import cli as train_cli
-from train.eval.intervals import records_needed, wilson_interval
+from train.eval.intervals import paired_sd, records_needed, wilson_interval
 
 
 def guesses(run, rows):
@@ -69,10 +71,10 @@ def fake_run(tmp_path, monkeypatch, *, n, gain, spread):
                                                       "train_ids": [r["id"] for r in records]}))
     monkeypatch.setattr(likelihood, "score", lambda model, held_out, system, log: [
         likelihood.Scored(3.0 - (gain + spread * (-1) ** i if model.endswith("merged") else 0), 10) for i in range(len(held_out))])
-    answers = {"base-model": [Generation(ASSISTANT[i % len(ASSISTANT)], 20, True) for i in range(n)],
+    replies = {"base-model": [Generation(ASSISTANT[i % len(ASSISTANT)], 20, True) for i in range(n)],
                "tuned": [Generation(AUTHOR[(i + 3) % len(AUTHOR)], 30, True) for i in range(n)]}
-    monkeypatch.setattr(ev, "generate", lambda model, convs, sampling, log, progress: answers["base-model" if model == "base-model" else "tuned"])
-    monkeypatch.setattr(ev, "similarities", lambda answers, passages: [0.5] * len(answers))
+    monkeypatch.setattr(answers, "generate", lambda model, convs, sampling, log, progress: replies["base-model" if model == "base-model" else "tuned"])
+    monkeypatch.setattr(metrics, "similarities", lambda answers, passages: [0.5] * len(answers))
     return run
 
 
@@ -92,7 +94,7 @@ def test_eval_warns_when_too_few_records_are_held_out_and_says_how_many_would_do
     run = fake_run(tmp_path, monkeypatch, n=12, gain=0.05, spread=0.5)
     result = CliRunner().invoke(train_cli, ["eval", str(run)])
     assert result.exit_code == 0, result.output
-    sd = ev.paired_sd([3.0] * 12, [3.0 - (0.05 + 0.5 * (-1) ** i) for i in range(12)])
+    sd = paired_sd([3.0] * 12, [3.0 - (0.05 + 0.5 * (-1) ** i) for i in range(12)])
     need = records_needed(sd, 0.05)
     assert "12 held-out records cannot separate the models on nll" in result.output
     assert f"needs about {need} records" in result.output and need > 100
@@ -102,14 +104,14 @@ def test_generation_shows_the_childs_progress_and_keeps_its_other_output_for_err
     child = ("import json, sys; print('INFO loading', file=sys.stderr); print('answers: 1/2', file=sys.stderr, flush=True);"
              "print('answers: 2/2', file=sys.stderr); json.dump([{'text': 'a', 'tokens': 1, 'finished': True}] * 2, open(sys.argv[2], 'w'))")
     real = subprocess.Popen
-    monkeypatch.setattr(ev.subprocess, "Popen", lambda cmd, **kw: real([sys.executable, "-c", child, cmd[-2], cmd[-1]], **kw))
+    monkeypatch.setattr(answers.subprocess, "Popen", lambda cmd, **kw: real([sys.executable, "-c", child, cmd[-2], cmd[-1]], **kw))
     shown = []
-    generations = ev.generate("m", [[{"role": "user", "content": "q"}]] * 2, ev.Sampling(0.0, 1.0, 8), log=lambda *_: None, progress=shown.append)
+    generations = answers.generate("m", [[{"role": "user", "content": "q"}]] * 2, Sampling(0.0, 1.0, 8), log=lambda *_: None, progress=shown.append)
     assert shown == ["answers: 1/2", "answers: 2/2"] and len(generations) == 2
     failing = "import sys; print('answers: 1/2', file=sys.stderr); print('CUDA out of memory', file=sys.stderr); sys.exit(3)"
-    monkeypatch.setattr(ev.subprocess, "Popen", lambda cmd, **kw: real([sys.executable, "-c", failing], **kw))
-    with pytest.raises(ev.GenerationFailed, match=r"(?s)exit 3.*CUDA out of memory"):
-        ev.generate("m", [[{"role": "user", "content": "q"}]], ev.Sampling(0.0, 1.0, 8), log=lambda *_: None, progress=shown.append)
+    monkeypatch.setattr(answers.subprocess, "Popen", lambda cmd, **kw: real([sys.executable, "-c", failing], **kw))
+    with pytest.raises(answers.GenerationFailed, match=r"(?s)exit 3.*CUDA out of memory"):
+        answers.generate("m", [[{"role": "user", "content": "q"}]], Sampling(0.0, 1.0, 8), log=lambda *_: None, progress=shown.append)
 
 
 def test_style_reference_is_the_runs_training_passages(tmp_path):
@@ -120,6 +122,6 @@ def test_style_reference_is_the_runs_training_passages(tmp_path):
     from voicetune.records import Record
 
     held = [Record("h", "Q?", "held", {})]
-    assert ev.training_passages({"data": str(data), "train_ids": ["t"]}, held) == ["trained"]
-    assert ev.training_passages({"data": str(data)}, held) == ["trained"]  # an older run: neither held out nor rejected
-    assert ev.training_passages({"data": str(tmp_path / "gone.jsonl")}, held) == []
+    assert runs.training_passages({"data": str(data), "train_ids": ["t"]}, held) == ["trained"]
+    assert runs.training_passages({"data": str(data)}, held) == ["trained"]  # an older run: neither held out nor rejected
+    assert runs.training_passages({"data": str(tmp_path / "gone.jsonl")}, held) == []

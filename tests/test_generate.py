@@ -386,10 +386,11 @@ def test_the_manifest_records_turns_and_the_files_specificity(tmp_path):
 
     from synth import pipeline
     from voicetune import prompts
+    from voicetune.dataset import DatasetFile
 
     job = Job(TEMPLATE, model="m", ranker=FakeRanker({"How?": 4}), turns=2, followup=FOLLOWUP, retries=0)
     records, summary = generate(chapters(2), lambda: FakeEngine(["Why?"], ["How?"]), job)
-    path = pipeline.write_manifest(tmp_path / "interview.jsonl", job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
+    path = pipeline.write_manifest(DatasetFile(tmp_path / "interview.jsonl"), job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
     manifest = json.loads(path.read_text())
     assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": specificity.MAX_RANK, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
 

@@ -73,7 +73,7 @@ def test_base_is_really_4bit_with_lora_on_all_linear_layers(trained):
 def test_merged_model_reloads_answers_and_stops_at_im_end(trained):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from train.model.merge import ask
+    from train.chat import ask
 
     result, run = trained
     merged = run / "merged"

@@ -14,7 +14,7 @@ import pytest
 
 from synth import pipeline
 from synth.generation import specificity
-from voicetune import dataset as store
+from voicetune.dataset import DatasetFile
 from synth.generation.judge import duplicates
 from voicetune.records import conversations
 from voicetune.models import compute_dtype, dtype_name
@@ -94,10 +94,10 @@ def test_questions_are_generated_by_vllm(killed_and_resumed):
     by_words = specificity.measure(specificity.BM25Ranker(texts), [r["question"] for r in records], [texts.index(r["answer"]) for r in records])
     assert by_words.mrr > 2 * sum(1 / k for k in range(1, len(texts) + 1)) / len(texts), by_words
     assert all(r["specificity"] is not None for r in records if r["question"])
-    manifest = json.loads(pipeline.sidecar(out, "manifest.json").read_text())
+    manifest = json.loads(DatasetFile(out).manifest.read_text())
     assert manifest["records"] == len(records) and manifest["model"] == "SmolLM2-135M-Instruct"
     assert manifest["counts"]["reused"] + manifest["counts"]["generated"] + manifest["counts"]["failed"] == len(records)
-    rejected = [json.loads(line) for line in pipeline.sidecar(out, "rejects.jsonl").read_text().splitlines()]
+    rejected = [json.loads(line) for line in DatasetFile(out).rejects.read_text().splitlines()]
     assert all(r["reason"] and "reply" in r for r in rejected)
 
 
@@ -138,7 +138,7 @@ def test_generation_through_a_real_openai_compatible_server(server, tmp_path):
     out = tmp_path / "interview.jsonl"
     result = subprocess.run(synth(SAMPLE_BOOK, "--endpoint", server, "--limit", 4, "--concurrency", 4, "--out", out), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    records = store.load(out)
+    records = DatasetFile(out).load()
     assert len(records) == 4 and all(r.model == "smollm2" for r in records)
     # The server's replies went through the same judging: at least half usable, each ranked against the 4 passages.
     assert sum(1 for r in records if r.question and r.specificity is not None) >= 2, records
@@ -156,7 +156,7 @@ def test_a_three_turn_interview_from_the_sample_book_resumes_whole(tmp_path, emb
     command = synth(SAMPLE_BOOK, "--turns", 3, "--limit", 6, "--out", out)
     first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stderr[-3000:]
-    records = store.load(out)
+    records = DatasetFile(out).load()
     passages = pipeline.passages(SAMPLE_BOOK, pipeline.SegmentOptions(limit=6))
     assert [r.answer for r in records] == [p.text for p in passages]  # every answer the author's, in book order
     interviews = conversations(records)

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from synth import pipeline
-from voicetune import prompts, dataset as store
+from voicetune import prompts
+from voicetune.dataset import DatasetFile
 from synth.dataset import review
 from synth.cli import cli
 from synth.generation.job import Job
@@ -56,7 +57,7 @@ def test_status_follows_source_in_the_file_and_a_bad_status_names_its_line(tmp_p
     write_records(path, [record(1), record(2)])
     assert list(json.loads(path.read_text().splitlines()[0]))[:5] == ["id", "question", "answer", "source", "status"]
     path.write_text(path.read_text().replace('"status": "pending"', '"status": "acepted"', 1))
-    for read in (read_records, store.load):
+    for read in (read_records, lambda path: DatasetFile(path).load()):
         with pytest.raises(MalformedFile, match=r"interview.jsonl:1: .*status must be one of pending, accepted, rejected, edited, not str 'acepted'"):
             read(path)
 
@@ -259,7 +260,7 @@ def test_a_save_after_records_were_appended_keeps_them_and_any_other_change_conf
     """A synth run appending while the page is open: saves go on; a rewrite in between is a conflict."""
     path, url = served
     version = call(url + "/api/records")[1]["version"]
-    with store.Appender(path) as appender:
+    with DatasetFile(path).appender() as appender:
         appender.add([record(4)])
     status, body = call(url + "/api/records/id1", {"status": "accepted", "version": version})
     assert status == 200 and [(r.id, r.status) for r in read_records(path)] == [("id1", "accepted"), ("id2", "pending"), ("id3", "pending"), ("id4", "pending")]
@@ -271,12 +272,12 @@ def test_keys_a_reviewer_added_survive_a_save_and_a_rerun_of_synth(tmp_path):
     out = tmp_path / "interview.jsonl"
     passages = [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in "ab"]
     template = prompts.load("question")
-    pipeline.synthesize(passages, out, lambda: FakeEngine(["Why a?", "Why b?"]), Job(template, model="m"))
+    pipeline.synthesize(passages, DatasetFile(out), lambda: FakeEngine(["Why a?", "Why b?"]), Job(template, model="m"))
     lines = out.read_text().splitlines()
     out.write_text("\n".join([lines[0][:-1] + ', "note": "check the date"}', lines[1]]) + "\n")
     file = review.ReviewFile(out)
     file.update("id-a", file.read()[1], "accepted")
-    pipeline.synthesize(passages, out, lambda: FakeEngine(["Why b, again?"]), Job(template, model="other"))
+    pipeline.synthesize(passages, DatasetFile(out), lambda: FakeEngine(["Why b, again?"]), Job(template, model="other"))
     assert [r.extra for r in read_records(out)] == [{"note": "check the date"}, {}]
 
 
@@ -287,14 +288,14 @@ def test_a_rerun_of_synth_leaves_reviewed_records_byte_for_byte(tmp_path):
     texts = ["a", "b", "c", "d"]
     passages = [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in texts]
     template = prompts.load("question")
-    pipeline.synthesize(passages, out, lambda: FakeEngine([f"Why {t}?" for t in texts]), Job(template, model="m"))
+    pipeline.synthesize(passages, DatasetFile(out), lambda: FakeEngine([f"Why {t}?" for t in texts]), Job(template, model="m"))
     file = review.ReviewFile(out)
     version = file.read()[1]
     for rid, change in [("id-a", {"status": "accepted"}), ("id-b", {"status": "rejected"}), ("id-c", {"status": "accepted", "question": "Why c, really?"})]:
         version = file.update(rid, version, **change)[1]
     reviewed = out.read_bytes().splitlines(keepends=True)[:3]
     engine = FakeEngine(["Why d, again?"])  # another model: only the pending record is asked again
-    records, summary = pipeline.synthesize(passages, out, lambda: engine, Job(template, model="other"))
+    records, summary = pipeline.synthesize(passages, DatasetFile(out), lambda: engine, Job(template, model="other"))
     lines = out.read_bytes().splitlines(keepends=True)
     assert lines[:3] == reviewed
     assert (summary.reused, summary.generated, len(engine.seen[0][0])) == (3, 1, 1)
@@ -305,7 +306,7 @@ def test_a_review_saved_while_synth_runs_survives_its_final_rewrite(tmp_path):
     out = tmp_path / "interview.jsonl"
     passages = [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in "ab"]
     template = prompts.load("question")
-    pipeline.synthesize(passages[:1], out, lambda: FakeEngine(["Why a?"]), Job(template, model="m"))
+    pipeline.synthesize(passages[:1], DatasetFile(out), lambda: FakeEngine(["Why a?"]), Job(template, model="m"))
 
     class ReviewMidRun(FakeEngine):
         def stream(self, conversations, sampling):
@@ -313,7 +314,7 @@ def test_a_review_saved_while_synth_runs_survives_its_final_rewrite(tmp_path):
             file.update("id-a", file.read()[1], "rejected")
             yield from super().stream(conversations, sampling)
 
-    pipeline.synthesize(passages, out, lambda: ReviewMidRun(["Why b?"]), Job(template, model="m"))
+    pipeline.synthesize(passages, DatasetFile(out), lambda: ReviewMidRun(["Why b?"]), Job(template, model="m"))
     assert [(r.id, r.status) for r in read_records(out)] == [("id-a", "rejected"), ("id-b", "pending")]
 
 

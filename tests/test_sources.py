@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from synth import cli, pipeline
+from voicetune.dataset import DatasetFile
 from voicetune.errors import BadInput
 from voicetune.records import Record, write_records
 
@@ -70,7 +71,7 @@ def record(file: str) -> Record:
 def test_another_book_of_the_same_name_is_refused(shelf):
     out = shelf / "data" / "memoir" / "interview.jsonl"
     first = pipeline.gather(shelf / "old" / "memoir.txt", pipeline.SegmentOptions())
-    pipeline.write_sources(out, first)
+    pipeline.write_sources(DatasetFile(out), first)
     write_records(out, [record("memoir.txt")])
     other = pipeline.gather(shelf / "memoir.txt", pipeline.SegmentOptions())
     with pytest.raises(BadInput, match=r"interview.jsonl was made from other sources: memoir.txt \(.*old/memoir.txt\); give --name"):
@@ -80,7 +81,7 @@ def test_another_book_of_the_same_name_is_refused(shelf):
 
 def test_the_same_file_edited_and_a_source_added_are_the_same_dataset(shelf):
     out = shelf / "data" / "ben" / "interview.jsonl"
-    pipeline.write_sources(out, pipeline.gather(shelf / "memoir.txt", pipeline.SegmentOptions()))
+    pipeline.write_sources(DatasetFile(out), pipeline.gather(shelf / "memoir.txt", pipeline.SegmentOptions()))
     write(shelf / "memoir.txt", PARAGRAPH + " And then the spring came.")
     pipeline.check_sources(out, pipeline.gather([shelf / "memoir.txt", shelf / "interviews"], pipeline.SegmentOptions(persona="Ben")))
 
@@ -97,7 +98,7 @@ def test_a_dataset_from_before_sources_were_recorded_is_judged_by_its_records(sh
 def test_cli_run_refuses_before_loading_a_model(shelf, monkeypatch):
     monkeypatch.chdir(shelf)
     out = Path("data") / "memoir" / "interview.jsonl"
-    pipeline.write_sources(out, pipeline.gather(shelf / "old" / "memoir.txt", pipeline.SegmentOptions()))
+    pipeline.write_sources(DatasetFile(out), pipeline.gather(shelf / "old" / "memoir.txt", pipeline.SegmentOptions()))
     monkeypatch.setattr("synth.synthesis.choose", lambda *a, **k: pytest.fail("started an engine"))
     result = CliRunner().invoke(cli.cli, ["run", "memoir.txt"])
     assert result.exit_code == 1 and result.output.startswith("Error: data/memoir/interview.jsonl was made from other sources")

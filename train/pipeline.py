@@ -12,7 +12,7 @@ from train.data import dataset
 from voicetune.conversations import system_message
 from train import chat, fit
 from train.model import merge
-from train.eval import evaluate
+from train.eval import runs
 from train.model import qlora
 from train.config import TrainConfig
 
@@ -54,7 +54,7 @@ def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_revi
     trainer, losses = fit.train(config, base, tokenizer, added, data, out, resume=resume)
     if not trainer.is_world_process_zero():
         return Result(None, losses, data)
-    evaluate.save_run_inputs(  # what `train eval` needs: held-out records, system prompt, base, loss log
+    runs.save_run_inputs(  # what `train eval` needs: held-out records, system prompt, base, loss log
         out, base=base, system=system, held_out=data.held_out, train_ids={e.id for e in data.train},
         data_path=data_path, log_history=trainer.state.log_history,
     )

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Sequence
 
 from voicetune import chat, prompts
-from voicetune.records import Record, conversations, dumps, iter_jsonl, parse_records, usable_turns
+from voicetune.dataset import DatasetFile
+from voicetune.records import Record, conversations, dumps, iter_jsonl, usable_turns
 
 
 MIN_HELD_OUT = 5  # the fewest held-out records `train eval` gives a bootstrap interval for
@@ -79,7 +80,7 @@ def read(path: Path) -> list[Conversation]:
     if isinstance(head, dict) and head and not {"question", "answer"} & set(head):
         raise DataError(f"{path}: neither an interview file (id, question, answer) nor messages JSONL ({{\"messages\": [...]}} a line):"
                         f" its first record has {', '.join(sorted(head)[:8])}; convert it to messages JSONL")
-    records = parse_records(data, path)
+    records = DatasetFile(path).parse(data)
     check_unique([r.id for r in records], path)
     return [Conversation(turns[0].conversation or turns[0].id, turns) for turns in conversations(records)]
 

@@ -1,77 +1,178 @@
-"""Output that survives a crash: each record is appended and flushed to the OS as it completes
+"""The dataset file: one interview.jsonl, the only object that reads, appends to, rewrites and
+locks it, and that names the files beside it.
+
+    synth run ─append─▶ interview.jsonl ◀─rewrite─ synth run's end, review page's save
+                        │ interview.jsonl.lock     (both processes take it to change the file)
+                        │ interview.rejects.jsonl  (rejected replies, appended as they come)
+                        │ interview.manifest.json  (what produced the file)
+                        │ interview.sources.json   (which files it was made from)
+                        ▼
+                        review, stats, export, train: read
+
+Output that survives a crash: each record is appended and flushed to the OS as it completes
 (so a killed process loses none), fsynced in small batches (so does a power cut, mostly), and a
 run that was killed mid-write is picked up where it stopped.
 
 A kill can only tear the line being written (every line is written whole, then flushed): on
-the next open, bytes after the last newline are dropped if they do not parse, and given their
+the next load, bytes after the last newline are dropped if they do not parse, and given their
 newline if they do (an editor saved the file without a final newline: that line is a record).
 A bad line anywhere else was made by hand, and is an error naming it, so nothing is overwritten
 by guesswork.
 
-The review page may replace the file while a run appends to it. Both hold the file's advisory
-lock (records.locked) while they touch it, and the appender reopens the file when it finds it
-replaced, so no record the run reported as written is left in a file nobody reads.
+The review page may replace the file while a run appends to it. Both hold the file's lock while
+they change it, and the appender reopens the file when it finds it replaced, so no record the run
+reported as written is left in a file nobody reads.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
-from voicetune.records import Record, locked, read_records, record_line, write_records
+from voicetune.records import JsonlAppender, Record, parse_records, read_records, record_line, write_records
 
 
-def drop_torn_tail(path: Path) -> int:
-    """Truncate an interrupted last line; returns how many bytes were dropped. A last line that
-    is whole JSON only lacks its newline (as editors save): it gets one and is kept."""
-    if not path.exists():
-        return 0
-    with open(path, "rb+") as f:
-        data = f.read()
-        keep = data.rfind(b"\n") + 1
-        if keep == len(data):
+class DatasetFile:
+    """interview.jsonl at `path` (it need not exist yet).
+
+    Readers: `load` (synth's own: repairs a torn tail, a later line for an id is its newer
+    version), `read` and `parse` (everyone else: a repeated id is an error). Writers: `appender`
+    (a running synth), `rewrite` (synth's final rewrite: merge into what is on disk), `update`
+    (the review page's save: checks the bytes on disk first). Every writer holds `locked()`."""
+
+    def __init__(self, path: Path):
+        from filelock import FileLock  # here, not at the top: `synth --help` needs no lock (30 ms to import)
+
+        self.path = path
+        # One lock object per file object. filelock's options that matter here: thread_local (its
+        # default) gives each thread holding it a descriptor of its own, so flock excludes the
+        # review server's threads from each other as it excludes processes (with thread_local=False
+        # a second thread would enter the lock the first holds); it is re-entrant within a thread.
+        # fallback_to_soft=False: where the file system has no flock, fail as fcntl did, rather
+        # than fall back to a lock file that a `kill -9` would leave behind to block later runs.
+        self._lock = FileLock(self.lock_path, thread_local=True, fallback_to_soft=False)
+
+    # -- the files beside it
+
+    def sidecar(self, name: str) -> Path:
+        """interview.jsonl -> interview.<name>, e.g. interview.rejects.jsonl, interview.manifest.json"""
+        return self.path.with_name(f"{self.path.stem}.{name}")
+
+    @property
+    def rejects(self) -> Path:
+        return self.sidecar("rejects.jsonl")
+
+    @property
+    def manifest(self) -> Path:
+        return self.sidecar("manifest.json")
+
+    @property
+    def sources(self) -> Path:
+        return self.sidecar("sources.json")
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(f"{self.path.name}.lock")
+
+    def reject_log(self) -> JsonlAppender:
+        """The rejects file, open for appending; each reply flushed as it is written."""
+        return JsonlAppender(self.rejects)
+
+    def write_manifest(self, manifest: dict) -> Path:
+        self.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
+        return self.manifest
+
+    # -- the lock
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the file's advisory lock (`interview.jsonl.lock`, flock through filelock) for the block.
+
+        Everything that changes the file holds it: an appender for each write, a rewriter (synth's
+        final rewrite, the review page's save) from its read to its rename. So no append lands in a
+        file that is being replaced, and an appender that finds the file replaced reopens it."""
+        with self._lock:
+            yield
+
+    # -- reading
+
+    def load(self) -> list[Record]:
+        """What synth resumes from: [] for no file; a torn last line dropped first (under the lock)."""
+        if not self.path.exists():
+            return []
+        with self.locked():
+            self._drop_torn_tail()
+        return read_records(self.path, resume=True)
+
+    def read(self) -> list[Record]:
+        """Every record, or MalformedFile naming the first bad line; reads only, never repairs."""
+        return read_records(self.path)
+
+    def parse(self, data: bytes) -> list[Record]:
+        """The records of bytes read from this file (`read` of bytes in hand)."""
+        return parse_records(data, self.path)
+
+    def snapshot(self) -> tuple[list[Record], bytes]:
+        """(records, the bytes they were read from), for a page that saves against what it showed."""
+        data = self.path.read_bytes()
+        return self.parse(data), data
+
+    def _drop_torn_tail(self) -> int:
+        """Truncate an interrupted last line; returns how many bytes were dropped. A last line that
+        is whole JSON only lacks its newline (as editors save): it gets one and is kept."""
+        if not self.path.exists():
             return 0
-        try:
-            json.loads(data[keep:])
-        except ValueError:  # a write cut short (UnicodeDecodeError is a ValueError too)
-            f.truncate(keep)
-            return len(data) - keep
-        f.write(b"\n")
-        return 0
+        with open(self.path, "rb+") as f:
+            data = f.read()
+            keep = data.rfind(b"\n") + 1
+            if keep == len(data):
+                return 0
+            try:
+                json.loads(data[keep:])
+            except ValueError:  # a write cut short (UnicodeDecodeError is a ValueError too)
+                f.truncate(keep)
+                return len(data) - keep
+            f.write(b"\n")
+            return 0
 
+    # -- writing
 
-def load(path: Path) -> list[Record]:
-    if not path.exists():
-        return []
-    with locked(path):
-        drop_torn_tail(path)
-    return read_records(path, resume=True)
+    def rewrite(self, merge: Callable[[list[Record]], list[Record]]) -> list[Record]:
+        """Replace the file with merge(records now on disk), holding the lock from the read to the
+        rename, so neither an append nor a review save lands in between and is lost."""
+        with self.locked():
+            records = merge(read_records(self.path, resume=True) if self.path.exists() else [])
+            write_records(self.path, records)
+        return records
 
+    def update(self, change: Callable[[bytes], list[Record]]) -> bytes:
+        """Replace the file with change(its bytes now), holding the lock from the read to the
+        rename; `change` may raise to refuse (say, the file is not what the page edited), and
+        nothing is written then. Returns the file's bytes after."""
+        with self.locked():
+            write_records(self.path, change(self.path.read_bytes()))
+            return self.path.read_bytes()
 
-def rewrite(path: Path, merge) -> list[Record]:
-    """Replace `path` with merge(records now on disk), holding the lock from the read to the
-    rename, so neither an append nor a review save lands in between and is lost."""
-    with locked(path):
-        records = merge(read_records(path, resume=True) if path.exists() else [])
-        write_records(path, records)
-    return records
+    def appender(self, every: int = 8) -> Appender:
+        return Appender(self, every)
 
 
 class Appender:
     """Appends records: flushed at once, fsynced every `every` records and on close. Each write
     holds the file's lock and first reopens the file if a rewrite replaced it since."""
 
-    def __init__(self, path: Path, every: int = 8):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.file = open(path, "a", encoding="utf-8")
+    def __init__(self, dataset: DatasetFile, every: int = 8):
+        dataset.path.parent.mkdir(parents=True, exist_ok=True)
+        self.dataset, self.path = dataset, dataset.path
+        self.file = open(self.path, "a", encoding="utf-8")
         self.every, self.pending = every, 0
 
     def add(self, records: Iterable[Record]) -> None:
         lines = [record_line(r) for r in records]
-        with locked(self.path):
+        with self.dataset.locked():
             self._follow_replacement()
             self.file.writelines(lines)
             self.file.flush()

@@ -1,11 +1,11 @@
-"""The record schema both stages share, and the only code that reads or writes JSONL.
+"""The record schema both stages share, and the only code that reads or writes JSONL (an
+interview file as a whole, with its lock and the files beside it, is dataset.DatasetFile).
 
     [Passage] ─generate─▶ [Record] ─▶ interview.jsonl ─review─▶ interview.jsonl ─train─▶ ...
 """
 
 from __future__ import annotations
 
-import fcntl
 import io
 import json
 import os
@@ -219,23 +219,6 @@ def _umask() -> int:
     return mask
 
 
-@contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold the advisory lock of `path` (a sidecar `.lock` file, fcntl.flock) for the block.
-
-    Everything that changes the file holds it: an appender for each write, a rewriter (synth's
-    final rewrite, the review page's save) from its read to its rename. So no append lands in a
-    file that is being replaced, and an appender that finds the file replaced reopens it."""
-    lock = path.with_name(f"{path.name}.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def read_records(path: Path, *, resume: bool = False) -> list[Record]:
     """Every record, or MalformedFile naming the first bad line; reads only, never repairs.
     `resume` (synth's own reader) takes a later line for an id as the newer version of it."""
@@ -286,8 +269,8 @@ def unique(records: Iterable[Record]) -> Iterator[Record]:
 
 def write_records(path: Path, records: Iterable[Record]) -> int:
     """Write all records atomically (a crash leaves the old file or the new one); refuses two
-    records with one id, leaving the file as it was. Callers that may race an appender hold
-    `locked(path)`."""
+    records with one id, leaving the file as it was. An interview file is rewritten through
+    dataset.DatasetFile, which holds its lock against a running appender."""
     return write_jsonl(path, (r.to_dict() for r in unique(records)))
 
 

@@ -15,6 +15,7 @@ def words(text: str) -> list[str]:
 
 # Words too common to say what a text is about: function words, and the everyday verbs, adverbs
 # and nouns of narrative prose (a passage's key terms must not be "again" or "looked").
+# (train/eval/style.py's STYLE_WORDS and synth/repair/clean.py's title words are other sets on purpose.)
 STOPWORDS = frozenset(
     "a an and are as at be but by can could did do does for from had has have how i in is it its me my of on or so that the their them "
     "then there they this to was were what what's when where which who why will with would you your you're".split()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicetune import conversations
+from voicetune.dataset import DatasetFile
 from voicetune.records import write_jsonl
 
 FORMATS = ("messages", "sharegpt", "hf")
@@ -33,7 +34,7 @@ class Exported:
 
 def default_path(file: Path, format: str) -> Path:
     """interview.jsonl -> interview.messages.jsonl, interview.sharegpt.json, interview.hf/"""
-    return file.with_name(f"{file.stem}.{format}" + {"messages": ".jsonl", "sharegpt": ".json", "hf": ""}[format])
+    return DatasetFile(file).sidecar(format + {"messages": ".jsonl", "sharegpt": ".json", "hf": ""}[format])
 
 
 def rows(file: Path, *, system: str | None, only_reviewed: bool = False) -> list[dict]:

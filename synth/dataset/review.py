@@ -14,12 +14,12 @@ secret token (`?token=` on the page's URL, the `X-Review-Token` header on the AP
 servers do) and whose `Host` and `Origin` name this server, so neither another local user's page
 nor a DNS-rebinding site can read or change the file. Bodies are JSON of at most MAX_BODY bytes.
 
-Every change rewrites the whole file at once (records.write_records: temporary file, then
-rename), in the same serialization synth uses, holding the file's lock (records.locked) from its
-read to its rename, so a synth run appending at the same time loses nothing. `version` is the
-size and sha256 of the file's bytes when the page read it: if the file changed on disk since
-other than by appended records (a hand edit, synth's final rewrite), a save is refused with 409
-instead of overwriting, and the page says so. A malformed file is reported with its line number
+Every change rewrites the whole file at once (dataset.DatasetFile.update: temporary file, then
+rename), in the same serialization synth uses, holding the file's lock from its read to its
+rename, so a synth run appending at the same time loses nothing. `version` is the size and
+sha256 of the file's bytes when the page read it: if the file changed on disk since other than
+by appended records (a hand edit, synth's final rewrite), a save is refused with 409 instead of
+overwriting, and the page says so. A malformed file is reported with its line number
 and never written.
 """
 
@@ -37,7 +37,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from voicetune.records import STATUSES, JsonlAppender, MalformedFile, Record, conversations, dumps, iter_jsonl, locked, parse_records, write_records
+from voicetune.dataset import DatasetFile
+from voicetune.records import STATUSES, JsonlAppender, MalformedFile, Record, conversations, dumps, iter_jsonl
 
 PAGE = Path(__file__).with_name("review_page.html")
 CHANGED_ON_DISK = "the file changed on disk since you loaded it: reload"
@@ -98,13 +99,13 @@ class ReviewFile:
     nor a synth run appending can interleave with it."""
 
     def __init__(self, path: Path):
-        self.path = path
-        self.lock = threading.Lock()  # fcntl locks do not exclude threads of one process from each other
+        self.file = DatasetFile(path)
+        self.lock = threading.Lock()  # one save at a time in this process (the file's lock excludes threads too: each holds its own descriptor)
 
     def read(self) -> tuple[list[Record], str]:
         """(records, version); MalformedFile names the first bad line."""
-        data = self.path.read_bytes()
-        return parse_records(data, self.path), version_of(data)
+        records, data = self.file.snapshot()
+        return records, version_of(data)
 
     def update(self, record_id: str, version: str, status: str, question: str | None = None, answer: str | None = None) -> tuple[Record, str]:
         records, version = self.update_many(version, [{"id": record_id, "status": status, "question": question, "answer": answer}])
@@ -114,19 +115,21 @@ class ReviewFile:
         """Apply every change or none; KeyError names an id the file lacks."""
         if not isinstance(version, str):
             raise BadRequest("version must be the string the page was given")
-        with self.lock, locked(self.path):
-            data = self.path.read_bytes()
+        changed: list[Record] = []
+
+        def apply_all(data: bytes) -> list[Record]:
             if not only_appended(data, version):
                 raise Conflict(CHANGED_ON_DISK)
-            records = parse_records(data, self.path)
+            records = self.file.parse(data)
             where = {r.id: i for i, r in enumerate(records)}
-            changed = []
             for change in changes:
                 index = where[change["id"]]
                 records[index] = apply(records[index], change["status"], change.get("question"), change.get("answer"))
                 changed.append(records[index])
-            write_records(self.path, records)
-            return changed, version_of(self.path.read_bytes())
+            return records
+
+        with self.lock:
+            return changed, version_of(self.file.update(apply_all))
 
 
 def changes_of(body) -> list[dict]:
@@ -233,98 +236,110 @@ class TooLarge(BadRequest):
 def make_server(path: Path, host: str = "127.0.0.1", port: int = 0, *, blind: BlindTest | None = None, token: str | None = None) -> ThreadingHTTPServer:
     """A server over `path` (port 0: a free one, see server.server_address), or in blind mode over
     `blind` (path is then the run folder); call serve_forever(). `url(server)` carries the token."""
-    review = None if blind else ReviewFile(path)
-    secret = token or secrets.token_urlsafe(24)
+    return ReviewServer((host, port), path, review=None if blind else ReviewFile(path), blind=blind, token=token or secrets.token_urlsafe(24))
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            if not self.allowed():
-                return
-            route = urlsplit(self.path).path
-            if route in ("/", "/index.html"):
-                page = PAGE.read_text(encoding="utf-8").replace('data-mode="review"', f'data-mode="{"blind" if blind else "review"}"')
-                self.send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
-            elif route == "/api/records" and review:
-                try:
-                    records, version = review.read()
-                except MalformedFile as e:
-                    return self.json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(e)})
-                interviews = [[r.id for r in turns] for turns in conversations(records)]  # grouped here only: records.conversations
-                self.json(HTTPStatus.OK, {"path": str(path), "version": version, "records": [r.to_dict() for r in records], "interviews": interviews})
-            elif route == "/api/blind" and blind:
-                self.json(HTTPStatus.OK, blind.state())
-            else:
-                self.json(HTTPStatus.NOT_FOUND, {"error": f"no such page: {route}"})
 
-        def do_POST(self):
-            if not self.allowed():
-                return
-            route = urlsplit(self.path).path
+class ReviewServer(ThreadingHTTPServer):
+    """What the page serves, for its handlers: the file under review or the blind test, and the
+    run's secret."""
+
+    def __init__(self, address: tuple, path: Path, *, review: ReviewFile | None, blind: BlindTest | None, token: str):
+        super().__init__(address, Handler)
+        self.data_path, self.review, self.blind, self.token = path, review, blind, token
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: ReviewServer
+
+    def do_GET(self):
+        if not self.allowed():
+            return
+        route = urlsplit(self.path).path
+        review, blind = self.server.review, self.server.blind
+        if route in ("/", "/index.html"):
+            page = PAGE.read_text(encoding="utf-8").replace('data-mode="review"', f'data-mode="{"blind" if blind else "review"}"')
+            self.send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
+        elif route == "/api/records" and review:
             try:
-                if review and route == "/api/records":
-                    body = read_json(self)
-                    records, version = review.update_many(body.get("version") if isinstance(body, dict) else None, changes_of(body))
-                    return self.json(HTTPStatus.OK, {"records": [r.to_dict() for r in records], "version": version})
-                if review and route.startswith("/api/records/"):
-                    body = read_json(self)
-                    if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-                        raise BadRequest('a change is {"status", "question"?, "answer"?, "version"}')
-                    record_id = unquote(route.removeprefix("/api/records/"))
-                    record, version = review.update(record_id, body.get("version"), body["status"], body.get("question"), body.get("answer"))
-                    return self.json(HTTPStatus.OK, {"record": record.to_dict(), "version": version})
-                if blind and route.startswith("/api/blind/"):
-                    body = read_json(self)
-                    return self.json(HTTPStatus.OK, blind.guess(unquote(route.removeprefix("/api/blind/")), body.get("choice") if isinstance(body, dict) else None))
-                return self.json(HTTPStatus.NOT_FOUND, {"error": f"no such page: {route}"})
-            except TooLarge as e:
-                self.close_connection = True  # the body was not read
-                return self.json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"{e}; nothing was saved"})
-            except Conflict as e:
-                return self.json(HTTPStatus.CONFLICT, {"error": str(e)})
+                records, version = review.read()
             except MalformedFile as e:
-                return self.json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": f"{e}; nothing was saved"})
-            except KeyError as e:
-                return self.json(HTTPStatus.NOT_FOUND, {"error": f"no record {e.args[0]!r} in the file; nothing was saved"})
-            except (ValueError, TypeError) as e:  # BadRequest, a bad status, a field of the wrong type (InvalidRecord)
-                self.close_connection = isinstance(e, BadRequest)  # its body may be unread
-                return self.json(HTTPStatus.BAD_REQUEST, {"error": f"{e}; nothing was saved"})
+                return self.json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(e)})
+            interviews = [[r.id for r in turns] for turns in conversations(records)]  # grouped here only: records.conversations
+            self.json(HTTPStatus.OK, {"path": str(self.server.data_path), "version": version, "records": [r.to_dict() for r in records], "interviews": interviews})
+        elif route == "/api/blind" and blind:
+            self.json(HTTPStatus.OK, blind.state())
+        else:
+            self.json(HTTPStatus.NOT_FOUND, {"error": f"no such page: {route}"})
 
-        def allowed(self) -> bool:
-            """Only this server's own page: its Host, its Origin (when a browser sends one), its token."""
-            hosts = allowed_hosts(self.server.server_address[:2])
-            origin = self.headers.get("Origin")
-            token = self.headers.get(TOKEN_HEADER) or parse_qs(urlsplit(self.path).query).get("token", [""])[0]
-            if (self.headers.get("Host") or "").lower() not in hosts:
-                reason = "this server answers only to its own address (Host)"
-            elif origin is not None and origin.lower() not in {f"http://{h}" for h in hosts}:
-                reason = "requests from other sites are refused (Origin)"
-            elif not hmac.compare_digest(token.encode(), secret.encode()):
-                reason = "a valid token is needed: open the URL `synth review` printed, with its ?token="
-            else:
-                return True
-            self.close_connection = True
-            self.json(HTTPStatus.FORBIDDEN, {"error": reason})
-            return False
+    def do_POST(self):
+        if not self.allowed():
+            return
+        try:
+            self.json(*self.post(urlsplit(self.path).path))
+        except TooLarge as e:
+            self.close_connection = True  # the body was not read
+            self.json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"{e}; nothing was saved"})
+        except Conflict as e:
+            self.json(HTTPStatus.CONFLICT, {"error": str(e)})
+        except MalformedFile as e:
+            self.json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": f"{e}; nothing was saved"})
+        except KeyError as e:
+            self.json(HTTPStatus.NOT_FOUND, {"error": f"no record {e.args[0]!r} in the file; nothing was saved"})
+        except (ValueError, TypeError) as e:  # BadRequest, a bad status, a field of the wrong type (InvalidRecord)
+            self.close_connection = isinstance(e, BadRequest)  # its body may be unread
+            self.json(HTTPStatus.BAD_REQUEST, {"error": f"{e}; nothing was saved"})
 
-        def json(self, status: HTTPStatus, payload: dict) -> None:
-            self.send(status, dumps(payload).encode(), "application/json; charset=utf-8")
+    def post(self, route: str) -> tuple[HTTPStatus, dict]:
+        """(status, payload) of a POST to `route`; raises what do_POST turns into an error."""
+        review, blind = self.server.review, self.server.blind
+        if review and route == "/api/records":
+            body = read_json(self)
+            records, version = review.update_many(body.get("version") if isinstance(body, dict) else None, changes_of(body))
+            return HTTPStatus.OK, {"records": [r.to_dict() for r in records], "version": version}
+        if review and route.startswith("/api/records/"):
+            body = read_json(self)
+            if not isinstance(body, dict) or not isinstance(body.get("status"), str):
+                raise BadRequest('a change is {"status", "question"?, "answer"?, "version"}')
+            record_id = unquote(route.removeprefix("/api/records/"))
+            record, version = review.update(record_id, body.get("version"), body["status"], body.get("question"), body.get("answer"))
+            return HTTPStatus.OK, {"record": record.to_dict(), "version": version}
+        if blind and route.startswith("/api/blind/"):
+            body = read_json(self)
+            return HTTPStatus.OK, blind.guess(unquote(route.removeprefix("/api/blind/")), body.get("choice") if isinstance(body, dict) else None)
+        return HTTPStatus.NOT_FOUND, {"error": f"no such page: {route}"}
 
-        def send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("Referrer-Policy", "no-referrer")  # the token stays out of Referer headers
-            self.send_header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
-            self.end_headers()
-            self.wfile.write(body)
+    def allowed(self) -> bool:
+        """Only this server's own page: its Host, its Origin (when a browser sends one), its token."""
+        hosts = allowed_hosts(self.server.server_address[:2])
+        origin = self.headers.get("Origin")
+        token = self.headers.get(TOKEN_HEADER) or parse_qs(urlsplit(self.path).query).get("token", [""])[0]
+        if (self.headers.get("Host") or "").lower() not in hosts:
+            reason = "this server answers only to its own address (Host)"
+        elif origin is not None and origin.lower() not in {f"http://{h}" for h in hosts}:
+            reason = "requests from other sites are refused (Origin)"
+        elif not hmac.compare_digest(token.encode(), self.server.token.encode()):
+            reason = "a valid token is needed: open the URL `synth review` printed, with its ?token="
+        else:
+            return True
+        self.close_connection = True
+        self.json(HTTPStatus.FORBIDDEN, {"error": reason})
+        return False
 
-        def log_message(self, format, *args):  # quiet: the terminal shows the URL, not every request
-            pass
+    def json(self, status: HTTPStatus, payload: dict) -> None:
+        self.send(status, dumps(payload).encode(), "application/json; charset=utf-8")
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.token = secret
-    return server
+    def send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Referrer-Policy", "no-referrer")  # the token stays out of Referer headers
+        self.send_header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # quiet: the terminal shows the URL, not every request
+        pass
 
 
 def allowed_hosts(address: tuple) -> set[str]:

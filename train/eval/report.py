@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from voicetune.records import write_jsonl
-from train.eval.evaluate import METRICS, Evaluation, Metric
+from train.eval.evaluate import Evaluation
+from train.eval.metrics import METRICS, Metric
 from train.eval.intervals import RESAMPLES
 from train.eval.intervals import records_needed
 

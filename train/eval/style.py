@@ -14,7 +14,9 @@ Two scores, both in character 3-5-gram TF-IDF space of distorted text (sublinear
   The main style metric.
 - `score`: mean cosine to the K nearest training passages, with no base answers needed (weaker: on
   the Sherlock Holmes book it overlaps between the author's held-out passages and assistant prose).
-Pure numpy.
+Pure numpy. scikit-learn's TfidfVectorizer, Ridge and roc_auc_score gave the same scores (to 1e-13) and
+AUC on the Sherlock Holmes book, no faster, but with scikit-learn installed transformers imports it on
+every model load: +1 s CPU for each synth, train and eval process (2026-12-04).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from typing import Sequence
 NGRAMS = (3, 4, 5)
 K = 5
 
-FUNCTION_WORDS = frozenset("""
+# The words distortion keeps: function words as style features. Not voicetune.words.STOPWORDS (which
+# only sets content words apart) on purpose: every authorship figure was measured with this set.
+STYLE_WORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below between both but by
 can could did do does doing down during each few for from further had has have having he her here hers herself him
 himself his how i if in into is it its itself just me might more most must my myself no nor not now of off on once only
@@ -44,7 +48,7 @@ def distort(text: str) -> str:
     """Function words kept (lower-cased), every other word masked as one *, digits as #."""
     def mask(match: re.Match) -> str:
         word = match.group(0)
-        return word.lower() if word.lower() in FUNCTION_WORDS else "*"
+        return word.lower() if word.lower() in STYLE_WORDS else "*"
 
     return re.sub(r"\d", "#", WORD.sub(mask, " ".join(text.split())))
 

@@ -1,0 +1,109 @@
+"""Both models' answers to the held-out questions: vLLM, greedy, one process per model.
+
+Each model generates in its own process (`python -m train.eval.answers MODEL IN OUT`), so the first
+engine's worker processes and KV cache are surely gone before the second starts (an offline vLLM
+engine has no documented shutdown; a second one in the same process was not tried). The parent
+shows the child's progress lines and keeps the rest of its output for an error message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable, Sequence
+
+from voicetune.engine import Generation, Sampling
+
+FREQUENCY_PENALTY = 0.3  # on the answers' own tokens; measured in sampling() below
+PROGRESS = re.compile(r"^answers:")  # the child's own progress line; vLLM's warnings stay in the tail
+
+
+class GenerationFailed(RuntimeError):
+    pass
+
+
+def sampling(max_tokens: int, frequency_penalty: float = FREQUENCY_PENALTY) -> Sampling:
+    # Greedy (as reproducible as the engine allows), with OpenAI's frequency penalty on the reply's own
+    # tokens: a lightly tuned small model otherwise loops until the token limit. On 40 held-out Sherlock
+    # records (bench/real_book.py's run, SmolLM2-135M tuned 3 epochs, vLLM CPU, 2026-11-25) the tuned
+    # model ended at <|im_end|> 1/40 times greedy, 40/40 with 0.3 (median 161 tokens; passages ~330),
+    # 40/40 with 0.6 (median 94: cut short); repetition_penalty 1.1 gave 25/40 (it also penalizes the
+    # prompt's <|im_end|>s), presence_penalty 0.6 1/40. The penalty never touches <|im_end|>, which a
+    # reply holds only at its end.
+    return Sampling(temperature=0.0, top_p=1.0, max_tokens=max_tokens, seed=0, frequency_penalty=frequency_penalty)
+
+
+def conversations(questions: Sequence[str], system: str | None) -> list[list[dict]]:
+    from voicetune.chat import prompt
+
+    return [prompt(q, system) for q in questions]
+
+
+def generate(model: str, convs: list[list[dict]], sampling: Sampling, *, log=print, progress: Callable[[str], None] | None = None) -> list[Generation]:
+    """All answers of one model, from a fresh process that runs one vLLM engine."""
+    with tempfile.TemporaryDirectory(prefix="voicetune-eval-") as tmp:
+        inp, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
+        inp.write_text(json.dumps({"conversations": convs, "sampling": asdict(sampling)}))
+        log(f"Generating {len(convs)} answers with {model} (greedy, frequency penalty {sampling.frequency_penalty}, at most {sampling.max_tokens} tokens each) ...")
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "train.eval.answers", model, str(inp), str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+        tail = _show_progress(process.stderr, progress or _to_stderr)
+        code = process.wait()
+        if code != 0 or not out.exists():
+            raise GenerationFailed(f"generation with {model} failed (exit {code}):\n{tail()[-3000:]}")
+        log(f"  {len(convs)} answers in {time.perf_counter() - start:.0f} s")
+        return [Generation(**g) for g in json.loads(out.read_text())]
+
+
+def _show_progress(stream, show) -> Callable[[], str]:
+    """Read the child's stderr as it comes: progress lines go to `show`, the rest is kept for an error
+    message. Returns a function that gives the kept text once the stream is done."""
+    kept: list[str] = []
+
+    def pump():
+        for line in iter(stream.readline, ""):
+            if PROGRESS.match(line):
+                show(line.rstrip("\n"))
+            else:
+                kept.append(line)
+                del kept[:-200]
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+
+    def tail() -> str:
+        reader.join()
+        return "".join(kept)
+
+    return tail
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _generate_here(model: str, inp: Path, out: Path) -> None:
+    from voicetune.engine import VLLMEngine
+
+    request = json.loads(inp.read_text())
+    engine = VLLMEngine(model, max_model_len=4096)
+    convs = request["conversations"]
+    results, last = {}, 0.0
+    for index, generation in engine.stream(convs, Sampling(**request["sampling"])):
+        results[index] = generation
+        if len(results) == len(convs) or time.monotonic() - last > 5:  # at most a line per 5 s: readable in a log
+            last = time.monotonic()
+            print(f"answers: {len(results)}/{len(convs)}", file=sys.stderr, flush=True)
+    out.write_text(json.dumps([asdict(results[i]) for i in range(len(convs))]))
+
+
+if __name__ == "__main__":  # one model's generations: python -m train.eval.answers MODEL IN.json OUT.json
+    _generate_here(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
