@@ -63,6 +63,43 @@ def test_each_package_imports_only_its_own_floor_and_the_ones_below(top):
     assert not wrong, f"{top} may import only {sorted(MAY_IMPORT[top])}; move what both stages need into voicetune:\n" + "\n".join(wrong)
 
 
+# Inside a stage, the rooms of README's Architecture section, floor by floor: a room imports only
+# itself and rooms on lower floors (two rooms on one floor know nothing of each other). A module at
+# a stage's top (cli, config, pipeline, ...) is above all its rooms.
+ROOM_FLOORS = {
+    "synth.document": 0, "synth.sources": 1, "synth.repair": 2, "synth.transcripts": 3, "synth.generation": 3, "synth.dataset": 4,
+    "train.data": 0, "train.model": 0, "train.eval": 1,
+}
+
+
+def room(module: str) -> str | None:
+    """The room of a dotted module name (synth.repair.clean -> synth.repair); None at a stage's top."""
+    return next((r for r in ROOM_FLOORS if module == r or module.startswith(r + ".")), None)
+
+
+def room_violations(tree: ast.Module, package: str) -> list[tuple[int, str]]:
+    """Imports from a room of a module in `package`'s room into a room on the same or a higher floor."""
+    own = room(package) or room(package + ".")
+    if own is None:
+        return []
+    return [(line, name) for line, name in imported_modules(tree, package)
+            if (other := room(name)) not in (None, own) and ROOM_FLOORS[other] >= ROOM_FLOORS[own]]
+
+
+@pytest.mark.parametrize("stage", ["synth", "train"])
+def test_each_room_imports_only_rooms_on_lower_floors(stage):
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {name}"
+             for path in python_files(stage) if path.parent != ROOT / stage or path.stem == "document"
+             for line, name in room_violations(ast.parse(path.read_text()), f"{package_of(path)}.{path.stem}")]
+    assert not wrong, "a room may import only rooms on lower floors (README, Architecture):\n" + "\n".join(wrong)
+
+
+def test_the_room_rule_catches_an_import_upwards():
+    tree = ast.parse("from synth.dataset import stats\nfrom synth.document import Passage\n")
+    assert room_violations(tree, "synth.repair.clean") == [(1, "synth.dataset")]
+    assert room_violations(tree, "synth.cli") == []
+
+
 def test_no_folder_of_a_package_holds_more_than_twelve_modules():
     folders = {path.parent for path in python_files(*MAY_IMPORT)}
     crowded = {str(folder.relative_to(ROOT)): n for folder in sorted(folders)
