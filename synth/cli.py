@@ -13,9 +13,10 @@ import click
 from synth import pipeline
 from synth.repair import segment
 from synth.config import SynthConfig
-from voicetune.errors import BadInput, Notice
+from voicetune.errors import BadInput, Notice, unwritable
 from synth.sources.extract import parse_pages
 from voicetune import config
+from voicetune.config import NATURAL, POSITIVE, SEED_RANGE, SHARE, Range, option_range
 from voicetune.dataset import DatasetFile, latest_output
 from voicetune.models import DEFAULT_MODEL
 from voicetune.records import MalformedFile
@@ -27,7 +28,7 @@ def segment_options(f):
     f = click.option("--min-chars", default=D.min_chars, show_default=True, help="Merge paragraphs shorter than this.")(f)
     f = click.option("--max-chars", default=D.max_chars, show_default=True, help="Split passages longer than this at sentence ends.")(f)
     f = click.option("--password", default=None, help="Password of an encrypted PDF.")(f)
-    f = click.option("--limit", type=int, default=None, help="Only the first N passages.")(f)
+    f = click.option("--limit", type=int, default=None, callback=option_range(POSITIVE), help="Only the first N passages.")(f)
     f = click.option(
         "--pages", default=None, callback=_page_range, help="PDF pages to use, e.g. 12-240 (skip front matter and index); counted as the PDF viewer does."
     )(f)
@@ -40,6 +41,14 @@ def _page_range(ctx, param, value):
         return parse_pages(value) if value else None
     except BadInput as e:
         raise click.BadParameter(str(e)) from None
+
+
+def config_from(values: dict) -> SynthConfig:
+    """The options as a SynthConfig; one out of range (checked there) is a one-line error."""
+    try:
+        return SynthConfig.from_dict(values)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
 
 
 def options_from(kwargs) -> pipeline.SegmentOptions:
@@ -63,11 +72,12 @@ def load_sources(books: tuple[Path, ...], kwargs) -> list[pipeline.Source]:
 
 
 def output_path(out: Path) -> Path:
-    """A file to write: a folder (or a file inside a non-folder) is a one-line error."""
+    """A file to write: a folder, a file inside a non-folder or a folder that refuses writing is a one-line error."""
     if out.is_dir():
         raise click.ClickException(f"{out} is a folder: --out takes a file path, e.g. {out / 'interview.jsonl'}")
-    if any(parent.exists() and not parent.is_dir() for parent in out.parents):
-        raise click.ClickException(f"{out}: a part of that path is a file, not a folder")
+    problem = unwritable(out)
+    if problem:
+        raise click.ClickException(problem)
     return out
 
 
@@ -92,9 +102,9 @@ def cli():
 @click.option("-n", "--questions-per-passage", "per_passage", default=D.per_passage, show_default=True, help="Questions (records) per passage.")
 @click.option("--context-chars", default=D.context_chars, show_default=True, help="Context: the previous passage's last sentences within this many characters (0: all of it).")
 @click.option("--retries", default=D.retries, show_default=True, help="New tries (hotter, and a new seed where honoured) for a reply with no usable question.")
-@click.option("--turns", default=D.turns, show_default=True, type=click.IntRange(1), help="Interviews: up to N consecutive passages of a chapter make one conversation of follow-up questions.")
-@click.option("--candidates", default=D.candidates, show_default=True, type=click.IntRange(1), help="Replies per request (one prefill); the question that points best to its passage is kept.")
-@click.option("--max-rank", default=D.max_rank, show_default=True, type=click.IntRange(0), help="Retry a question whose own passage ranks below this among the book's by MiniLM similarity (0: never).")
+@click.option("--turns", default=D.turns, show_default=True, help="Interviews: up to N consecutive passages of a chapter make one conversation of follow-up questions.")
+@click.option("--candidates", default=D.candidates, show_default=True, help="Replies per request (one prefill); the question that points best to its passage is kept.")
+@click.option("--max-rank", default=D.max_rank, show_default=True, help="Retry a question whose own passage ranks below this among the book's by MiniLM similarity (0: never).")
 @click.option("--free-reply", is_flag=True, default=D.free_reply, help="Let the model write on after its first question mark (by default a reply stops there).")
 @click.option("--no-specificity", is_flag=True, default=D.no_specificity, help="Do not rank questions against the book's passages (no MiniLM; no specificity scores).")
 @click.option("--tensor-parallel-size", default=D.tensor_parallel_size, show_default=True, help="GPUs per model replica.")
@@ -107,7 +117,7 @@ def run(books: tuple[Path, ...], name, out, model, endpoint, dry_run, password, 
     Re-running the same command continues where a previous run stopped (or was killed)."""
     from synth import synthesis
 
-    config = SynthConfig.from_dict(options)
+    config = config_from(options)
     sources = load_sources(books, {**options, "password": password, "limit": limit, "pages": pages})
     passages = [p for source in sources for p in source.passages]
     if dry_run:
@@ -130,11 +140,12 @@ def run(books: tuple[Path, ...], name, out, model, endpoint, dry_run, password, 
 @cli.command("segment")
 @click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--stats", is_flag=True, help="Only the counts and the length histogram, no passages.")
-@click.option("--show", type=int, default=3, show_default=True, help="How many passages to print after the stats.")
+@click.option("--show", type=int, default=3, show_default=True, callback=option_range(NATURAL), help="How many passages to print after the stats.")
 @segment_options
 def segment_command(books: tuple[Path, ...], stats: bool, show: int, **kwargs):
     """Show how BOOKS are cut into passages (speakers found, boilerplate removed, count, length
     histogram, first passages), without loading a model."""
+    config_from({k: kwargs[k] for k in ("min_chars", "max_chars", "persona")})  # their ranges, checked before any work
     sources = load_sources(books, kwargs)
     for source in sources:
         for note in source.notes:
@@ -167,7 +178,7 @@ def existing_records(file: Path | None):
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path), required=False)
-@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
+@click.option("--port", default=0, show_default=True, callback=option_range(Range(0, 65535)), help="Port on 127.0.0.1 (0: a free one).")
 @click.option("--no-browser", is_flag=True, help="Only print the URL.")
 @click.option("--blind", "blind_run", type=click.Path(path_type=Path), help="Blind test of a training RUN folder: which of two answers is the author's? (reads RUN/eval_answers.jsonl, saves RUN/blind.jsonl)")
 def review(file: Path | None, port: int, no_browser: bool, blind_run: Path | None):
@@ -202,7 +213,7 @@ def review(file: Path | None, port: int, no_browser: bool, blind_run: Path | Non
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path), required=False)
-@click.option("--top", default=10, show_default=True, help="How many records worth a look first to list.")
+@click.option("--top", default=10, show_default=True, callback=option_range(NATURAL), help="How many records worth a look first to list.")
 def stats(file: Path | None, top: int):
     """Counts by status and flag, lengths, near-duplicate questions, and what to review first in FILE [the latest]."""
     from synth.dataset import stats as dataset_stats
@@ -220,8 +231,8 @@ def stats(file: Path | None, top: int):
 @click.option("--persona", default=config.PERSONA, show_default=True, help="Who the model speaks as (system prompt), as in train run.")
 @click.option("--system-prompt", default=config.SYSTEM_PROMPT, show_default=True, help="Template in prompts/, a path, or '' for none, as in train run.")
 @click.option("--only-reviewed", is_flag=True, help="Accepted and edited records only, as train run --only-reviewed [default: all but rejected].")
-@click.option("--eval-share", default=config.EVAL_SHARE, show_default=True, help="hf: share of conversations held out, as in train run.")
-@click.option("--seed", default=config.SEED, show_default=True, help="hf: the split's seed, as in train run.")
+@click.option("--eval-share", default=config.EVAL_SHARE, show_default=True, callback=option_range(SHARE), help="hf: share of conversations held out, as in train run.")
+@click.option("--seed", default=config.SEED, show_default=True, callback=option_range(SEED_RANGE), help="hf: the split's seed, as in train run.")
 def export_command(file, format_, out, persona, system_prompt, only_reviewed, eval_share, seed):
     """Write FILE's records [the latest] as training data for other tools: rejected ones left out,
     conversations as multi-turn, with the system message train run uses."""
@@ -234,12 +245,14 @@ def export_command(file, format_, out, persona, system_prompt, only_reviewed, ev
     if format_ == "hf":
         if out.exists() and not out.is_dir():
             raise click.ClickException(f"{out} is a file: --format hf writes a folder")
+        if problem := unwritable(out):
+            raise click.ClickException(problem)
     else:
         output_path(out)
     try:
         done = export.export(file, format_, out, system=system_message(system_prompt or None, persona), only_reviewed=only_reviewed,
                              eval_share=eval_share, seed=seed)
-    except (DataError, MalformedFile, MissingVariables, FileNotFoundError) as e:
+    except (DataError, MalformedFile, MissingVariables, OSError) as e:
         raise click.ClickException(str(e)) from None
     split = f" (train {done.conversations - done.held_out}, test {done.held_out} held out)" if done.held_out is not None else ""
     click.echo(f"Wrote {done.conversations} conversations, {done.turns} turns{split}, to {done.path}")

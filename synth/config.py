@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from synth.repair import segment
 from synth.generation import specificity
 from synth.generation.job import CONTEXT_CHARS
-from voicetune.config import PERSONA, strict
+from voicetune.config import NATURAL, PERSONA, POSITIVE, SEED_RANGE, BadOption, Range, check_ranges, strict
+
+
+MAX_TEMPERATURE = 2.0  # vLLM's SamplingParams refuses a hotter one (after the engine has started)
+RANGES = {
+    "min_chars": NATURAL, "max_chars": POSITIVE,
+    "temperature": Range(0.0, MAX_TEMPERATURE), "top_p": Range(0.0, 1.0, open_low=True), "min_p": Range(0.0, 1.0),
+    "max_tokens": POSITIVE, "seed": SEED_RANGE, "per_passage": POSITIVE, "context_chars": NATURAL, "retries": NATURAL,
+    "turns": POSITIVE, "candidates": POSITIVE, "max_rank": NATURAL, "concurrency": POSITIVE, "tensor_parallel_size": POSITIVE,
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,13 @@ class SynthConfig:
     # backends
     concurrency: int = 16  # with --endpoint: requests in flight at once
     tensor_parallel_size: int = 1  # GPUs per model replica
+
+    def __post_init__(self):
+        """Refuse a value out of range here, so that the command line and a dict are both checked
+        before any work (a vLLM engine takes half a minute to start before it checks sampling)."""
+        check_ranges(self, RANGES, {"per_passage": "--questions-per-passage"})
+        if self.min_chars > self.max_chars:
+            raise BadOption(f"--min-chars ({self.min_chars}) must not exceed --max-chars ({self.max_chars})")
 
     @property
     def prompt_persona(self) -> str:

@@ -126,3 +126,92 @@ def test_train_chat_asks_with_the_system_message_its_run_trained_with(tmp_path, 
     assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "").exit_code == 0
     assert run(train_cli, "chat", tmp_path / "merged", "--prompt", "Hi?", "--system", "Other.").exit_code == 0
     assert asked == ["You are Agnes.", None, "Other."]
+
+
+def test_out_of_range_options_are_one_line_before_any_work(tmp_path, monkeypatch):
+    # --limit -1 used 27 of 28 passages, --epochs -1 saved an untrained adapter as a finished run,
+    # --batch-size 0 trained, --temperature 7 failed in vLLM after its engine had started.
+    from synth import pipeline as synth_pipeline
+    from train import pipeline as train_pipeline
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started with an option out of range")
+
+    monkeypatch.setattr(synth_pipeline, "gather", no_work)
+    monkeypatch.setattr(train_pipeline, "run", no_work)
+    data = tmp_path / "interview.jsonl"
+    data.write_text("")
+    for args, fragment in [
+        (["--limit", -1], "--limit must be ≥ 1, got -1"), (["--limit", 0], "--limit"),
+        (["--max-chars", 0], "--max-chars"), (["--max-chars", -5], "--max-chars"),
+        (["--min-chars", 5000, "--max-chars", 100], "--min-chars (5000) must not exceed --max-chars (100)"),
+        (["--temperature", 7], "--temperature must be in [0.0, 2.0]"), (["--top-p", 0], "--top-p"), (["--min-p", 1.5], "--min-p"),
+        (["--max-tokens", 0], "--max-tokens"), (["--candidates", 0], "--candidates"), (["-n", 0], "--questions-per-passage"),
+        (["--retries", -1], "--retries"), (["--concurrency", 0], "--concurrency"), (["--seed", -1], "--seed"),
+    ]:
+        assert_user_error(run(synth_cli, "run", SAMPLE_BOOK, *args), fragment)
+    for args in (["--limit", 0], ["--min-chars", 5000, "--max-chars", 100], ["--show", -1]):
+        assert_user_error(run(synth_cli, "segment", SAMPLE_BOOK, *args), args[-2])
+    for args, fragment in [(["--epochs", -1], "--epochs must be > 0"), (["--batch-size", 0], "--batch-size must be ≥ 1"),
+                           (["--max-steps", 0], "--max-steps"), (["--eval-share", 1], "--eval-share"), (["--learning-rate", 0], "--learning-rate")]:
+        assert_user_error(run(train_cli, "run", "--data", data, *args), fragment)
+    assert_user_error(run(train_cli, "inspect", "--data", data, "--max-length", 0), "--max-length")
+    assert_user_error(run(train_cli, "eval", tmp_path, "--max-tokens", 0), "--max-tokens")
+    assert_user_error(run(train_cli, "eval", tmp_path, "--frequency-penalty", 3), "--frequency-penalty")
+    assert_user_error(run(train_cli, "chat", tmp_path, "--max-new-tokens", 0), "--max-new-tokens")
+    assert_user_error(run(synth_cli, "export", data, "--eval-share", -0.1), "--eval-share")
+
+
+def test_a_config_from_a_dict_is_checked_too():
+    import pytest
+    from synth.config import SynthConfig
+    from train.config import TrainConfig
+
+    with pytest.raises(ValueError, match="--epochs must be > 0, got -1"):
+        TrainConfig.from_dict({"epochs": -1})
+    with pytest.raises(ValueError, match="--temperature"):
+        SynthConfig.from_dict({"temperature": 7.0})
+    assert TrainConfig.from_dict({"max_steps": -1}).max_steps == -1  # -1: no step limit
+
+
+def refuse_writes_in(folder, monkeypatch):
+    """`folder` refuses new files: by its mode, and, where the tests run as root (who writes in
+    any folder), by the kernel's answer to a non-root user, given to the probe in its place."""
+    import errno
+    import os
+    import tempfile
+
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.geteuid() == 0:
+        real = tempfile.TemporaryFile
+
+        def temporary_file(*args, dir=None, **kwargs):
+            if dir is not None and os.path.realpath(dir) == os.path.realpath(folder):
+                raise PermissionError(errno.EACCES, "Permission denied")
+            return real(*args, dir=dir, **kwargs)
+
+        monkeypatch.setattr(tempfile, "TemporaryFile", temporary_file)
+
+
+def test_out_where_nothing_can_be_written_is_one_line_before_any_work(tmp_path, monkeypatch):
+    from synth import synthesis
+    from train import pipeline as train_pipeline
+
+    monkeypatch.setattr(synthesis, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("generation started")))
+    monkeypatch.setattr(train_pipeline, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("training started")))
+    locked = tmp_path / "locked"
+    refuse_writes_in(locked, monkeypatch)
+    data = tmp_path / "interview.jsonl"
+    data.write_text(json.dumps({"id": "a", "question": "Why?", "answer": "Because.", "source": {}}) + "\n")
+    assert_user_error(run(synth_cli, "run", SAMPLE_BOOK, "--limit", 1, "--out", locked / "i.jsonl"), "cannot write there", "--out")
+    assert_user_error(run(synth_cli, "export", data, "--out", locked / "i.messages.jsonl"), "cannot write there")
+    assert_user_error(run(synth_cli, "export", data, "--format", "hf", "--out", locked / "hf"), "cannot write there")
+    assert_user_error(run(train_cli, "run", "--data", data, "--out", locked / "run"), "cannot write there")
+    assert_user_error(run(train_cli, "run", "--data", data, "--out", data), "is a file", "--out takes a folder")
+
+
+def test_train_chat_on_a_folder_without_a_model_is_one_line(tmp_path):
+    assert_user_error(run(train_cli, "chat", tmp_path, "--prompt", "Hi?"), "no config.json", "runs/<name>/merged")
+    (tmp_path / "config.json").write_text("{not json")
+    assert_user_error(run(train_cli, "chat", tmp_path, "--prompt", "Hi?"), "config.json: not a readable model config")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from train.model import qlora
-from voicetune.models import compute_dtype
+from voicetune.models import ModelNotFound, compute_dtype
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,20 @@ def keep_eos(penalty: float, eos: int):
     return process
 
 
+def check_model_folder(model_dir: Path | str) -> None:
+    """ModelNotFound, in one line, where `model_dir` holds no readable model config: transformers
+    would answer an empty folder or a damaged config.json with pages of tracebacks."""
+    config = Path(model_dir) / "config.json"
+    hint = "pass a merged model folder, e.g. runs/<name>/merged, which `train run` writes"
+    if not config.is_file():
+        raise ModelNotFound(f"{model_dir}: no config.json, so not a model folder; {hint}")
+    try:
+        if not isinstance(json.loads(config.read_text(encoding="utf-8")), dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, OSError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ModelNotFound(f"{config}: not a readable model config ({e}); {hint}, or train again") from None
+
+
 class Chat:
     """A merged model loaded once, on this process's device, and the conversation so far: each
     question is asked after the earlier questions and answers."""
@@ -42,8 +57,13 @@ class Chat:
     def __init__(self, model_dir: Path | str, system: str | None = None, max_new_tokens: int = 256):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=compute_dtype(), device_map=qlora.device_map())
+        check_model_folder(model_dir)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+            self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=compute_dtype(), device_map=qlora.device_map())
+        except (OSError, ValueError) as e:  # weights or tokenizer files missing or damaged
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ModelNotFound(f"{model_dir}: cannot load the model ({first}); pass a merged model folder that `train run` wrote") from None
         self.model.eval()
         self.max_new_tokens = max_new_tokens
         self.system = system

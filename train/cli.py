@@ -12,6 +12,8 @@ from voicetune.records import MalformedFile
 from voicetune.prompts import MissingVariables
 from train.data.chatml import NoTrainableTokens
 from train.config import TrainConfig
+from voicetune.config import POSITIVE, Range, option_range
+from voicetune.errors import unwritable
 from voicetune.conversations import DataError
 from train.eval.answers import FREQUENCY_PENALTY
 from train.model.merge import MergeMismatch
@@ -56,8 +58,12 @@ def run(data, out, only_reviewed, resume, **options):
         raise click.ClickException(f"{data}: no such file")
     options["system_prompt"] = options["system_prompt"] or None
     no_eval = options.pop("no_eval")
-    config = TrainConfig.from_dict(options)
+    config = config_from(options)
     out = out or pipeline.default_output(data)
+    if out.exists() and not out.is_dir():
+        raise click.ClickException(f"{out} is a file: --out takes a folder (a new one, or an earlier run's to replace)")
+    if problem := unwritable(out):
+        raise click.ClickException(problem)
     try:
         result = pipeline.run(config, data, out, log=click.echo, only_reviewed=only_reviewed, resume=resume)
     except (ModelNotFound, MalformedFile, DataError, NoTrainableTokens, MissingVariables, FileNotFoundError, MergeMismatch) as e:
@@ -87,8 +93,8 @@ def run(data, out, only_reviewed, resume, **options):
 @click.argument("run_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--base", default=None, help="Base model to compare with [the run's base].")
 @click.option("--tuned", default=None, help="Tuned model folder [RUN_DIR/merged].")
-@click.option("--max-tokens", default=256, show_default=True, help="Token limit per answer (same for both models).")
-@click.option("--frequency-penalty", default=FREQUENCY_PENALTY, show_default=True, help="Penalty on tokens an answer has already used (both models; 0: plain greedy).")
+@click.option("--max-tokens", default=256, show_default=True, callback=option_range(POSITIVE), help="Token limit per answer (same for both models).")
+@click.option("--frequency-penalty", default=FREQUENCY_PENALTY, show_default=True, callback=option_range(Range(-2.0, 2.0)), help="Penalty on tokens an answer has already used (both models; 0: plain greedy).")
 def eval_(run_dir, base, tuned, max_tokens, frequency_penalty):
     """Score the base and the tuned model on RUN_DIR's held-out records; write RUN_DIR/report.md.
 
@@ -133,7 +139,7 @@ def inspect(data, record_id, **options):
         raise click.ClickException(f"{data or 'data/*/interview.jsonl'}: no such file; pass --data FILE")
     options["system_prompt"] = options["system_prompt"] or None
     try:
-        click.echo(inspection.run(TrainConfig.from_dict(options), data, record_id=record_id))
+        click.echo(inspection.run(config_from(options), data, record_id=record_id))
     except (ModelNotFound, MalformedFile, DataError, NoTrainableTokens, MissingVariables) as e:
         raise click.ClickException(str(e)) from None
 
@@ -142,18 +148,29 @@ def inspect(data, record_id, **options):
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--prompt", default=None, help="Ask one question and exit [an interactive loop].")
 @click.option("--system", default=None, help="System message ['' for none; default: the one the run trained with, from RUN/eval_inputs.json].")
-@click.option("--max-new-tokens", default=256, show_default=True)
+@click.option("--max-new-tokens", default=256, show_default=True, callback=option_range(POSITIVE))
 def chat(model_dir, prompt, system, max_new_tokens):
     """Talk to a merged model with its own chat template; each reply stops at <|im_end|>.
     The model is loaded once (on the GPU where there is one) and remembers the conversation."""
     from train.data.dataset import trained_system
     from train.chat import Chat
 
-    chat = Chat(model_dir, trained_system(model_dir) if system is None else system or None, max_new_tokens)
+    try:
+        chat = Chat(model_dir, trained_system(model_dir) if system is None else system or None, max_new_tokens)
+    except ModelNotFound as e:
+        raise click.ClickException(str(e)) from None
     questions = [prompt] if prompt is not None else iter(lambda: click.prompt("you", default="", show_default=False), "")
     for question in questions:
         reply = chat.ask(question)
         click.echo(reply.text + ("" if reply.stopped else f"\n(cut at {max_new_tokens} tokens, no <|im_end|>)"))
+
+
+def config_from(options: dict) -> TrainConfig:
+    """The options as a TrainConfig; one out of range (checked there) is a one-line error."""
+    try:
+        return TrainConfig.from_dict(options)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
 
 
 def _fmt(value: float | None) -> str:

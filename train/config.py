@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicetune.config import EVAL_SHARE, PERSONA, SEED, SYSTEM_PROMPT, strict
+from voicetune.config import EVAL_SHARE, NATURAL, PERSONA, POSITIVE, SEED, SEED_RANGE, SHARE, SYSTEM_PROMPT, Range, check_ranges, strict
+
+RANGES = {
+    "epochs": Range(0, open_low=True), "batch_size": POSITIVE, "grad_accum": POSITIVE, "learning_rate": Range(0, open_low=True),
+    "warmup_ratio": Range(0, 1), "lora_r": POSITIVE, "lora_alpha": Range(0, open_low=True), "lora_dropout": Range(0, 1, open_high=True),
+    "max_length": POSITIVE, "eval_share": SHARE, "seed": SEED_RANGE, "max_steps": Range(1, also=-1),
+    "tokens_per_step": NATURAL, "save_steps": NATURAL,
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,11 @@ class TrainConfig:
     tokens_per_step: int = 0  # packed tokens per step and process; 0 = by device (packing.step_tokens)
     save_steps: int = 0  # > 0: a checkpoint every N steps as well as every epoch
     merge: str = "best"  # which adapter to merge: "best" (lowest eval loss) or "last"
+
+    def __post_init__(self):
+        """Refuse a value out of range before any work: --epochs -1 used to train 0 steps, then
+        merge and save the untrained adapter as a finished run."""
+        check_ranges(self, RANGES)
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
