@@ -443,3 +443,27 @@ def test_a_blind_file_with_a_line_that_is_not_a_guess_is_named(tmp_path):
     (run / "blind.jsonl").write_text('{"id": "h0", "shown": ["author", "tuned"], "guess": "author", "correct": true}\n{"id": "h1"}\n')
     with pytest.raises(MalformedFile, match=r"blind.jsonl:2: not a guess"):
         review.BlindTest(run)
+
+
+def test_a_deeply_nested_body_is_a_400_not_a_dropped_connection(served):
+    path, url = served
+    before = path.read_bytes()
+    status, answer = call(url + "/api/records/id1", data=b"[" * 200_000)
+    assert status == 400 and "nested too deeply" in answer["error"]
+    assert path.read_bytes() == before
+
+
+def test_an_edit_to_an_empty_or_overlong_question_is_refused(served):
+    path, url = served
+    version = call(url + "/api/records")[1]["version"]
+    before = path.read_bytes()
+    for question, fragment in (("   \n", "the question is empty"), ("Why " * 76, "at most 300")):
+        status, answer = call(url + "/api/records/id1", {"status": "accepted", "question": question, "version": version})
+        assert status == 400 and fragment in answer["error"], answer
+        status, answer = call(url + "/api/records", {"version": version, "changes": [{"id": "id2", "status": "accepted", "question": question}]})
+        assert status == 400 and fragment in answer["error"], answer
+    assert path.read_bytes() == before
+    long = "Why " * 80  # a question already this long (a transcript's real one) may be kept as it is
+    write_records(path, [Record("id1", long, "Answer 1.", {"file": "b.pdf", "pages": "1"})])
+    version = call(url + "/api/records")[1]["version"]
+    assert call(url + "/api/records/id1", {"status": "accepted", "question": long, "version": version})[0] == 200

@@ -37,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from synth.generation.judge import MAX_QUESTION_CHARS
 from voicetune.dataset import DatasetFile
 from voicetune.records import STATUSES, JsonlAppender, MalformedFile, Record, conversations, dumps, iter_jsonl
 
@@ -124,12 +125,24 @@ class ReviewFile:
             where = {r.id: i for i, r in enumerate(records)}
             for change in changes:
                 index = where[change["id"]]
+                check_edited_question(records[index], change.get("question"))
                 records[index] = apply(records[index], change["status"], change.get("question"), change.get("answer"))
                 changed.append(records[index])
             return records
 
         with self.lock:
             return changed, version_of(self.file.update(apply_all))
+
+
+def check_edited_question(record: Record, question) -> None:
+    """BadRequest for an edit that leaves no question, or one longer than a generated question may
+    be; a question kept as it was passes (a transcript's real question may be longer)."""
+    if not isinstance(question, str) or question == record.question:
+        return  # not a string: apply names the type
+    if not question.strip():
+        raise BadRequest("the question is empty: write one, or reject the record")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadRequest(f"the question is {len(question)} characters; at most {MAX_QUESTION_CHARS}: shorten it")
 
 
 def changes_of(body) -> list[dict]:
@@ -227,6 +240,8 @@ def read_json(handler: BaseHTTPRequestHandler):
         return json.loads(handler.rfile.read(int(length)))
     except (ValueError, UnicodeDecodeError) as e:
         raise BadRequest(f"the body is not JSON: {e}") from None
+    except RecursionError:  # json.loads of thousands of nested brackets
+        raise BadRequest("the body is nested too deeply to be a change") from None
 
 
 class TooLarge(BadRequest):
