@@ -391,3 +391,21 @@ def test_a_text_book_in_latin_1_is_decoded_not_replaced(tmp_path):
     with pytest.warns(Notice, match="book.txt: not UTF-8; read as cp1252"):
         (passage,) = passages(path)
     assert "grand-mère vivait à Cádiz" in passage.text and "\ufffd" not in passage.text
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-16"])
+def test_a_utf16_text_book_with_or_without_a_bom_is_read_as_utf16(tmp_path, codec):
+    # Without a BOM, UTF-16LE is valid UTF-8: it became passages with a NUL between every two letters.
+    path = tmp_path / "book.txt"
+    path.write_bytes(("Ma grand-mère vivait à Cádiz, près du port, où les bateaux partaient avant l'aube. " * 4).encode(codec))
+    with pytest.warns(Notice, match="book.txt: not UTF-8; read as UTF-16"):
+        (passage,) = passages(path)
+    assert passage.text.startswith("Ma grand-mère vivait à Cádiz") and "\x00" not in passage.text
+
+
+def test_a_text_file_with_nul_bytes_that_is_not_utf16_is_one_line(tmp_path):
+    path = tmp_path / "book.txt"
+    path.write_bytes(b"Some words\x00\x00\x00 then a binary part \x00\x01\x02 and more words. " * 4)
+    result = CliRunner().invoke(cli.cli, ["segment", str(path)])
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and "holds NUL bytes" in result.output
+    assert result.output.count("\n") == 1

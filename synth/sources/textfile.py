@@ -1,6 +1,7 @@
 """Text files in any common encoding: UTF-8 (with or without a BOM) as is, others detected with
-charset-normalizer and said so (Windows-1252 winning ties), undecidable ones refused. Never a
-silent replacement character."""
+charset-normalizer and said so (Windows-1252 winning ties), UTF-16 told by its BOM or, without
+one, by its NUL bytes in every other position, undecidable ones refused. Never a silent
+replacement character, never a NUL character in a passage."""
 
 from __future__ import annotations
 
@@ -12,8 +13,24 @@ from voicetune.errors import BadInput, Notice
 MAX_CHAOS = 0.1  # charset-normalizer's mess ratio above which a guess is not trusted
 
 
+def utf16_codec(data: bytes) -> str | None:
+    """The UTF-16 codec of `data`, or None. With a BOM it says which; without one, text that is
+    mostly Latin has a NUL byte in most of its high bytes and none in its low ones (all that
+    'valid UTF-8' would otherwise make of it is a NUL between every two letters)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    if len(data) < 2 or len(data) % 2:
+        return None
+    for high, low, codec in ((data[1::2], data[0::2], "utf-16-le"), (data[0::2], data[1::2], "utf-16-be")):
+        if high.count(0) * 2 >= len(high) and not low.count(0):
+            return codec
+    return None
+
+
 def read_text(path: Path) -> str:
     data = path.read_bytes()
+    if b"\x00" in data:
+        return read_nul_bytes(path, data)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -34,3 +51,19 @@ def read_text(path: Path) -> str:
         )
     warnings.warn(f"{path.name}: not UTF-8; read as {best.encoding}", Notice, stacklevel=2)
     return str(best)
+
+
+def read_nul_bytes(path: Path, data: bytes) -> str:
+    """A file with NUL bytes: UTF-16 read as such and said so, anything else refused."""
+    codec = utf16_codec(data)
+    refuse = f"{path}: holds NUL bytes, so it is not UTF-8 text (a binary file, or UTF-16/32 that cannot be told): convert it to UTF-8"
+    if codec is None:
+        raise BadInput(refuse)
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        raise BadInput(refuse) from None
+    if "\x00" in text:
+        raise BadInput(refuse)
+    warnings.warn(f"{path.name}: not UTF-8; read as {codec.upper()}", Notice, stacklevel=3)
+    return text
