@@ -407,5 +407,5 @@ def test_a_text_file_with_nul_bytes_that_is_not_utf16_is_one_line(tmp_path):
     path = tmp_path / "book.txt"
     path.write_bytes(b"Some words\x00\x00\x00 then a binary part \x00\x01\x02 and more words. " * 4)
     result = CliRunner().invoke(cli.cli, ["segment", str(path)])
-    assert result.exit_code == 1 and result.output.startswith("Error: ") and "holds NUL bytes" in result.output
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and "holds NUL characters" in result.output
     assert result.output.count("\n") == 1

@@ -29,10 +29,11 @@ def utf16_codec(data: bytes) -> str | None:
 
 def read_text(path: Path) -> str:
     data = path.read_bytes()
-    if b"\x00" in data:
-        return read_nul_bytes(path, data)
+    codec = utf16_codec(data) if b"\x00" in data else None
+    if codec:
+        return without_nul(path, decode_utf16(path, data, codec))
     try:
-        return data.decode("utf-8-sig")
+        return without_nul(path, data.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
         where = e.start
     from charset_normalizer import from_bytes
@@ -50,20 +51,20 @@ def read_text(path: Path) -> str:
             "convert it to UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8 (with its real encoding)"
         )
     warnings.warn(f"{path.name}: not UTF-8; read as {best.encoding}", Notice, stacklevel=2)
-    return str(best)
+    return without_nul(path, str(best))
 
 
-def read_nul_bytes(path: Path, data: bytes) -> str:
-    """A file with NUL bytes: UTF-16 read as such and said so, anything else refused."""
-    codec = utf16_codec(data)
-    refuse = f"{path}: holds NUL bytes, so it is not UTF-8 text (a binary file, or UTF-16/32 that cannot be told): convert it to UTF-8"
-    if codec is None:
-        raise BadInput(refuse)
+def decode_utf16(path: Path, data: bytes, codec: str) -> str:
     try:
         text = data.decode(codec)
-    except UnicodeDecodeError:
-        raise BadInput(refuse) from None
-    if "\x00" in text:
-        raise BadInput(refuse)
+    except UnicodeDecodeError as e:
+        raise BadInput(f"{path}: looks like {codec.upper()} but is not ({e.reason} at byte {e.start}): convert it to UTF-8") from None
     warnings.warn(f"{path.name}: not UTF-8; read as {codec.upper()}", Notice, stacklevel=3)
+    return text
+
+
+def without_nul(path: Path, text: str) -> str:
+    """`text`, refused where it holds a NUL character: no passage may carry one."""
+    if "\x00" in text:
+        raise BadInput(f"{path}: holds NUL characters, so it is not plain text (a binary file, or UTF-16/32 that cannot be told): convert it to UTF-8")
     return text
