@@ -40,6 +40,14 @@ def test_an_edit_keeps_the_generated_text_and_editing_it_back_undoes_the_edit():
     assert review.apply(edited, "edited", question="Why 1?") == record(1, status="accepted")
 
 
+def test_an_edited_question_loses_its_specificity_and_other_changes_keep_it():
+    scored = record(1, specificity=0.5)
+    assert review.apply(scored, "accepted", question="Why one?").specificity is None  # ranked for the old question
+    assert review.apply(scored, "accepted", answer="Answer one.").specificity == 0.5
+    assert review.apply(scored, "rejected").specificity == 0.5
+    assert review.apply(review.apply(scored, "accepted", question="Why one?"), "pending").specificity is None
+
+
 def test_back_to_pending_undoes_the_review_edits_included():
     edited = review.apply(record(1), "accepted", question="Why one?")
     assert review.apply(edited, "pending") == record(1)
