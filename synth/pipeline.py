@@ -279,7 +279,7 @@ def write_manifest(
         "retries": job.retries,
         "questions_per_passage": job.per_passage,
         "turns": job.turns,
-        "specificity": None if job.ranker is None else {"max_rank": job.max_rank, **asdict(specificity.Retrieval.of([r.specificity for r in records if r.specificity is not None]))},
+        "specificity": None if job.ranker is None else {"max_rank": job.max_rank, **asdict(specificity.Retrieval.of([r.specificity for r in records]))},
         "key": job.key,
         "records": len(records),
         "counts": {

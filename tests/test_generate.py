@@ -392,7 +392,7 @@ def test_the_manifest_records_turns_and_the_files_specificity(tmp_path):
     records, summary = generate(chapters(2), lambda: FakeEngine(["Why?"], ["How?"]), job)
     path = pipeline.write_manifest(DatasetFile(tmp_path / "interview.jsonl"), job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
     manifest = json.loads(path.read_text())
-    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": specificity.MAX_RANK, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
+    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": specificity.MAX_RANK, "count": 2, "recall_at_1": 0.5, "mrr": 0.625, "unscored": 0}
 
 
 def test_questions_are_ranked_in_batches_not_one_by_one():
@@ -457,3 +457,17 @@ def test_a_changed_context_text_regenerates_a_pending_question():
     # The same context: reused.
     same, summary, *_ = run(None, changed, existing={r.id: r for r in again})
     assert summary.reused == 2
+
+
+def test_the_manifest_counts_a_record_without_a_question_as_a_miss(tmp_path):
+    import json
+
+    from synth import pipeline
+    from voicetune import prompts
+    from voicetune.dataset import DatasetFile
+
+    job = Job(TEMPLATE, model="m", ranker=FakeRanker({}), retries=0)
+    records, summary = generate(passages(2), lambda: FakeEngine(["Why one?", "nothing"]), job)
+    assert summary.failed == 1
+    path = pipeline.write_manifest(DatasetFile(tmp_path / "interview.jsonl"), job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
+    assert json.loads(path.read_text())["specificity"] == {"max_rank": specificity.MAX_RANK, "count": 2, "recall_at_1": 0.5, "mrr": 0.5, "unscored": 1}
