@@ -20,7 +20,8 @@ from voicetune.engine import Engine
 from voicetune.errors import BadInput, Notice
 from synth.generation.generate import generate
 from synth.generation.job import Job, Summary
-from voicetune.records import REVIEWED, Record
+from voicetune import files
+from voicetune.records import REVIEWED, MalformedFile, Record
 from synth.document import Passage
 from synth.sources.textfile import read_text
 
@@ -190,7 +191,12 @@ def check_sources(out: Path, sources: Sequence[Source]) -> None:
     trained on with this persona's. The same name with other content is still the same source
     when it is the same file (the author edited it) or the same content (a moved copy)."""
     given = {s.name: s for s in sources}
-    recorded = _recorded_sources(DatasetFile(out))
+    dataset = DatasetFile(out)
+    try:
+        dataset.refuse_links()  # before anything is written: a run never writes through a link
+        recorded = _recorded_sources(dataset)
+    except MalformedFile as e:
+        raise BadInput(str(e)) from None
     others = []
     for name, old in recorded.items():
         new = given.get(name)
@@ -223,10 +229,7 @@ def write_sources(dataset: DatasetFile, sources: Sequence[Source]) -> None:
     listing = dataset.sources
     known = _recorded_sources(dataset) if listing.exists() else {}
     known.update({s.name: {"name": s.name, "path": str(s.path.resolve()), "sha256": s.sha256} for s in sources})
-    dataset.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = listing.with_name(f".{listing.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"sources": list(known.values())}, indent=2) + "\n")
-    os.replace(tmp, listing)
+    files.write_text(listing, json.dumps({"sources": list(known.values())}, indent=2) + "\n")
 
 
 def synthesize(
@@ -237,6 +240,7 @@ def synthesize(
     Records of passages that are no longer produced (the book or the length rules changed) are
     kept at the end rather than deleted: they may hold a reviewer's work. Reviewed records
     (accepted, rejected, edited) come out byte for byte as they went in."""
+    dataset.refuse_links()
     existing = dataset.load()
     by_id = {r.id: r for r in existing}
     with dataset.appender() as appender, dataset.reject_log() as rejected:  # both flushed line by line: a kill loses neither
@@ -279,7 +283,7 @@ def write_manifest(
         "retries": job.retries,
         "questions_per_passage": job.per_passage,
         "turns": job.turns,
-        "specificity": None if job.ranker is None else {"max_rank": job.max_rank, **asdict(specificity.Retrieval.of([r.specificity for r in records if r.specificity is not None]))},
+        "specificity": None if job.ranker is None else {"max_rank": job.max_rank, **asdict(specificity.Retrieval.of([r.specificity for r in records]))},
         "key": job.key,
         "records": len(records),
         "counts": {

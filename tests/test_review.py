@@ -4,6 +4,7 @@ of synth does to reviewed records."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import threading
 import urllib.error
 import urllib.request
@@ -38,6 +39,14 @@ def test_an_edit_keeps_the_generated_text_and_editing_it_back_undoes_the_edit():
     assert (again.status, again.question, again.answer, again.original) == ("edited", "Why one?", "Answer one.", edited.original)
     assert review.apply(edited, "rejected").original == edited.original  # un-rejecting loses nothing
     assert review.apply(edited, "edited", question="Why 1?") == record(1, status="accepted")
+
+
+def test_an_edited_question_loses_its_specificity_and_other_changes_keep_it():
+    scored = record(1, specificity=0.5)
+    assert review.apply(scored, "accepted", question="Why one?").specificity is None  # ranked for the old question
+    assert review.apply(scored, "accepted", answer="Answer one.").specificity == 0.5
+    assert review.apply(scored, "rejected").specificity == 0.5
+    assert review.apply(review.apply(scored, "accepted", question="Why one?"), "pending").specificity is None
 
 
 def test_back_to_pending_undoes_the_review_edits_included():
@@ -467,3 +476,69 @@ def test_an_edit_to_an_empty_or_overlong_question_is_refused(served):
     write_records(path, [Record("id1", long, "Answer 1.", {"file": "b.pdf", "pages": "1"})])
     version = call(url + "/api/records")[1]["version"]
     assert call(url + "/api/records/id1", {"status": "accepted", "question": long, "version": version})[0] == 200
+
+
+def _two_lines_of_one_id(tmp_path, earlier: Record, later_line: str):
+    """interview.jsonl: `earlier` (id-a), a record id-b, then `later_line` (another line for id-a)."""
+    out = tmp_path / "interview.jsonl"
+    out.write_text(record_line(earlier) + record_line(Record("id-b", "Why b?", "b.", {"file": "book.pdf"})) + later_line)
+    return out
+
+
+def _ab():
+    return [pipeline.Passage(f"id-{t}", f"{t}.", "book.pdf", 1, 1) for t in "ab"]
+
+
+def test_synth_run_refuses_a_pending_copy_of_a_reviewed_record_naming_both_lines(tmp_path):
+    accepted = Record("id-a", "Why a, as reviewed?", "a.", {"file": "book.pdf"}, status="accepted")
+    out = _two_lines_of_one_id(tmp_path, accepted, record_line(replace(accepted, question="Why a?", status="pending")))
+    before = out.read_bytes()
+    with pytest.raises(MalformedFile, match=r"interview.jsonl:3: id 'id-a' is already used on line 1 \(accepted\)"):
+        pipeline.synthesize(_ab(), DatasetFile(out), lambda: FakeEngine(["Why a, again?"]), Job(prompts.load("question"), model="m"))
+    assert out.read_bytes() == before  # the review is still there
+
+
+def test_synth_run_refuses_a_copied_line_it_did_not_write(tmp_path):
+    pending = Record("id-a", "Why a?", "a.", {"file": "book.pdf"})
+    compact = json.dumps(replace(pending, question="Why a, by hand?").to_dict(), separators=(",", ":")) + "\n"  # jq -c
+    out = _two_lines_of_one_id(tmp_path, pending, compact)
+    with pytest.raises(MalformedFile, match=r"interview.jsonl:3: id 'id-a' is already used on line 1"):
+        pipeline.synthesize(_ab(), DatasetFile(out), lambda: FakeEngine(["Why a, again?"]), Job(prompts.load("question"), model="m"))
+
+
+def test_a_run_killed_before_its_final_rewrite_resumes_from_the_regenerated_line(tmp_path):
+    job = Job(prompts.load("question"), model="m")
+    old = Record("id-a", "Why a, old settings?", "a.", {"file": "book.pdf"}, key="old")
+    regenerated = replace(old, question="Why a?", key=job.turn_key([], job.context(None)))
+    out = _two_lines_of_one_id(tmp_path, old, record_line(regenerated))
+    records, summary = pipeline.synthesize(_ab(), DatasetFile(out), lambda: FakeEngine(["Why b, again?"]), job)
+    assert [r.question for r in read_records(out)] == ["Why a?", "Why b, again?"] and summary.reused == 1
+
+
+def test_lines_synth_does_not_change_keep_their_bytes_through_a_rerun_and_a_save(tmp_path):
+    out = tmp_path / "interview.jsonl"
+    template = prompts.load("question")
+    pipeline.synthesize(_ab(), DatasetFile(out), lambda: FakeEngine(["Why a?", "Why b?"]), Job(template, model="m"))
+    first, second = out.read_text().splitlines()
+    by_hand = json.dumps({**json.loads(first), "question": "Was the café open?", "status": "accepted"}, separators=(",", ":"))  # jq -c, \u00e9
+    out.write_text(by_hand + "\n" + second + "\n")
+    pipeline.synthesize(_ab(), DatasetFile(out), lambda: FakeEngine(["Why b, again?"]), Job(template, model="other"))
+    assert out.read_text().splitlines()[0] == by_hand
+    file = review.ReviewFile(out)
+    file.update("id-b", file.read()[1], "rejected")
+    assert out.read_text().splitlines()[0] == by_hand and read_records(out)[1].status == "rejected"
+
+
+def test_a_record_accepted_while_synth_regenerates_it_stays_accepted(tmp_path):
+    out = tmp_path / "interview.jsonl"
+    template = prompts.load("question")
+    pipeline.synthesize(_ab()[:1], DatasetFile(out), lambda: FakeEngine(["Why a?"]), Job(template, model="m"))
+
+    class AcceptMidRun(FakeEngine):
+        def stream(self, conversations, sampling):
+            file = review.ReviewFile(out)  # the page accepts id-a while the run asks for it again
+            file.update("id-a", file.read()[1], "accepted")
+            yield from super().stream(conversations, sampling)
+
+    pipeline.synthesize(_ab(), DatasetFile(out), lambda: AcceptMidRun(["Why a, again?", "Why b?"]), Job(template, model="other"))
+    assert [(r.id, r.question, r.status) for r in read_records(out)] == [("id-a", "Why a?", "accepted"), ("id-b", "Why b?", "pending")]

@@ -27,7 +27,8 @@ def test_bm25_ranks_the_passage_that_shares_the_rare_words_first():
 def test_retrieval_counts_a_missing_question_as_zero():
     ranks = {"Why did your father sell the boat?": 1, "What happened?": 4}
     found = specificity.measure(lambda qs, own: [ranks[q] for q in qs], ["Why did your father sell the boat?", "What happened?", ""], [0, 1, 2])
-    assert (found.count, found.recall_at_1, found.mrr) == (3, 1 / 3, (1 + 0.25 + 0) / 3)
+    assert (found.count, found.recall_at_1, found.mrr, found.unscored) == (3, 1 / 3, (1 + 0.25 + 0) / 3, 1)
+    assert found == specificity.Retrieval.of([1.0, 0.25, None])  # the bench's measure and a file's records: one definition
     assert specificity.Retrieval.of([]) == specificity.Retrieval(0, 0.0, 0.0)
 
 

@@ -82,13 +82,13 @@ def test_specificity_is_reported_as_recall_at_1_and_mrr_least_specific_first():
         record("a", "Why did you sail to Tromsø in 1961?", specificity=1.0),
         record("b", "How did it feel?", specificity=0.05),
         record("c", "What did your mother say?", specificity=0.5),
-        record("d", "Who are you?"),  # not scored (made without the ranker): left out of both figures
+        record("d", "Who are you?"),  # no score (failed, edited, or made without the ranker): counts 0, as in the bench
     ]
     scored = stats.retrieval(records)
-    assert (scored.count, scored.recall_at_1, round(scored.mrr, 4)) == (3, 1 / 3, round(1.55 / 3, 4))
+    assert (scored.count, scored.recall_at_1, round(scored.mrr, 4), scored.unscored) == (4, 1 / 4, round(1.55 / 4, 4), 1)
     assert [r.id for r in stats.least_specific(records)] == ["b", "c"]
     text = stats.report(records)
-    assert "recall@1 0.33, MRR 0.52" in text
+    assert "over all 4 records, 1 without a score counted 0): recall@1 0.25, MRR 0.39" in text
     assert text.index("rank  20  b:") < text.index("rank   2  c:")
     assert "question points to other passages (its own ranks 20)" in text
 

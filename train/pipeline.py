@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicetune import models
+from voicetune import files, models
 from voicetune.dataset import latest_output
 from train.data import chatml
 from train.data import dataset
@@ -38,6 +38,7 @@ def default_output(data_path: Path) -> Path:
 
 
 def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_reviewed: bool = False, resume: bool = False) -> Result:
+    files.refuse_links_in(out)  # checkpoints, adapter, merged model, report: never written through a link
     base = models.resolve(config.base)
     tokenizer, added = qlora.load_tokenizer(base)
     system = system_message(config.system_prompt, config.persona)

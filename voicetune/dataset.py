@@ -32,7 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from voicetune.records import JsonlAppender, Record, parse_records, read_records, record_line, write_records
+from voicetune import files
+from voicetune.records import JsonlAppender, Record, parse_lines, parse_records, read_records, record_line, write_records
 
 
 class DatasetFile:
@@ -82,8 +83,13 @@ class DatasetFile:
         return JsonlAppender(self.rejects)
 
     def write_manifest(self, manifest: dict) -> Path:
-        self.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
-        return self.manifest
+        return files.write_text(self.manifest, json.dumps(manifest, indent=2) + "\n")
+
+    def refuse_links(self) -> None:
+        """LinkRefused if the file or one beside it that a run writes is a symbolic link (each write
+        checks its own path too; this refuses before a run starts rather than halfway)."""
+        for path in (self.path, self.rejects, self.manifest, self.sources, self.lock_path):
+            files.refuse_link(path)
 
     # -- the lock
 
@@ -94,6 +100,7 @@ class DatasetFile:
         Everything that changes the file holds it: an appender for each write, a rewriter (synth's
         final rewrite, the review page's save) from its read to its rename. So no append lands in a
         file that is being replaced, and an appender that finds the file replaced reopens it."""
+        files.refuse_link(self.lock_path)  # filelock opens it with O_TRUNC: a link's target would be emptied
         with self._lock:
             yield
 
@@ -125,7 +132,7 @@ class DatasetFile:
         is whole JSON only lacks its newline (as editors save): it gets one and is kept."""
         if not self.path.exists():
             return 0
-        with open(self.path, "rb+") as f:
+        with files.open_update(self.path) as f:
             data = f.read()
             keep = data.rfind(b"\n") + 1
             if keep == len(data):
@@ -144,16 +151,25 @@ class DatasetFile:
         """Replace the file with merge(records now on disk), holding the lock from the read to the
         rename, so neither an append nor a review save lands in between and is lost."""
         with self.locked():
-            records = merge(read_records(self.path, resume=True) if self.path.exists() else [])
-            write_records(self.path, records)
+            lines = self._lines(keep_reviewed=True)
+            records = merge([record for record, _ in lines])
+            write_records(self.path, records, unchanged=lines)
         return records
+
+    def _lines(self, keep_reviewed: bool = False) -> list[tuple[Record, bytes]]:
+        if not self.path.exists():
+            return []
+        with open(self.path, "rb") as f:
+            return parse_lines(f, self.path, resume=True, keep_reviewed=keep_reviewed)
 
     def update(self, change: Callable[[bytes], list[Record]]) -> bytes:
         """Replace the file with change(its bytes now), holding the lock from the read to the
         rename; `change` may raise to refuse (say, the file is not what the page edited), and
         nothing is written then. Returns the file's bytes after."""
         with self.locked():
-            write_records(self.path, change(self.path.read_bytes()))
+            data = self.path.read_bytes()
+            records = change(data)
+            write_records(self.path, records, unchanged=parse_lines(data, self.path))
             return self.path.read_bytes()
 
     def appender(self, every: int = 8) -> Appender:
@@ -167,7 +183,7 @@ class Appender:
     def __init__(self, dataset: DatasetFile, every: int = 8):
         dataset.path.parent.mkdir(parents=True, exist_ok=True)
         self.dataset, self.path = dataset, dataset.path
-        self.file = open(self.path, "a", encoding="utf-8")
+        self.file = files.open_append(self.path)
         self.every, self.pending = every, 0
 
     def add(self, records: Iterable[Record]) -> None:
@@ -188,7 +204,7 @@ class Appender:
         if not same:
             self.sync()
             self.file.close()
-            self.file = open(self.path, "a", encoding="utf-8")
+            self.file = files.open_append(self.path)
 
     def sync(self) -> None:
         self.file.flush()

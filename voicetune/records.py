@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import stat
-import tempfile
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Sequence
 
 import jsonlines
+
+from voicetune.files import MalformedFile, open_append, replaced
 
 
 @dataclass(frozen=True)
@@ -75,10 +74,6 @@ class InvalidRecord(TypeError):
     """Valid JSON that is not a record (a TypeError, like a missing key, so every reader names its line)."""
 
 
-class MalformedFile(ValueError):
-    pass
-
-
 def _kind(value) -> str:
     return "null" if value is None else type(value).__name__
 
@@ -122,16 +117,23 @@ class _Numbered:
     """Lines of a binary file, counting them, so an error names the physical line."""
 
     def __init__(self, lines: Iterable[bytes]):
-        self.lines, self.number = lines, 0
+        self.lines, self.number, self.line = lines, 0, b""
 
     def __iter__(self) -> Iterator[bytes]:
         for line in self.lines:
             self.number += 1
+            self.line = line
             yield line
 
 
 def iter_jsonl(data: bytes | BinaryIO, path: Path) -> Iterator[tuple[int, object]]:
     """(line number, value) for every non-blank line; MalformedFile names the first bad one."""
+    for number, value, _ in _iter_lines(data, path):
+        yield number, value
+
+
+def _iter_lines(data: bytes | BinaryIO, path: Path) -> Iterator[tuple[int, object, bytes]]:
+    """(line number, value, the line's bytes) for every non-blank line."""
     lines = _Numbered(io.BytesIO(data) if isinstance(data, bytes) else data)
     with jsonlines.Reader(lines) as reader:
         while True:
@@ -143,7 +145,7 @@ def iter_jsonl(data: bytes | BinaryIO, path: Path) -> Iterator[tuple[int, object
                 reason = "not UTF-8 text" if "utf-8" in str(e) else "not valid JSON"
                 shown = e.line.decode("utf-8", "replace") if isinstance(e.line, bytes) else e.line
                 raise MalformedFile(f"{path}:{e.lineno}: {reason}: {shown.strip()[:120]}; fix or delete that line") from None
-            yield lines.number, value
+            yield lines.number, value, lines.line
 
 
 def read_jsonl(path: Path) -> list:
@@ -169,7 +171,8 @@ class JsonlAppender:
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.writer = jsonlines.open(path, "a", dumps=dumps, flush=True)
+        self.file = open_append(path)
+        self.writer = jsonlines.Writer(self.file, dumps=dumps, flush=True)
 
     def add(self, values: Iterable) -> int:
         return _write_all(self.writer, values)
@@ -182,6 +185,7 @@ class JsonlAppender:
 
     def __exit__(self, *exc) -> None:
         self.writer.close()
+        self.file.close()
 
 
 def _write_all(writer, values: Iterable) -> int:
@@ -194,62 +198,66 @@ def _write_all(writer, values: Iterable) -> int:
 
 @contextmanager
 def replace_atomically(path: Path) -> Iterator[jsonlines.Writer]:
-    """A writer whose lines replace `path` at once when the block ends: a crash leaves either the
-    old file or the new one, never half. The temporary file has a name of its own (two writers,
-    say the review page and synth, never share one) in the same folder (a rename, not a copy)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            with jsonlines.Writer(f, dumps=dumps) as writer:
-                yield writer
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode) if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """A writer whose lines replace `path` at once when the block ends (files.replaced: a crash
+    leaves the old file or the new one; never through a link)."""
+    with replaced(path) as f:
+        with jsonlines.Writer(f, dumps=dumps) as writer:
+            yield writer
 
 
 def read_records(path: Path, *, resume: bool = False) -> list[Record]:
     """Every record, or MalformedFile naming the first bad line; reads only, never repairs.
-    `resume` (synth's own reader) takes a later line for an id as the newer version of it."""
+    `resume` (synth's own reader): see `parse_records`."""
     with open(path, "rb") as f:
         return parse_records(f, path, resume=resume)
 
 
 def parse_records(data: bytes | BinaryIO, path: Path, *, resume: bool = False) -> list[Record]:
     """Records of a file's bytes; MalformedFile names the first line that is not UTF-8 JSON or not
-    a valid record, and a second record with an id seen before (both lines). A synth run appends
-    a regenerated record after the old one and removes the old one at its end: with `resume`,
-    the later line replaces the earlier one in its place."""
-    records: list[Record] = []
-    lines: dict[str, int] = {}  # id -> the line it was first read from
-    places: dict[str, int] = {}  # id -> its index in records
-    for number, value in iter_jsonl(data, path):
+    a valid record, and a second record with an id seen before (both lines). With `resume`, see
+    `parse_lines`."""
+    return [record for record, _ in parse_lines(data, path, resume=resume)]
+
+
+def parse_lines(data: bytes | BinaryIO, path: Path, *, resume: bool = False, keep_reviewed: bool = False) -> list[tuple[Record, bytes]]:
+    """Each record with the bytes of the line it was read from (a rewrite keeps them, see
+    `write_records`). A repeated id is an error, except with `resume` (synth's own reader) where the
+    bytes show a synth run wrote it: a run appends a record it regenerated (or moved) after the
+    old one and removes the old one at its end, and a run killed in between leaves both. Then the
+    later line replaces the earlier in its place, if both are pending (a reviewed record is never
+    regenerated) and the later is in synth's own serialization (`record_line`): anything else was
+    written by hand or by another tool, and is refused rather than guessed at. `keep_reviewed`
+    (synth's final rewrite): a pending line after a reviewed one is dropped, not refused (the
+    review page saved the record while the run regenerated it: the reviewer's word wins)."""
+    kept: list[tuple[Record, bytes]] = []
+    lines: dict[str, int] = {}  # id -> the line its kept version was read from
+    places: dict[str, int] = {}  # id -> its index in kept
+    for number, value, raw in _iter_lines(data, path):
         try:
             record = Record.from_dict(value)
         except TypeError as e:
             raise MalformedFile(f"{path}:{number}: not a valid record ({e}): {dumps(value)[:120]}; fix or delete that line") from None
         if record.id not in lines:
-            lines[record.id], places[record.id] = number, len(records)
-            records.append(record)
+            lines[record.id], places[record.id] = number, len(kept)
+            kept.append((record, raw))
+            continue
+        held = kept[places[record.id]][0]
+        synths = record.status == "pending" and raw.rstrip(b"\n") == record_line(record).encode().rstrip(b"\n")
+        if resume and synths and held.status == "pending":
+            lines[record.id], kept[places[record.id]] = number, (record, raw)
+        elif keep_reviewed and synths:
+            continue
         elif resume:
-            records[places[record.id]] = record
+            raise MalformedFile(
+                f"{path}:{number}: id {record.id!r} is already used on line {lines[record.id]} ({held.status}), and line {number} is not a "
+                "regenerated pending record as synth writes one; delete the line you do not want to keep, then run again"
+            )
         else:
             raise MalformedFile(
                 f"{path}:{number}: id {record.id!r} is already used on line {lines[record.id]}; an id must be unique: "
                 "a synth run writing this file replaces the older one when it ends (wait for it, or run it again if it was stopped); otherwise delete or change one of them"
             )
-    return records
+    return kept
 
 
 def record_line(record: Record) -> str:
@@ -267,11 +275,20 @@ def unique(records: Iterable[Record]) -> Iterator[Record]:
         yield record
 
 
-def write_records(path: Path, records: Iterable[Record]) -> int:
+def write_records(path: Path, records: Iterable[Record], unchanged: Iterable[tuple[Record, bytes]] = ()) -> int:
     """Write all records atomically (a crash leaves the old file or the new one); refuses two
-    records with one id, leaving the file as it was. An interview file is rewritten through
+    records with one id, leaving the file as it was. A record equal to one of `unchanged` (as
+    `parse_lines` read it) is written as the bytes it was read from, so a line nobody changed
+    stays byte for byte, in whatever JSON spelling it had. An interview file is rewritten through
     dataset.DatasetFile, which holds its lock against a running appender."""
-    return write_jsonl(path, (r.to_dict() for r in unique(records)))
+    raw = {record.id: (record, line) for record, line in unchanged}
+    count = 0
+    with replaced(path) as f:
+        for record in unique(records):
+            old, line = raw.get(record.id, (None, b""))
+            f.write(line.decode("utf-8").rstrip("\n") + "\n" if old == record else record_line(record))
+            count += 1
+    return count
 
 
 def conversations(records: Iterable[Record]) -> list[tuple[Record, ...]]:

@@ -12,11 +12,10 @@ split code is the trainer's (voicetune/conversations.py), so the two cannot drif
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicetune import conversations
+from voicetune import conversations, files
 from voicetune.dataset import DatasetFile
 from voicetune.records import write_jsonl
 
@@ -53,11 +52,12 @@ def export(file: Path, format: str, out: Path, *, system: str | None, only_revie
     turns = sum(len(r["messages"]) // 2 for r in found)
     out.parent.mkdir(parents=True, exist_ok=True)
     if format == "hf":
+        files.refuse_links_in(out)  # save_to_disk writes into the folder: not through a link, nor into one inside it
         return Exported(out, len(found), turns, save_hf(found, out, eval_share=eval_share, seed=seed))
     if format == "messages":
         write_jsonl(out, found)
     else:
-        atomic_write(out, json.dumps([sharegpt(row) for row in found], ensure_ascii=False, indent=1) + "\n")
+        files.write_text(out, json.dumps([sharegpt(row) for row in found], ensure_ascii=False, indent=1) + "\n")
     return Exported(out, len(found), turns)
 
 
@@ -74,8 +74,3 @@ def save_hf(found: list[dict], out: Path, *, eval_share: float, seed: int) -> in
     DatasetDict({"train": Dataset.from_dict(columns(train)), "test": Dataset.from_dict(columns(held_out))}).save_to_disk(str(out))
     return len(held_out)
 
-
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

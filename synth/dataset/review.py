@@ -60,7 +60,8 @@ def apply(record: Record, status: str, question: str | None = None, answer: str 
     was generated is `edited` (which also means accepted) and keeps the generated text in
     `original`; rejecting it keeps `original`, so un-rejecting loses nothing; editing the text back
     to the original makes it plain `accepted` again. `pending` undoes the review, edits included:
-    a pending record is one synth may regenerate, so it must hold the generated text."""
+    a pending record is one synth may regenerate, so it must hold the generated text. A changed
+    question's `specificity` (the rank of its passage for the old question) becomes null: unknown."""
     if status not in STATUSES:
         raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
     for name, value in (("question", question), ("answer", answer)):
@@ -70,7 +71,8 @@ def apply(record: Record, status: str, question: str | None = None, answer: str 
         if question is not None or answer is not None:
             raise ValueError("a pending record keeps its generated text: save an edit as accepted")
         generated = record.original or {"question": record.question, "answer": record.answer}
-        return replace(record, question=generated["question"], answer=generated["answer"], status="pending", original=None)
+        return replace(record, question=generated["question"], answer=generated["answer"], status="pending", original=None,
+                       specificity=_specificity(record, generated["question"]))
     question = record.question if question is None else question
     answer = record.answer if answer is None else answer
     original = record.original or {"question": record.question, "answer": record.answer}
@@ -79,7 +81,13 @@ def apply(record: Record, status: str, question: str | None = None, answer: str 
         status = "edited"
     elif not changed and status == "edited":
         status = "accepted"
-    return replace(record, question=question, answer=answer, status=status, original=original if changed else None)
+    return replace(record, question=question, answer=answer, status=status, original=original if changed else None,
+                   specificity=_specificity(record, question))
+
+
+def _specificity(record: Record, question: str) -> float | None:
+    """The record's score for `question`: its own if the question is unchanged, else unknown."""
+    return record.specificity if question == record.question else None
 
 
 def version_of(data: bytes) -> str:

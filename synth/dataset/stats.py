@@ -85,8 +85,8 @@ def reasons(record: Record, duplicated: set[str]) -> list[str]:
 
 
 def retrieval(records: list[Record]) -> specificity.Retrieval:
-    """recall@1 and MRR over the records that have a specificity score (generated with the ranker)."""
-    return specificity.Retrieval.of([r.specificity for r in records if r.specificity is not None])
+    """recall@1 and MRR over every record, one without a specificity score counting 0 (specificity.Retrieval)."""
+    return specificity.Retrieval.of([r.specificity for r in records])
 
 
 def least_specific(records: list[Record]) -> list[Record]:
@@ -144,10 +144,11 @@ def report(records: list[Record], top: int = 10) -> str:
     lines += ["", f"Duplicate and near-duplicate questions (word overlap >= {NEAR_DUPLICATE:.0%}): {len(pairs)} pairs"]
     lines += [f"  {score:.0%}  {a.id}: {_short(a.question, 50)}  |  {b.id}: {_short(b.question, 50)}" for score, a, b in pairs[:top]]
     scored = retrieval(records)
-    if scored.count:
+    if scored.unscored < scored.count:  # some record was made with the ranker
         vague = least_specific(records)
-        lines += ["", f"Specificity (own passage's rank among the book's for its question, MiniLM; {scored.count} of {len(records)} records scored): "
-                  f"recall@1 {scored.recall_at_1:.2f}, MRR {scored.mrr:.2f}", f"Least specific questions first: {len(vague)} not ranked first"]
+        lines += ["", f"Specificity (own passage's rank among the book's for its question, MiniLM; over all {scored.count} records, "
+                  f"{scored.unscored} without a score counted 0): recall@1 {scored.recall_at_1:.2f}, MRR {scored.mrr:.2f}",
+                  f"Least specific questions first: {len(vague)} not ranked first"]
         lines += [f"  rank {round(1 / r.specificity):>3}  {r.id}: {_short(r.question)}" for r in vague[:top]]
     looks = worth_a_look(records, pairs)
     lines += ["", f"Worth a look first: {len(looks)} pending records" + (f" (the first {top})" if len(looks) > top else "")]

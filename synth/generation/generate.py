@@ -122,6 +122,12 @@ class _Run:
             turns.append((self.records[u].question, self.records[u].answer))
         return turns[::-1]
 
+    def before(self, index: int) -> Passage | None:
+        """The passage shown as context: the one before, from the same source file (the first
+        passage of a file starts its conversation, it does not follow the last of another file)."""
+        previous = self.passages[index - 1] if index else None
+        return previous if previous is not None and previous.source == self.passages[index].source else None
+
     def start_ranker(self) -> None:
         if self.job.ranker is not None and self.ranker is None:
             self.ranker = self.job.ranker([p.text for p in self.passages])
@@ -147,7 +153,7 @@ class _Run:
             question=question,
             answer=p.text,
             source=p.provenance,
-            context_id=self.passages[unit.index - 1].id if unit.index else None,
+            context_id=before.id if (before := self.before(unit.index)) is not None else None,
             chapter=p.chapter,
             model=self.job.model if generated else None,
             prompt=self.job.prompt if generated else None,
@@ -186,7 +192,7 @@ class _Run:
         for u in wave:
             unit = self.units[u]
             p, old = self.passages[unit.index], self.existing.get(record_id(self.passages[unit.index], unit.k))
-            key = self.job.turn_key(self.history(u))
+            key = self.job.turn_key(self.history(u), self.job.context(self.before(unit.index)))
             # A reviewed record is the reviewer's, whatever the settings now: reused untouched.
             if old is not None and (old.status in REVIEWED or (old.key == key and old.question.strip()) or old.question_source == "transcript"):
                 self.reuse(u, old)
@@ -212,7 +218,7 @@ class _Run:
         passage, topics = self.passages[unit.index], self.topics[unit.index] if self.topics else ()
         if unit.previous is not None:
             return self.job.follow_up(passage, self.history(u), topics)
-        return self.job.conversation(passage, self.passages[unit.index - 1] if unit.index else None, topics)
+        return self.job.conversation(passage, self.before(unit.index), topics)
 
     def ask(self, todo: dict[int, str]) -> None:
         """Questions for a wave's `todo` (unit -> key): one batch per try, up to 1 + `job.retries`

@@ -107,9 +107,12 @@ class Job:
     def wants_topics(self) -> bool:
         return any("topics" in prompts.variables(t) for t in (self.template, self.followup) if t is not None)
 
+    def context(self, previous: Passage | None) -> str:
+        """What a first turn's prompt shows as $context: the end of the passage before, or BOOK_START."""
+        return context_tail(previous.text, self.context_chars) if previous is not None else BOOK_START
+
     def conversation(self, passage: Passage, previous: Passage | None, topics: Sequence[str] = ()) -> list[Message]:
-        context = context_tail(previous.text, self.context_chars) if previous is not None else BOOK_START
-        content = self.template.substitute(context=context, passage=passage.text, persona=self.persona, first=first_sentence(passage.text), topics=say_list(topics))
+        content = self.template.substitute(context=self.context(previous), passage=passage.text, persona=self.persona, first=first_sentence(passage.text), topics=say_list(topics))
         return chat.prompt(content)
 
     def follow_up(self, passage: Passage, history: Sequence[tuple[str, str]], topics: Sequence[str] = ()) -> list[Message]:
@@ -122,10 +125,12 @@ class Job:
         content = self.followup.substitute(history="\n".join(lines), passage=passage.text, persona=self.persona, first=first_sentence(passage.text), topics=say_list(topics))
         return chat.prompt(content)
 
-    def turn_key(self, history: Sequence[tuple[str, str]]) -> str:
-        """A first turn's key is `key`; a follow-up's also covers its prompt and every earlier turn."""
+    def turn_key(self, history: Sequence[tuple[str, str]], context: str = BOOK_START) -> str:
+        """A record's key: `key` and what its prompt shows besides its passage. A first turn's
+        covers the context text (--min-chars or --pages change the passage before, and so the
+        question); a follow-up's covers its prompt and every earlier turn."""
         if not history:
-            return self.key
+            return hashlib.sha256(json.dumps([self.key, context]).encode()).hexdigest()[:12]
         settings = [self.key, self.followup.template, list(map(list, history))]
         return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:12]
 

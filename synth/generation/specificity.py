@@ -123,25 +123,30 @@ def key_terms(passages: Sequence[str], k: int = KEY_TERMS) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """recall@1 and MRR of a set of specificities (1 / rank; 0 for a record with no question)."""
+    """recall@1 and MRR of a set of specificities (1 / rank). The one definition of both, which
+    `synth stats`, the manifest and bench/question_specificity.py all use: over every record, one
+    without a score (no question, a failed one, an edited question, made without the ranker)
+    counting 0, and `unscored` saying how many those were."""
 
     count: int
     recall_at_1: float
     mrr: float
+    unscored: int = 0
 
     @classmethod
-    def of(cls, specificities: Sequence[float]) -> Retrieval:
+    def of(cls, specificities: Sequence[float | None]) -> Retrieval:
         n = len(specificities)
         if not n:
             return cls(0, 0.0, 0.0)
-        return cls(n, sum(1 for s in specificities if s >= 1.0) / n, sum(specificities) / n)
+        scores = [s or 0.0 for s in specificities]
+        return cls(n, sum(1 for s in scores if s >= 1.0) / n, sum(scores) / n, sum(1 for s in specificities if s is None))
 
 
 def measure(ranker: Ranker, questions: Sequence[str], own: Sequence[int]) -> Retrieval:
-    """Retrieval quality of questions (own[j]: the index of question j's passage); an empty question scores 0."""
+    """Retrieval quality of questions (own[j]: the index of question j's passage); an empty question has no score."""
     asked = [j for j, q in enumerate(questions) if q.strip()]
     ranks = ranker([questions[j] for j in asked], [own[j] for j in asked])
-    values = [0.0] * len(questions)
+    values: list[float | None] = [None] * len(questions)
     for j, r in zip(asked, ranks):
         values[j] = 1.0 / r
     return Retrieval.of(values)

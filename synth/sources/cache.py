@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
+
+from voicetune import files
 
 
 def root() -> Path:
@@ -40,11 +41,7 @@ def load(key: str, version: str) -> dict | None:
 def save(key: str, version: str, entry: dict) -> None:
     """Write atomically (temp file, then rename): a crash or a parallel run never leaves half a
     file. A cache that cannot be written (read-only home) is not an error, only a slower rerun."""
-    folder = root()
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({**entry, "version": version}, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, folder / f"{key}.json")
-    except OSError:
-        tmp.unlink(missing_ok=True)
+        files.write_text(root() / f"{key}.json", json.dumps({**entry, "version": version}, ensure_ascii=False))
+    except (OSError, files.LinkRefused):  # a link there is not followed: the entry is only not cached
+        pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from voicetune import files
 from voicetune.records import write_jsonl
 from train.eval.evaluate import Evaluation
 from train.eval.metrics import METRICS, Metric
@@ -72,10 +73,12 @@ def write(evaluation: Evaluation, out: Path | None = None) -> Path:
     """report.md, its figures and eval_answers.jsonl in `out` (default: the run folder)."""
     out = out or evaluation.run
     out.mkdir(parents=True, exist_ok=True)
+    for name in ("loss.png", "nll.png", "style.png", "report.md", "eval_answers.jsonl"):
+        files.refuse_link(out / name)  # before any is written: all or none
     figures = {"loss": plot_losses(evaluation.inputs.log_history, out / "loss.png"), "nll": plot_nll(evaluation, out / "nll.png"),
                "style": plot_style(evaluation, out / "style.png")}
     path = out / "report.md"
-    path.write_text(markdown(evaluation, figures), encoding="utf-8")
+    files.write_text(path, markdown(evaluation, figures))
     write_jsonl(out / "eval_answers.jsonl", answers(evaluation))
     return path
 
@@ -209,6 +212,6 @@ def _pyplot():
 
 def _save(fig, path: Path) -> Path:
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(files.refuse_link(path), dpi=110)
     _pyplot().close(fig)
     return path

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from voicetune import models
+from voicetune import files, models
 from voicetune.conversations import MIN_HELD_OUT as MIN_RECORDS  # below this a bootstrap interval over records says nothing
 from voicetune.conversations import records as read_any  # interview.jsonl or messages JSONL
 from voicetune.records import Record, read_records, write_records
@@ -26,8 +26,8 @@ def save_run_inputs(out: Path, *, base: str, system: str | None, held_out: Seque
     train_chars = [len(r.answer) for r in read_any(data_path) if (r.conversation or r.id) in train_ids]
     info = {"base": base, "system": system, "data": str(data_path), "median_passage_chars": statistics.median(train_chars) if train_chars else None,
             "train_ids": sorted(train_ids)}
-    (out / "eval_inputs.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
-    (out / "log_history.json").write_text(json.dumps(log_history, indent=1) + "\n")
+    files.write_text(out / "eval_inputs.json", json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    files.write_text(out / "log_history.json", json.dumps(log_history, indent=1) + "\n")
 
 
 @dataclass(frozen=True)
