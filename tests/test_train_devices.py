@@ -47,6 +47,7 @@ def test_every_loader_puts_its_model_on_this_process_device(monkeypatch, tmp_pat
     monkeypatch.setattr(qlora, "device", lambda *a, **k: "cuda:0")
     monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", from_pretrained)
     monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", lambda *a, **k: None)
+    (tmp_path / "config.json").write_text("{}")  # a model folder, as train chat checks before loading
     calls = [
         lambda: qlora.load_4bit("base", None, False),
         lambda: qlora.load_with_adapter("base", "adapter", None),
