@@ -1,4 +1,4 @@
-"""kill -9 of a guarded run leaves no process of it behind (the real engine: test_real_synth_kill.py)."""
+"""kill -9 of a guarded run leaves no process of it behind (the real engine: test_guard_real.py)."""
 
 import os
 import signal

@@ -46,6 +46,11 @@ def test_files_and_folders_make_one_list_of_passages_named_from_their_common_fol
 def test_a_single_file_keeps_its_bare_name_and_its_ids(shelf):
     (source,) = pipeline.gather(shelf / "old" / "memoir.txt", pipeline.SegmentOptions())
     assert source.name == "memoir.txt"
+    # An id hashes the name with the text, sha256("memoir.txt\n" + text)[:16]: the bare name keeps
+    # the ids a run on this one file gave before several sources were read (its records match).
+    assert [p.id for p in source.passages] == ["f184c8383e62e024"]
+    together = pipeline.gather([shelf / "memoir.txt", shelf / "old" / "memoir.txt"], pipeline.SegmentOptions())
+    assert together[1].name == "old/memoir.txt" and together[1].passages[0].id != "f184c8383e62e024"
 
 
 def test_limit_counts_passages_across_sources(shelf):
@@ -83,7 +88,11 @@ def test_the_same_file_edited_and_a_source_added_are_the_same_dataset(shelf):
     out = shelf / "data" / "ben" / "interview.jsonl"
     pipeline.write_sources(DatasetFile(out), pipeline.gather(shelf / "memoir.txt", pipeline.SegmentOptions()))
     write(shelf / "memoir.txt", PARAGRAPH + " And then the spring came.")
-    pipeline.check_sources(out, pipeline.gather([shelf / "memoir.txt", shelf / "interviews"], pipeline.SegmentOptions(persona="Ben")))
+    edited_and_more = pipeline.gather([shelf / "memoir.txt", shelf / "interviews"], pipeline.SegmentOptions(persona="Ben"))
+    assert pipeline.check_sources(out, edited_and_more) is None  # no BadInput: the run may continue this dataset
+    other_file = write(shelf / "elsewhere" / "memoir.txt", PARAGRAPH + " And then the summer came.")
+    with pytest.raises(BadInput, match=r"made from other sources: memoir.txt"):  # same name, other file and text
+        pipeline.check_sources(out, pipeline.gather(other_file, pipeline.SegmentOptions()))
 
 
 def test_a_dataset_from_before_sources_were_recorded_is_judged_by_its_records(shelf):

@@ -20,8 +20,13 @@ def test_a_process_uses_its_own_gpu_and_the_cpu_only_without_one():
         qlora.device(cuda_devices=2, local_rank="2")
 
 
-def test_the_whole_model_goes_to_one_device():
-    assert qlora.device_map("cuda:1") == {"": "cuda:1"}
+def test_the_whole_model_goes_to_this_process_gpu_or_the_cpu(monkeypatch):
+    # from_pretrained's device_map: "" maps every module, so nothing is offloaded or split.
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert qlora.device_map() == {"": "cuda:1"}
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    assert qlora.device_map() == {"": "cpu"}
 
 
 def test_flash_attention_only_on_a_gpu_that_has_it():

@@ -1,7 +1,8 @@
 """A real book's worth of records through `train run`: enough training that the adapter moves the
 model, then the merge check must pass on the right merge and fail on wrong ones.
 
-The old check (largest bf16 logit difference <= 2.0) failed here on a correct merge."""
+The old check (largest bf16 logit difference <= 2.0) fails here on that correct merge: asserted,
+so that the run stays one that tells the two checks apart."""
 
 import json
 import os
@@ -74,6 +75,11 @@ def conversations_of(result):
     return [[{"role": "user", "content": r.question}, {"role": "assistant", "content": r.answer}] for r in result.data.held_out[:3]]
 
 
+def last_checkpoint(run: Path) -> Path:
+    """checkpoint-<step> with the highest step (checkpoint-10 after checkpoint-9)."""
+    return max((run / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
+
+
 def test_a_real_book_trains_merges_and_passes_the_merge_check(book_run, tokenizer):
     result, run, _ = book_run
     assert len(result.data.train) >= 120
@@ -83,8 +89,9 @@ def test_a_real_book_trains_merges_and_passes_the_merge_check(book_run, tokenize
     assert result.losses[-1].eval_loss is not None
     from voicetune.models import resolve
 
-    adapter = sorted((run / "checkpoints").glob("checkpoint-*"))[-1]
-    print(f"old check on the same right merge: largest bf16 logit difference {old_check(resolve(None), adapter, run / 'merged', tokenizer, conversations_of(result)):.4f}")
+    old = old_check(resolve(None), last_checkpoint(run), run / "merged", tokenizer, conversations_of(result))
+    print(f"old check on the same right merge: largest bf16 logit difference {old:.4f}")
+    assert old > 2.0, "the run no longer moves the model enough for the old check to fail a right merge"
 
 
 @pytest.mark.parametrize("how", [{"scale": 1.1}, {"drop": "layers.15."}])
@@ -93,7 +100,7 @@ def test_the_merge_check_fails_a_wrong_merge_of_the_same_run(book_run, tmp_path,
     from train.model import merge
 
     result, run, _ = book_run
-    adapter = sorted((run / "checkpoints").glob("checkpoint-*"))[-1]
+    adapter = last_checkpoint(run)
     wrong = merge.merge(resolve(None), altered_adapter(adapter, tmp_path / "wrong", **how), tokenizer, tmp_path / "merged")
     with pytest.raises(merge.MergeMismatch) as failed:
         merge.check(resolve(None), adapter, wrong, tokenizer, conversations_of(result))

@@ -38,7 +38,7 @@ can could did do does doing down during each few for from further had has have h
 himself his how i if in into is it its itself just me might more most must my myself no nor not now of off on once only
 or other our ours ourselves out over own same shall she should so some such than that the their theirs them themselves
 then there these they this those through to too under until up upon very was we were what when where which while who
-whom whose why will with would you your yours yourself yourselves yet though whether shall ever never also indeed
+whom whose why will with would you your yours yourself yourselves yet though whether ever never also indeed
 one oh well yes
 """.split())
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
