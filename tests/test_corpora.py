@@ -3,6 +3,7 @@ Skipped when the folder is absent, as in a fresh clone. Each book is extracted o
 session (the session's extraction cache), so the checks after the first one are quick."""
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from synth.sources import cache, extract
 from synth.repair import clean
 from synth import cli, pipeline
 from synth.transcripts import reader as transcripts
-from voicetune.errors import BadInput
+from voicetune.errors import BadInput, Notice
 
 pytestmark = [
     pytest.mark.corpora,
@@ -29,6 +30,8 @@ ENCRYPTED = CORPORA / "pdf" / "07_encrypted_libreoffice-writer-password.pdf"
 CORRUPT = CORPORA / "pdf" / "08_corrupt_header-then-eof.pdf"
 EMPTY = CORPORA / "pdf" / "09_corrupt_empty-0-bytes.pdf"
 CHANGELOG = CORPORA / "transcripts" / "02_changelog_founders-talk-7_henk-rogers_podcast-interview.md"
+LEAVITT = CORPORA / "transcripts" / "10_whitehouse_briefing-2025-01-29_leavitt_bare-Q-nbsp.md"
+PLAY = CORPORA / "transcripts" / "22_play_mind-the-paint-girl_pinero-1912_CAPS-name-line_latin1-crlf.txt"
 
 _passages: dict = {}
 
@@ -178,6 +181,36 @@ def test_changelog_records_mark_real_questions():
     real = [r for r in records if r.question_source == "transcript"]
     assert len(sent) == len(records) - len(real) and real
     assert all(r.source["turns"] and r.source["file"] == CHANGELOG.name for r in records)
+
+
+# -- the Leavitt briefing: reporters are "Q" and three no-break spaces -----------------------------
+
+
+@pytest.mark.filterwarnings("ignore::voicetune.errors.Notice")
+def test_leavitt_briefing_reporters_ask_and_none_of_their_words_is_an_answer():
+    transcript = transcripts.parse(LEAVITT)
+    assert {t.speaker for t in transcript.turns} == {"MS. LEAVITT", "Q"}
+    found = passages(LEAVITT, persona="Karoline Leavitt")
+    asked = [p for p in found if p.question]
+    assert len(found) >= 50 and len(asked) >= 45  # before: 28 passages of one merged turn, no real question
+    reporters = [" ".join(m.group(1).split()) for m in re.finditer(r"(?m)^Q\u00a0+ (.{30,})$", LEAVITT.read_text(encoding="utf-8"))]
+    assert len(reporters) >= 50
+    text = " ".join(" ".join(p.text.split()) for p in found)
+    assert [line for line in reporters if line[:40] in text] == []
+    assert any(p.question.startswith("Thank you very much. Karoline, does the president see anything fishy about DeepSeek") for p in asked)
+    repaired = transcripts.repaired_text(transcript)
+    assert all(repaired[p.start : p.end] == p.text for p in found)
+
+
+# -- the play: ISO-8859-1, CRLF, a speaker's name alone on a line -----------------------------------
+
+
+def test_the_latin_1_play_is_read_and_said_so():
+    with pytest.warns(Notice, match=f"{PLAY.name}: not UTF-8; read as cp1252"):
+        transcript = transcripts.parse(PLAY)
+    speakers = Counter(t.speaker for t in transcript.turns)
+    assert speakers["LILY"] >= 300 and speakers["FARNCOMBE"] >= 100
+    assert any("Maître d'hôtel" in t.text for t in transcript.turns) and not any("\r" in t.text for t in transcript.turns)
 
 
 # -- front and back matter, split words -----------------------------------------------------------

@@ -381,3 +381,96 @@ def test_the_encoding_is_said_once(tmp_path):
     result = CliRunner().invoke(cli.cli, ["segment", str(path), "--persona", "Ben", "--min-chars", "10", "--stats"])
     assert result.exit_code == 0, result.output
     assert result.stderr.count("not UTF-8; read as") == 1
+
+
+# -- the text as a person sees it: no-break spaces, CR line ends, BOMs, emphasis around labels -----
+
+
+@pytest.mark.filterwarnings("ignore::voicetune.errors.InputWarning")
+def test_bare_q_followed_by_no_break_spaces_labels_the_reporter(tmp_path):
+    # whitehouse.gov writes "Q" + three U+00A0 + a space, and "MS. PSAKI:" + U+00A0 + a space
+    text = BRIEFING.replace("Q  ", "Q\u00a0\u00a0\u00a0 ").replace("MS. PSAKI:  ", "\u00a0\u00a0 MS. PSAKI:\u00a0 ")
+    transcript = transcripts.parse(write(tmp_path, "briefing.md", text))
+    ascii = transcripts.parse(write(tmp_path, "ascii.md", BRIEFING))
+    assert transcript.turns == ascii.turns
+    found = transcripts.passages(transcript, "MS. PSAKI", min_chars=100)
+    assert [(p.text, p.question) for p in found] == [(p.text, p.question) for p in transcripts.passages(ascii, "MS. PSAKI", min_chars=100)]
+    assert [p.question[:26] for p in found if p.question] == ["Thanks, Jen. On the jobs r", "And a follow-up: will the "]
+    assert not [p for p in found if "Thanks, Jen" in p.text or "follow-up" in p.text]
+
+
+def test_words_after_a_label_keep_their_no_break_spaces_until_white_space_is_collapsed(tmp_path):
+    text = "Q\u00a0 Where were you in 1969?\n\nA.\u00a0 In Paris,\u00a0 at\u202f10\u00a0rue Jacob.\n\nQ\u00a0 And then?\n\nA.\u00a0 Home."
+    transcript = transcripts.parse(write(tmp_path, "t.txt", text))
+    assert [(t.speaker, t.text) for t in transcript.turns][:2] == [("Q", "Where were you in 1969?"), ("A", "In Paris, at 10 rue Jacob.")]
+    (passage, _) = transcripts.passages(transcript, "A", min_chars=1)
+    assert transcripts.repaired_text(transcript)[passage.start : passage.end] == passage.text
+
+
+@pytest.mark.parametrize(
+    "ends",
+    [pytest.param("\r", id="CR"), pytest.param("\u2028", id="line-separator")],
+)
+def test_subtitles_with_old_mac_or_unicode_line_ends_have_cues(tmp_path, ends):
+    path = tmp_path / "ep.srt"
+    path.write_bytes(SRT.replace("\n", ends).encode("utf-8"))
+    transcript = transcripts.parse(path)
+    assert [t.speaker for t in transcript.turns] == ["Ada", "Ben", "Ada"]
+    assert transcript.turns[1].text == "Leaving home, without a doubt. I was sixteen." and transcript.turns[2].time == "00:01:02"
+
+
+def test_cr_line_ends_in_a_text_transcript_end_its_paragraphs(tmp_path):
+    path = tmp_path / "t.txt"
+    text = "HOST: What happened?\n\nGUEST: It rained.\n\nThen the sun came out.\n\nHOST: And then?\n\nGUEST: We went home."
+    path.write_bytes(text.replace("\n", "\r").encode("utf-8"))
+    transcript = transcripts.parse(path)
+    assert [(t.speaker, t.text) for t in transcript.turns][1] == ("GUEST", "It rained.\n\nThen the sun came out.")
+
+
+@pytest.mark.parametrize("mark", ["\ufeff", "\u200b", "\u2060"])
+def test_a_bom_or_zero_width_character_before_a_label_is_nothing(tmp_path, mark):
+    # two transcripts joined with `cat`: the second one's BOM now starts a line
+    text = f"HOST: What happened?\n\nGUEST: It rained.\n\n{mark}HOST: And then?\n\n{mark}GUEST: We went home."
+    transcript = transcripts.parse(write(tmp_path, "t.txt", text))
+    assert [(t.speaker, t.text) for t in transcript.turns] == [
+        ("HOST", "What happened?"),
+        ("GUEST", "It rained."),
+        ("HOST", "And then?"),
+        ("GUEST", "We went home."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "host, guest, names",
+    [
+        ("<b>Ada Host:</b>", "<b>Ben Guest:</b>", ["Ada Host", "Ben Guest"]),
+        ("<strong>Ada Host</strong>:", "<STRONG class='x'>Ben Guest</STRONG>:", ["Ada Host", "Ben Guest"]),
+        ("*Ada Host*:", "*Ben Guest*:", ["Ada Host", "Ben Guest"]),
+        ("_Ada Host:_", "_Ben Guest:_", ["Ada Host", "Ben Guest"]),
+        ("<i>Q.</i>", "<i>A.</i>", ["Q", "A"]),
+        ("**Q.**", "**A.**", ["Q", "A"]),
+    ],
+)
+def test_emphasis_around_a_label_is_unwrapped(tmp_path, host, guest, names):
+    text = f"{host} So where did it all start?\n\n{guest} By the *sea*, I think.\n\n{host} And then?\n\n{guest} The boats."
+    transcript = transcripts.parse(write(tmp_path, "t.md", text))
+    assert [t.speaker for t in transcript.turns] == names * 2
+    assert transcript.turns[1].text == "By the *sea*, I think."  # the speaker's own emphasis stays
+
+
+def test_a_bold_html_label_counts_from_its_first_turn_as_markdown_bold_does(tmp_path):
+    text = "<b>Ada Host:</b> Welcome, Ben.\n\n<b>Ben Guest:</b> Thank you.\n\n<b>Ada Host:</b> Where did it start?\n\nBy the sea."
+    transcript = transcripts.parse(write(tmp_path, "t.md", text))
+    assert [t.speaker for t in transcript.turns] == ["Ada Host", "Ben Guest", "Ada Host"]
+
+
+def test_a_tab_after_a_label_is_kept_as_its_own_convention(tmp_path):
+    text = "Q\tWhere were you?\nA\tIn Paris.\nQ\tAnd then?\nA\tHome.\nHost\tGood.\nHost\tThanks."
+    transcript = transcripts.parse(write(tmp_path, "t.txt", text))
+    assert [t.speaker for t in transcript.turns] == ["Q", "A", "Q", "A", "Host"]
+
+
+def test_a_speaker_of_one_turn_is_listed_as_one_turn(tmp_path):
+    transcript = transcripts.parse(write(tmp_path, "t.md", "**Ada Host:** Hello?\n\n**Ben Guest:** Hi.\n\n**Ada Host:** Bye?"))
+    with pytest.raises(BadInput, match=r"speakers found: Ada Host \(2 turns\), Ben Guest \(1 turn\)$"):
+        speakers.persona_name(transcript, "Cy")

@@ -5,6 +5,7 @@ replacement character, never a NUL character in a passage."""
 
 from __future__ import annotations
 
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -45,6 +46,9 @@ def read_text(path: Path) -> str:
         # Western text that is not UTF-8 almost always is, so it wins a tie
         tied = [m for m in matches if m.chaos <= best.chaos + 0.01]
         best = next((m for m in tied if m.encoding == "cp1252"), best)
+    if (best is None or best.chaos > MAX_CHAOS) and (western := few_accents(data)) is not None:
+        warnings.warn(f"{path.name}: not UTF-8; read as cp1252", Notice, stacklevel=2)
+        return without_nul(path, western)
     if best is None or best.chaos > MAX_CHAOS:
         raise BadInput(
             f"{path}: not UTF-8 (byte {data[where]:#04x} at offset {where}) and its encoding could not be told: "
@@ -52,6 +56,21 @@ def read_text(path: Path) -> str:
         )
     warnings.warn(f"{path.name}: not UTF-8; read as {best.encoding}", Notice, stacklevel=2)
     return without_nul(path, str(best))
+
+
+def few_accents(data: bytes, share: float = 0.01) -> str | None:
+    """`data` read as Windows-1252 where that gives English-like text with a few accented letters
+    or typographic marks (under `share` of its characters), else None. charset-normalizer
+    distrusts such a file (a Gutenberg play in ISO-8859-1 with twelve of them in 240,000
+    characters scores 0.17), yet nothing else reads it as well."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    high = [c for c in text if ord(c) > 127]
+    if len(high) > share * len(text) or not all(unicodedata.category(c)[0] in "LPSZ" for c in high):
+        return None
+    return text
 
 
 def decode_utf16(path: Path, data: bytes, codec: str) -> str:

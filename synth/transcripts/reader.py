@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from synth.transcripts import labels
+from synth.transcripts.normalise import normalise
 from voicetune.errors import BadInput, InputWarning
 from synth.transcripts.speakers import persona_name
 from synth.sources.extract import check_file
@@ -40,7 +41,7 @@ def parse(path: Path) -> Transcript:
     if suffix == ".json":
         raw = json_turns(path)
     else:
-        text = read_text(path)
+        text = normalise(read_text(path))
         raw = subtitle_turns(text) if suffix in {".srt", ".vtt"} else labelled_turns(text)
     turns = merge_turns([(speaker, clean_speech(text), time) for speaker, text, time in raw])
     if not turns:
@@ -70,6 +71,7 @@ def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
 
 def looks_like_transcript(text: str) -> bool:
     """Two or more speakers with two or more labelled turns each, labelling most paragraphs."""
+    text = normalise(text)
     turns = labelled_turns(text)
     speakers = Counter(speaker for speaker, _, _ in turns)
     return sum(n >= 2 for n in speakers.values()) >= 2 and len(turns) >= 0.5 * len(labels.blocks(text))

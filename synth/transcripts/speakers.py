@@ -20,7 +20,7 @@ def persona_name(transcript: Transcript, persona: str | None) -> str:
     PSAKI", "Henk" -> "Henk Rogers"). A match that is not exact is said in a Notice; an unknown
     or ambiguous name is an error that lists the speakers found."""
     speakers = Counter(turn.speaker for turn in transcript.turns)
-    found = ", ".join(f"{name} ({n} turns)" for name, n in speakers.most_common() if name)
+    found = ", ".join(f"{name} ({n} turn{'s' if n != 1 else ''})" for name, n in speakers.most_common() if name)
     if persona is None:
         if len(speakers) == 1:
             return next(iter(speakers))
