@@ -14,12 +14,13 @@ from synth import pipeline
 from synth.repair import segment
 from synth.config import SynthConfig
 from voicetune.errors import BadInput, Notice, unwritable
+from voicetune.files import refuse_link
 from synth.sources.extract import parse_pages
 from voicetune import config
 from voicetune.config import NATURAL, POSITIVE, SEED_RANGE, SHARE, Range, option_range
 from voicetune.dataset import DatasetFile, latest_output
 from voicetune.models import DEFAULT_MODEL
-from voicetune.records import MalformedFile
+from voicetune.records import MalformedFile, write_jsonl
 
 D = SynthConfig  # the defaults, shown by --help
 
@@ -79,6 +80,14 @@ def output_path(out: Path) -> Path:
     if problem:
         raise click.ClickException(problem)
     return out
+
+
+def jsonl_output(path: Path) -> Path:
+    """`path` to replace with JSON lines: a folder, an unwritable place or a symbolic link is a one-line error."""
+    try:
+        return refuse_link(output_path(path))
+    except MalformedFile as e:
+        raise click.ClickException(str(e)) from None
 
 
 @click.group()
@@ -141,17 +150,27 @@ def run(books: tuple[Path, ...], name, out, model, endpoint, dry_run, password, 
 @click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--stats", is_flag=True, help="Only the counts and the length histogram, no passages.")
 @click.option("--show", type=int, default=3, show_default=True, callback=option_range(NATURAL), help="How many passages to print after the stats.")
+@click.option("--jsonl", type=click.Path(path_type=Path), default=None,
+              help="Also write every passage to this file, one JSON line each: id, text, chapter, source, question (a real one), speaker.")
 @segment_options
-def segment_command(books: tuple[Path, ...], stats: bool, show: int, **kwargs):
+def segment_command(books: tuple[Path, ...], stats: bool, show: int, jsonl: Path | None, **kwargs):
     """Show how BOOKS are cut into passages (speakers found, boilerplate removed, count, length
     histogram, first passages), without loading a model."""
     config_from({k: kwargs[k] for k in ("min_chars", "max_chars", "persona")})  # their ranges, checked before any work
+    if jsonl:
+        jsonl_output(jsonl)  # a folder or a link there is said before any work
     sources = load_sources(books, kwargs)
     for source in sources:
         for note in source.notes:
             click.echo(note)
     passages = [p for source in sources for p in source.passages]
     click.echo(segment.report(passages, kwargs["min_chars"], kwargs["max_chars"], show=0 if stats else show))
+    if jsonl:
+        try:
+            written = write_jsonl(jsonl_output(jsonl), pipeline.passage_lines(sources))
+        except (MalformedFile, OSError) as e:  # a link at that path, a full disk
+            raise click.ClickException(str(e)) from None
+        click.echo(f"Wrote {written} passages to {jsonl}")
 
 
 def existing_output(file: Path | None) -> Path:

@@ -45,6 +45,17 @@ class Source:
     sha256: str
     passages: tuple[Passage, ...]
     notes: tuple[str, ...] = ()  # e.g. the speakers found, the publisher boilerplate removed
+    speaker: str | None = None  # whose words the passages are: a transcript's persona label, a book's --persona
+
+
+def passage_lines(sources: Sequence[Source]) -> list[dict]:
+    """Every passage as `synth segment --jsonl` writes it: exactly what generation and training
+    get, the record's provenance as `source`, the interviewer's own words as `question`."""
+    return [
+        {"id": p.id, "text": p.text, "chapter": p.chapter, "source": p.provenance, "question": p.question, "speaker": source.speaker}
+        for source in sources
+        for p in source.passages
+    ]
 
 
 def passages(books: Path | Sequence[Path], options: SegmentOptions) -> list[Passage]:
@@ -70,6 +81,7 @@ def gather(books: Path | Sequence[Path], options: SegmentOptions) -> list[Source
 
 def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
     notes: list[str] = []
+    speaker = options.persona
     if is_transcript(path, options):
         transcript = transcripts.parse(path)
         speaker = speakers.persona_name(transcript, options.persona)
@@ -85,7 +97,7 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
         found = segment.segment(list(cleaned.paragraphs), name, options.min_chars, options.max_chars)
     if not found:
         raise BadInput(f"{path}: no passages found in its text; check it is prose, or lower --min-chars")
-    return Source(path, name, cache.file_hash(path), tuple(found), tuple(notes))
+    return Source(path, name, cache.file_hash(path), tuple(found), tuple(notes), speaker)
 
 
 def _removed_note(name: str, unit: str, what: str, texts: Sequence[str]) -> str:

@@ -215,3 +215,69 @@ def test_train_chat_on_a_folder_without_a_model_is_one_line(tmp_path):
     assert_user_error(run(train_cli, "chat", tmp_path, "--prompt", "Hi?"), "no config.json", "runs/<name>/merged")
     (tmp_path / "config.json").write_text("{not json")
     assert_user_error(run(train_cli, "chat", tmp_path, "--prompt", "Hi?"), "config.json: not a readable model config")
+
+
+# -- synth segment --jsonl: exactly what training gets, one passage a line -----------------------
+
+INTERVIEW = """**Ada Host:** Welcome. Today I have Ben Guest with me.
+
+**Ben Guest:** Hello!
+
+**Ada Host:** So where did it all start for you?
+
+**Ben Guest:** {answer}
+
+**Ada Host:** I see. That is a lovely story.
+
+**Ben Guest:** {answer}
+"""
+
+
+def segment_jsonl(tmp_path, *args):
+    out = tmp_path / "passages.jsonl"
+    result = run(synth_cli, "segment", *args, "--stats", "--jsonl", out)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert f"Wrote {len(lines)} passages to {out}" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("passages")) == ["passages.jsonl"]  # no temporary file left
+    return lines
+
+
+def test_segment_jsonl_of_a_book_has_every_passage_with_its_chapter_and_pages(tmp_path):
+    from synth import pipeline
+
+    lines = segment_jsonl(tmp_path, SAMPLE_BOOK)
+    passages = pipeline.passages(SAMPLE_BOOK, pipeline.SegmentOptions())
+    assert len(lines) == len(passages) == 28
+    for line, p in zip(lines, passages):
+        assert list(line) == ["id", "text", "chapter", "source", "question", "speaker"]
+        assert (line["id"], line["text"], line["chapter"]) == (p.id, p.text, p.chapter)
+        assert line["source"] == {"file": "memoir.pdf", "pages": p.pages, "chars": [p.start, p.end]}
+        assert line["question"] is None and line["speaker"] is None
+    assert lines[0]["chapter"] == "Chapter 1: The Harbour at Kellhaven"
+    assert lines[0]["text"].startswith("I was born in Kellhaven") and lines[0]["source"]["pages"] == "2"
+
+
+def test_segment_jsonl_of_a_transcript_keeps_the_real_question_and_the_speaker(tmp_path):
+    answer = "I grew up by the sea, and the boats were the first machines I ever loved. " * 5
+    book = tmp_path / "ep.md"
+    book.write_text(INTERVIEW.format(answer=answer.strip()), encoding="utf-8")
+    lines = segment_jsonl(tmp_path, book, "--persona", "Ben")
+    assert [(line["source"]["turns"], line["question"]) for line in lines] == [("3-4", "So where did it all start for you?"), ("6", None)]
+    assert all(line["text"] == answer.strip() and line["speaker"] == "Ben Guest" and line["chapter"] is None for line in lines)
+    assert lines[0]["source"] == {"file": "ep.md", "turns": "3-4", "chars": [lines[0]["source"]["chars"][0], lines[0]["source"]["chars"][0] + len(answer.strip())]}
+
+
+def test_segment_jsonl_replaces_the_file_and_never_writes_through_a_link(tmp_path):
+    out = tmp_path / "passages.jsonl"
+    out.write_text("old\n" * 100)
+    result = run(synth_cli, "segment", SAMPLE_BOOK, "--limit", "2", "--jsonl", out)
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text().splitlines()) == 2
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    assert_user_error(run(synth_cli, "segment", SAMPLE_BOOK, "--jsonl", link), "link.jsonl is a symbolic link")
+    assert target.read_text() == "keep me\n"
+    assert_user_error(run(synth_cli, "segment", SAMPLE_BOOK, "--jsonl", tmp_path), "is a folder")
