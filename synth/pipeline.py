@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from synth.sources import cache, extract
 from synth.repair import clean, segment
 from synth.transcripts import labels, speakers, reader as transcripts
+from synth.transcripts.normalise import normalise
 from synth.generation import specificity
 from voicetune.dataset import DatasetFile
 from voicetune.engine import Engine
@@ -150,7 +151,7 @@ def is_transcript(book: Path, options: SegmentOptions) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Notice)  # the encoding is said once, when the file is read for its text
             text = read_text(book)
-        found = transcripts.looks_like_transcript(text) or (options.persona is not None and bool(labels.speakers(labels.blocks(text))))
+        found = transcripts.looks_like_transcript(text) or (options.persona is not None and bool(labels.speakers(labels.blocks(normalise(text)))))
     else:
         found = suffix in extract.TRANSCRIPT_SUFFIXES
     if found and options.pages:
