@@ -73,11 +73,6 @@ def run(
     return records
 
 
-def log_path(out: Path) -> Path:
-    """Where a local engine's own output goes: next to the dataset, interview.jsonl -> interview.log."""
-    return out.with_name(f"{out.stem}.log")
-
-
 def generate(passages: list[Passage], dataset: DatasetFile, backend: Backend, job: Job, verbose: bool) -> tuple[list[Record], Summary]:
     """The questions, with a progress bar; a local engine's output in the log file (on the terminal
     too with --verbose), and the engine shut down before the summary, so nothing follows it."""
@@ -89,7 +84,7 @@ def generate(passages: list[Passage], dataset: DatasetFile, backend: Backend, jo
         engines.append(backend.start())
         return engines[-1]
 
-    with EngineLog(log_path(dataset.path), verbose) if backend.local else nullcontext():
+    with EngineLog(dataset.sidecar("log"), verbose) if backend.local else nullcontext():  # interview.log
         try:
             with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
                 return pipeline.synthesize(passages, dataset, start, job, progress=bar.update)

@@ -153,7 +153,7 @@ def close(engine: object) -> None:
 
 
 _OWN_CODE = tuple(str(Path(__file__).resolve().parents[1] / name) for name in ("synth", "train", "voicetune"))
-_SEVERE = re.compile(r"^\W*(?:\(\S+ pid=\d+\)\s*)?(?:ERROR|CRITICAL)\b|^Traceback|Error:")
+_SEVERE = re.compile(r"^\W*(?:\(\S+ pid=\d+\)\s*)?(?:ERROR|CRITICAL)\b")  # a log line the user must see
 
 
 class EngineLog:
