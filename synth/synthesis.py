@@ -3,6 +3,7 @@ bar, manifest and summary. Every error a user can fix is a `SynthError` with one
 
 from __future__ import annotations
 
+import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -84,9 +85,10 @@ def generate(passages: list[Passage], dataset: DatasetFile, backend: Backend, jo
         engines.append(backend.start())
         return engines[-1]
 
-    with EngineLog(dataset.sidecar("log"), verbose) if backend.local else nullcontext():  # interview.log
+    with EngineLog(dataset.sidecar("log"), verbose) if backend.local else nullcontext() as log:  # interview.log
         try:
-            with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
+            terminal = log.stderr if log else sys.stderr
+            with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True, file=terminal) as bar:
                 return pipeline.synthesize(passages, dataset, start, job, progress=bar.update)
         finally:
             for engine in engines:

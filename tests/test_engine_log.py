@@ -1,6 +1,7 @@
 """What a run with a local engine prints: the tool's own lines on the terminal, the engine's output
 (vLLM, torch, triton, from C++, child processes and warnings) in a log file next to the output."""
 
+import logging
 import os
 import re
 import subprocess
@@ -20,15 +21,18 @@ def noisy_engine() -> None:
     library warns, and one error that the user must see."""
     subprocess.run([sys.executable, "-c", CHILD], check=True)
     os.write(2, b"C++ noise straight to fd 2\n")
+    print("Loading weights noise: 0%|          | 0/103", file=sys.stderr)  # a library's own progress bar
+    logging.getLogger("vllm.triton_utils.importing").warning("Triton noise, logged before logging is set up")
     warnings.warn_explicit("torch.distributed.reduce_op is deprecated", FutureWarning, "/site-packages/torch/distributed/c10d.py", 1)
     subprocess.run([sys.executable, "-c", "import sys; print('(EngineCore pid=7) ERROR 12-04 [core.py:9] out of memory', file=sys.stderr)"], check=True)
 
 
-def test_third_party_output_goes_to_the_log_and_the_tool_s_lines_to_the_terminal(tmp_path, capfd):
+def test_third_party_output_goes_to_the_log_and_the_tool_s_lines_to_the_terminal(tmp_path, capfd, monkeypatch):
+    monkeypatch.setattr(logging.root, "handlers", [])  # as outside pytest: a logger without handlers writes to sys.stderr
     log = tmp_path / "interview.log"
-    with EngineLog(log):
+    with EngineLog(log) as terminal:
         print("questions: 2/2")
-        print("a bar on stderr", file=sys.stderr)
+        print("a bar on stderr", file=terminal.stderr)
         noisy_engine()
     print("Wrote 2 records")
     out, err = capfd.readouterr()
@@ -36,7 +40,7 @@ def test_third_party_output_goes_to_the_log_and_the_tool_s_lines_to_the_terminal
     assert not re.search("noise|reduce_op", out + err)
     assert "out of memory" in err  # an error still reaches the user
     kept = log.read_text()
-    for line in ("child stdout noise", "child stderr noise", "C++ noise", "reduce_op is deprecated", "out of memory"):
+    for line in ("child stdout noise", "child stderr noise", "C++ noise", "reduce_op is deprecated", "out of memory", "Loading weights", "Triton noise"):
         assert line in kept
 
 

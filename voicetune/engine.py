@@ -162,9 +162,10 @@ class EngineLog:
     vLLM, torch and triton print from C++, from worker processes and through `warnings` before any
     logging is set up, so their output is caught where it is written: file descriptors 1 and 2 (which
     the engine's processes inherit) go to a pipe, and a thread copies each line to the log file, and
-    to the terminal too if `verbose` or if it is an error. `sys.stdout`/`sys.stderr` keep writing to
-    the terminal, so click's lines and the progress bar are unchanged; a warning raised from outside
-    this project goes to the log. vLLM logs at INFO to the file (the `VLLM_*` logging variables)."""
+    to the terminal too if `verbose` or if it is an error. `sys.stdout` keeps writing to the terminal
+    (click's lines); `sys.stderr` is fd 2, where third-party progress bars and unconfigured loggers
+    write, so this tool's own progress bar writes to `self.stderr`; a warning raised from this
+    project goes to the terminal, any other to the log. vLLM logs at INFO to the file."""
 
     def __init__(self, path: Path, verbose: bool = False):
         self.path, self.verbose = Path(path), verbose
@@ -180,7 +181,8 @@ class EngineLog:
             os.dup2(write, fd)
         os.close(write)
         sys.stdout = open(os.dup(self.saved[1]), "w", buffering=1, encoding=self.terminal[0].encoding, errors="replace")
-        sys.stderr = open(os.dup(self.saved[2]), "w", buffering=1, encoding=self.terminal[1].encoding, errors="replace")
+        self.stderr = open(os.dup(self.saved[2]), "w", buffering=1, encoding=self.terminal[1].encoding, errors="replace")
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # the pipe
         self.environ = {name: os.environ.get(name) for name in ("VLLM_LOGGING_LEVEL", "VLLM_LOGGING_STREAM")}
         os.environ.update(VLLM_LOGGING_LEVEL="INFO", VLLM_LOGGING_STREAM="ext://sys.__stdout__")  # fd 1 in every process: the pipe
         warnings.showwarning = self._warning
@@ -190,7 +192,7 @@ class EngineLog:
 
     def _warning(self, message, category, filename, lineno, file=None, line=None) -> None:
         if str(filename).startswith(_OWN_CODE):
-            self.terminal[2](message, category, filename, lineno, file, line)
+            self.terminal[2](message, category, filename, lineno, file or self.stderr, line)
         else:
             sys.__stderr__.write(warnings.formatwarning(message, category, filename, lineno, line))
 
@@ -203,9 +205,9 @@ class EngineLog:
                     echo.write(line.encode("utf-8", "replace"))
 
     def __exit__(self, *exc) -> None:
-        for stream in (sys.__stdout__, sys.__stderr__, sys.stdout, sys.stderr):
+        for stream in (sys.__stdout__, sys.__stderr__, sys.stdout, sys.stderr, self.stderr):
             stream.flush()
-        sys.stdout.close(), sys.stderr.close()
+        sys.stdout.close(), sys.stderr.close(), self.stderr.close()
         sys.stdout, sys.stderr, warnings.showwarning = self.terminal
         for fd, saved in self.saved.items():
             os.dup2(saved, fd)  # the pipe's last writer in this process is gone: the copier ends
