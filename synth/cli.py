@@ -118,8 +118,9 @@ def cli():
 @click.option("--no-specificity", is_flag=True, default=D.no_specificity, help="Do not rank questions against the book's passages (no MiniLM; no specificity scores).")
 @click.option("--tensor-parallel-size", default=D.tensor_parallel_size, show_default=True, help="GPUs per model replica.")
 @click.option("--dry-run", is_flag=True, help="Show the passages that would be sent, without loading a model.")
+@click.option("--verbose", is_flag=True, help="Show vLLM's own output on the terminal too (it always goes to interview.log next to the output).")
 @segment_options
-def run(books: tuple[Path, ...], name, out, model, endpoint, dry_run, password, limit, pages, **options):
+def run(books: tuple[Path, ...], name, out, model, endpoint, dry_run, password, limit, pages, verbose, **options):
     """Extract, segment and generate one interview question per passage of BOOKS (files or
     folders of books and transcripts: one dataset of one persona).
 
@@ -140,7 +141,7 @@ def run(books: tuple[Path, ...], name, out, model, endpoint, dry_run, password, 
         click.echo(f"Note: {note}", err=True)
     out = output_path(out)
     try:
-        synthesis.run(sources, passages, out, config, model=model, endpoint=endpoint, echo=click.echo)
+        synthesis.run(sources, passages, out, config, model=model, endpoint=endpoint, echo=click.echo, verbose=verbose)
     except synthesis.SynthError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Review it (make review, or synth review {out}), then: make train")

@@ -3,7 +3,9 @@ bar, manifest and summary. Every error a user can fix is a `SynthError` with one
 
 from __future__ import annotations
 
+import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -12,7 +14,8 @@ from voicetune import prompts
 from synth.generation.backend import Backend, choose
 from synth.config import SynthConfig
 from synth.generation.endpoint import EndpointError
-from voicetune.engine import Sampling
+from voicetune.engine import EngineLog, Sampling
+from voicetune.engine import close as close_engine
 from synth.generation.job import Job, Summary
 from voicetune.models import ModelNotFound
 from synth.generation.specificity import MiniLMRanker
@@ -48,18 +51,15 @@ def prepare(config: SynthConfig, *, model: str | None, endpoint: str | None) -> 
 
 def run(
     sources: Sequence[pipeline.Source], passages: list[Passage], out: Path, config: SynthConfig, *, model: str | None, endpoint: str | None,
-    echo: Callable[[str], None] = print,
+    echo: Callable[[str], None] = print, verbose: bool = False,
 ) -> list[Record]:
-    from tqdm import tqdm
-
     backend, job, prompt_path = prepare(config, model=model, endpoint=endpoint)
     echo(f"{', '.join(s.name for s in sources)}: {len(passages)} passages -> {out}; questions from {backend.model} ({backend.label})")
     started = time.monotonic()
     dataset = DatasetFile(out)
     pipeline.write_sources(dataset, sources)
     try:
-        with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True) as bar:
-            records, summary = pipeline.synthesize(passages, dataset, backend.start, job, progress=bar.update)
+        records, summary = generate(passages, dataset, backend, job, verbose)
     except MalformedFile as e:
         raise SynthError(str(e)) from None
     except UnicodeDecodeError as e:
@@ -72,6 +72,27 @@ def run(
     pipeline.write_manifest(dataset, job, summary=summary, records=records, backend=backend.label, prompt_path=prompt_path, elapsed=elapsed, sources=sources)
     echo(summary_line(dataset, records, summary, elapsed))
     return records
+
+
+def generate(passages: list[Passage], dataset: DatasetFile, backend: Backend, job: Job, verbose: bool) -> tuple[list[Record], Summary]:
+    """The questions, with a progress bar; a local engine's output in the log file (on the terminal
+    too with --verbose), and the engine shut down before the summary, so nothing follows it."""
+    from tqdm import tqdm
+
+    engines = []
+
+    def start():
+        engines.append(backend.start())
+        return engines[-1]
+
+    with EngineLog(dataset.sidecar("log"), verbose) if backend.local else nullcontext() as log:  # interview.log
+        try:
+            terminal = log.stderr if log else sys.stderr
+            with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True, file=terminal) as bar:
+                return pipeline.synthesize(passages, dataset, start, job, progress=bar.update)
+        finally:
+            for engine in engines:
+                close_engine(engine)
 
 
 def summary_line(dataset: DatasetFile, records: list[Record], summary: Summary, elapsed: float) -> str:

@@ -378,3 +378,16 @@ def test_without_numbered_notes_bracketed_numbers_and_a_chapter_called_notes_sta
     lines = [line for line in NOTED[:7] if line != "[1]"] + ["Notes", "She called the pages at the back of it her notes, and read them aloud [1] to us."]
     text = clean.repaired_text(clean.paragraphs(doc("\n".join(lines))))
     assert "in red ink.[2] Nobody" in text and "read them aloud [1] to us." in text
+
+
+# -- progress -----------------------------------------------------------------------------------
+
+
+def test_repairing_a_large_document_shows_its_progress_on_stderr(monkeypatch, capsys):
+    text = "The boats went out at dawn and came back with the tide.\n" * 40
+    assert clean.paragraphs(doc(text))  # under LARGE_TEXT: silent
+    assert "repairing" not in capsys.readouterr().err
+    monkeypatch.setattr(clean, "LARGE_TEXT", len(text))
+    assert clean.paragraphs(doc(text))
+    err = capsys.readouterr().err
+    assert "repairing book.pdf" in err and f"/{clean.STEPS} " in err

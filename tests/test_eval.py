@@ -206,3 +206,44 @@ def test_a_long_looping_answer_is_cut_in_the_report_and_kept_whole_in_the_answer
     assert looping.strip() not in text and f"(+{len(looping.strip()) - report.CELL_CHARS} chars)" in text
     rows = [json.loads(line) for line in (tmp_path / "eval_answers.jsonl").read_text().splitlines()]
     assert rows[0]["tuned"] == looping
+
+
+@pytest.fixture
+def record():
+    from voicetune.records import Record
+
+    return Record("r1", "Question?", "I did the thing.", {})
+
+
+def _train_run(folder, record):
+    folder.mkdir(parents=True)
+    data = folder / "interview.jsonl"
+    data.write_text("")
+    runs.save_run_inputs(folder, base="base-model", system=None, held_out=[record], train_ids=set(), data_path=data, log_history=[])
+    return folder
+
+
+def test_the_latest_run_is_the_one_trained_last_even_after_an_older_one_is_evaluated_again(tmp_path, record):
+    import os
+
+    older = _train_run(tmp_path / "runs" / "older", record)
+    newer = _train_run(tmp_path / "runs" / "newer", record)
+    for path in (older, older / "eval_inputs.json"):
+        os.utime(path, (1e9, 1e9))  # a run trained long ago, whatever the clock of this test run
+    assert runs.latest_run(tmp_path / "runs") == newer
+    (older / "report.md").write_text("evaluated again\n")  # `train eval runs/older` writes into its folder
+    os.utime(older, None)
+    assert runs.latest_run(tmp_path / "runs") == newer
+
+
+def test_a_run_from_before_creation_times_were_kept_is_dated_by_its_eval_inputs(tmp_path, record):
+    import os
+
+    old_style = _train_run(tmp_path / "runs" / "old-style", record)
+    new_style = _train_run(tmp_path / "runs" / "new-style", record)
+    info = json.loads((old_style / "eval_inputs.json").read_text())
+    del info["created"]
+    (old_style / "eval_inputs.json").write_text(json.dumps(info))
+    os.utime(old_style / "eval_inputs.json", (json.loads((new_style / "eval_inputs.json").read_text())["created"] + 60,) * 2)
+    os.utime(new_style, None)
+    assert runs.latest_run(tmp_path / "runs") == old_style

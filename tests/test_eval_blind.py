@@ -73,7 +73,7 @@ def fake_run(tmp_path, monkeypatch, *, n, gain, spread):
         likelihood.Scored(3.0 - (gain + spread * (-1) ** i if model.endswith("merged") else 0), 10) for i in range(len(held_out))])
     replies = {"base-model": [Generation(ASSISTANT[i % len(ASSISTANT)], 20, True) for i in range(n)],
                "tuned": [Generation(AUTHOR[(i + 3) % len(AUTHOR)], 30, True) for i in range(n)]}
-    monkeypatch.setattr(answers, "generate", lambda model, convs, sampling, log, progress: replies["base-model" if model == "base-model" else "tuned"])
+    monkeypatch.setattr(answers, "generate", lambda model, convs, sampling, log, progress, **engine_log: replies["base-model" if model == "base-model" else "tuned"])
     monkeypatch.setattr(metrics, "similarities", lambda answers, passages: [0.5] * len(answers))
     return run
 
@@ -125,3 +125,16 @@ def test_style_reference_is_the_runs_training_passages(tmp_path):
     assert runs.training_passages({"data": str(data), "train_ids": ["t"]}, held) == ["trained"]
     assert runs.training_passages({"data": str(data)}, held) == ["trained"]  # an older run: neither held out nor rejected
     assert runs.training_passages({"data": str(tmp_path / "gone.jsonl")}, held) == []
+
+
+def test_the_childs_whole_output_goes_to_the_log_file_and_only_progress_to_the_terminal(monkeypatch, tmp_path):
+    child = ("import json, sys; print('INFO 12-04 vllm engine noise'); print('Triton is installed, but', file=sys.stderr);"
+             "print('answers: 1/1', file=sys.stderr, flush=True); json.dump([{'text': 'a', 'tokens': 1, 'finished': True}], open(sys.argv[2], 'w'))")
+    real = subprocess.Popen
+    monkeypatch.setattr(answers.subprocess, "Popen", lambda cmd, **kw: real([sys.executable, "-c", child, cmd[-2], cmd[-1]], **kw))
+    shown, log = [], tmp_path / "eval.log"
+    answers.generate("m", [[{"role": "user", "content": "q"}]], Sampling(0.0, 1.0, 8), log=lambda *_: None, progress=shown.append, log_file=log)
+    assert shown == ["answers: 1/1"]
+    assert "vllm engine noise" in log.read_text() and "Triton is installed" in log.read_text()
+    answers.generate("m", [[{"role": "user", "content": "q"}]], Sampling(0.0, 1.0, 8), log=lambda *_: None, progress=shown.append, verbose=True)
+    assert "INFO 12-04 vllm engine noise" in shown

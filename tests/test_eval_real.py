@@ -76,3 +76,12 @@ def test_likelihood_is_deterministic(evaluated):
     system = json.loads((run / "eval_inputs.json").read_text())["system"]
     again = likelihood.score(str(run / "merged"), read_records(run / "heldout.jsonl"), system, log=lambda *_: None)
     assert [s.nll for s in again] == [a["scores"]["tuned"]["nll"] for a in answers]  # bit for bit, unlike generation
+
+
+def test_the_terminal_shows_eval_s_own_lines_and_the_engines_output_is_in_eval_log(evaluated):
+    run, stdout, stderr = evaluated
+    terminal = stdout + stderr
+    noise = ["LD_PRELOAD", "Triton is installed", "reduce_op", "NUMA", "Model Runner V2", "exited unexpectedly"]
+    assert [n for n in noise if n in terminal] == [], terminal
+    log = (run / "eval.log").read_text()
+    assert "vllm" in log.lower() and "answers: 6/6" in log and "exited unexpectedly" not in log

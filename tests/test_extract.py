@@ -409,3 +409,13 @@ def test_a_text_file_with_nul_bytes_that_is_not_utf16_is_one_line(tmp_path):
     result = CliRunner().invoke(cli.cli, ["segment", str(path)])
     assert result.exit_code == 1 and result.output.startswith("Error: ") and "holds NUL characters" in result.output
     assert result.output.count("\n") == 1
+
+
+def test_reading_a_long_pdf_shows_pages_read_on_stderr(tmp_path, monkeypatch, capsys):
+    path = pdfs.book_pdf(tmp_path / "long.pdf", pdfs.paginate(pdfs.wrap(pdfs.story(12)), 6))
+    pages = len(extract.read_pdf(path, None)["pages"])
+    assert "reading long.pdf" not in capsys.readouterr().err  # a short book: no bar
+    monkeypatch.setattr(extract, "PROGRESS_FROM", pages)
+    extract.read_pdf(path, None)
+    err = capsys.readouterr().err
+    assert "reading long.pdf" in err and f"/{pages} [" in err

@@ -107,3 +107,25 @@ def test_report_shows_counts_lengths_and_the_first_passages():
     assert report.startswith("memoir.pdf: 3 passages")
     assert f"shortest {len(passages[0].text)} (p.1)" in report and f"longest {len(passages[2].text)}" in report
     assert report.count("\n[") == 2 and passages[1].id in report and passages[2].id not in report
+
+
+class _CountingText(str):
+    """A str that counts the characters copied out of it by slicing or indexing."""
+
+    copied = 0
+
+    def __getitem__(self, key):
+        piece = str.__getitem__(self, key)
+        _CountingText.copied += len(piece)
+        return piece
+
+
+@pytest.mark.parametrize("sentences", [500, 2000])
+def test_segmenting_one_long_line_copies_each_character_a_bounded_number_of_times(sentences):
+    # A book saved as one line is one paragraph: cutting it must read it in linear work. Copying
+    # the text before each sentence end (as a prefix) made 20 MB take a quarter of an hour.
+    text = _CountingText(" ".join(f"Sentence {i} tells of the harbour, the boats and the weather." for i in range(sentences)))
+    _CountingText.copied = 0
+    passages = segment.segment([Paragraph(text, 1, 1, None, 0, len(text))], "book.txt")
+    assert "".join(p.text.replace(" ", "") for p in passages) == text.replace(" ", "")
+    assert _CountingText.copied <= 4 * len(text)

@@ -95,7 +95,8 @@ def run(data, out, only_reviewed, resume, **options):
 @click.option("--tuned", default=None, help="Tuned model folder [RUN_DIR/merged].")
 @click.option("--max-tokens", default=256, show_default=True, callback=option_range(POSITIVE), help="Token limit per answer (same for both models).")
 @click.option("--frequency-penalty", default=FREQUENCY_PENALTY, show_default=True, callback=option_range(Range(-2.0, 2.0)), help="Penalty on tokens an answer has already used (both models; 0: plain greedy).")
-def eval_(run_dir, base, tuned, max_tokens, frequency_penalty):
+@click.option("--verbose", is_flag=True, help="Show vLLM's own output on the terminal too (it always goes to RUN_DIR/eval.log).")
+def eval_(run_dir, base, tuned, max_tokens, frequency_penalty, verbose):
     """Score the base and the tuned model on RUN_DIR's held-out records; write RUN_DIR/report.md.
 
     The likelihood of the author's true passages, then both models' answers to the held-out questions,
@@ -109,7 +110,7 @@ def eval_(run_dir, base, tuned, max_tokens, frequency_penalty):
     if run_dir is None:
         raise click.ClickException("no trained run under runs/: run `make train` first, or pass RUN_DIR")
     try:
-        _evaluate(run_dir, base=base, tuned=tuned, max_tokens=max_tokens, frequency_penalty=frequency_penalty)
+        _evaluate(run_dir, base=base, tuned=tuned, max_tokens=max_tokens, frequency_penalty=frequency_penalty, verbose=verbose)
     except (EvalError, ModelNotFound, GenerationFailed, MalformedFile, BlindFileError) as e:
         raise click.ClickException(str(e)) from None
 

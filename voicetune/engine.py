@@ -8,7 +8,12 @@ else. What that buys is measured by bench/synth_throughput.py, not written here.
 from __future__ import annotations
 
 import os
+import re
+import sys
+import threading
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator, Protocol, Sequence
 
 Message = dict[str, str]
@@ -79,7 +84,7 @@ class VLLMEngine:
         self.cuda = has_cuda()
         if not self.cuda:
             cpu_defaults()
-        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # the progress bar is what a user needs to see
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # the progress bar is what a user needs to see (EngineLog: INFO, to its file)
         from vllm import LLM
 
         from voicetune.models import compute_dtype, dtype_name
@@ -95,6 +100,11 @@ class VLLMEngine:
             # Where the GPU lacks bf16, vLLM picks float16 itself; a CPU without it needs telling.
             dtype="auto" if self.cuda else dtype_name(compute_dtype()),
         )
+
+    def close(self) -> None:
+        """Stop the engine's processes now. Left to the interpreter's exit, vLLM's monitor thread
+        sees its engine process gone and says "engine core exited unexpectedly" after a good run."""
+        self.llm.llm_engine.engine_core.shutdown()
 
     def params(self, sampling: Sampling, offset: int = 0):
         """Request `offset` gets seed + offset, so identical prompts (-n > 1) differ but a run
@@ -133,3 +143,75 @@ class VLLMEngine:
         finally:
             if engine.has_unfinished_requests():  # the caller stopped early (Ctrl-C, error)
                 engine.abort_request(list(ids))
+
+
+def close(engine: object) -> None:
+    """Shut an engine down if it has processes to stop (an endpoint has none)."""
+    stop = getattr(engine, "close", None)
+    if stop is not None:
+        stop()
+
+
+_OWN_CODE = tuple(str(Path(__file__).resolve().parents[1] / name) for name in ("synth", "train", "voicetune"))
+_SEVERE = re.compile(r"^\W*(?:\(\S+ pid=\d+\)\s*)?(?:ERROR|CRITICAL)\b")  # a log line the user must see
+
+
+class EngineLog:
+    """Third-party output to `path`, the terminal kept for this tool's own lines.
+
+    vLLM, torch and triton print from C++, from worker processes and through `warnings` before any
+    logging is set up, so their output is caught where it is written: file descriptors 1 and 2 (which
+    the engine's processes inherit) go to a pipe, and a thread copies each line to the log file, and
+    to the terminal too if `verbose` or if it is an error. `sys.stdout` keeps writing to the terminal
+    (click's lines); `sys.stderr` is fd 2, where third-party progress bars and unconfigured loggers
+    write, so this tool's own progress bar writes to `self.stderr`; a warning raised from this
+    project goes to the terminal, any other to the log. vLLM logs at INFO to the file."""
+
+    def __init__(self, path: Path, verbose: bool = False):
+        self.path, self.verbose = Path(path), verbose
+
+    def __enter__(self) -> "EngineLog":
+        sys.stdout.flush(), sys.stderr.flush()
+        self.saved = {fd: os.dup(fd) for fd in (1, 2)}
+        self.terminal = (sys.stdout, sys.stderr, warnings.showwarning)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = open(self.path, "a", encoding="utf-8", errors="replace")
+        read, write = os.pipe()
+        for fd in (1, 2):
+            os.dup2(write, fd)
+        os.close(write)
+        sys.stdout = open(os.dup(self.saved[1]), "w", buffering=1, encoding=self.terminal[0].encoding, errors="replace")
+        self.stderr = open(os.dup(self.saved[2]), "w", buffering=1, encoding=self.terminal[1].encoding, errors="replace")
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # the pipe
+        self.environ = {name: os.environ.get(name) for name in ("VLLM_LOGGING_LEVEL", "VLLM_LOGGING_STREAM")}
+        os.environ.update(VLLM_LOGGING_LEVEL="INFO", VLLM_LOGGING_STREAM="ext://sys.__stdout__")  # fd 1 in every process: the pipe
+        warnings.showwarning = self._warning
+        self.copier = threading.Thread(target=self._copy, args=(read, os.dup(self.saved[2])), daemon=True)
+        self.copier.start()
+        return self
+
+    def _warning(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if str(filename).startswith(_OWN_CODE):
+            self.terminal[2](message, category, filename, lineno, file or self.stderr, line)
+        else:
+            sys.__stderr__.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    def _copy(self, read: int, terminal: int) -> None:
+        with open(read, encoding="utf-8", errors="replace") as lines, self.file, open(terminal, "wb", buffering=0) as echo:
+            for line in lines:
+                self.file.write(line)
+                self.file.flush()
+                if self.verbose or _SEVERE.search(line[:80]):
+                    echo.write(line.encode("utf-8", "replace"))
+
+    def __exit__(self, *exc) -> None:
+        for stream in (sys.__stdout__, sys.__stderr__, sys.stdout, sys.stderr, self.stderr):
+            stream.flush()
+        sys.stdout.close(), sys.stderr.close(), self.stderr.close()
+        sys.stdout, sys.stderr, warnings.showwarning = self.terminal
+        for fd, saved in self.saved.items():
+            os.dup2(saved, fd)  # the pipe's last writer in this process is gone: the copier ends
+            os.close(saved)
+        self.copier.join(timeout=10)  # a child still holding the pipe must not hang the exit
+        for name, value in self.environ.items():
+            os.environ.pop(name, None) if value is None else os.environ.update({name: value})

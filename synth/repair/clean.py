@@ -205,20 +205,40 @@ def document_lines(doc: Document) -> Lines:
     return read_lines(doc)[0]
 
 
-def read_lines(doc: Document) -> tuple[Lines, list[Removed]]:
+def read_lines(doc: Document, bar=None) -> tuple[Lines, list[Removed]]:
     """The document's lines of the author's text, and what was removed as not the author's
-    (captions and sidebars by where they sit on a PDF page, notes and their markers)."""
+    (captions and sidebars by where they sit on a PDF page, notes and their markers).
+    `bar` (a tqdm bar, see `progress`) is advanced after each step."""
+    bar = bar or progress(doc, disable=True)
     texts, removed = layout.body_texts(doc.pages)
     pages = strip_furniture([page_lines(text) for text in texts])
     numbered = [(page.number, line) for page, lines in zip(doc.pages, pages) for line in lines]
+    bar.update()
     numbered, noted = notes.strip_notes(boilerplate.strip_gutenberg(numbered))
+    bar.update()
     joined = splitwords.join("\n".join(line for _, line in numbered)).split("\n")  # "deat h" -> "death"
     numbered = [(number, line) for (number, _), line in zip(numbered, joined)]
+    bar.update()
     vocab = vocabulary([line for _, line in numbered])
     result: Lines = []
     for number, page in groupby(numbered, key=lambda item: item[0]):
         result += [(number, line) for line in reattach_initials([line for _, line in page], vocab)]
+    bar.update()
     return result, removed + noted
+
+
+LARGE_TEXT = 1_000_000  # characters: from about this size the repairs take long enough to show their progress
+STEPS = 6  # bar.update() calls: four in read_lines, two in clean
+
+
+def progress(doc: Document, disable: bool | None = None):
+    """A progress bar on stderr over the repair steps, shown for a document of LARGE_TEXT
+    characters or more (a book on one line took minutes in silence); it vanishes when done."""
+    from tqdm import tqdm
+
+    if disable is None:
+        disable = sum(len(page.text) for page in doc.pages) < LARGE_TEXT
+    return tqdm(total=STEPS, desc=f"repairing {doc.path.name}", unit="step", leave=False, disable=disable)
 
 
 @dataclass(frozen=True)
@@ -230,8 +250,12 @@ class Cleaned:
 
 def clean(doc: Document) -> Cleaned:
     """The document's paragraphs of the author's prose, and what was removed as not the author's."""
-    lines, removed = read_lines(doc)
-    split = boilerplate.remove_notices(line_paragraphs(lines))
+    with progress(doc) as bar:
+        lines, removed = read_lines(doc, bar)
+        found = line_paragraphs(lines)
+        bar.update()
+        split = boilerplate.remove_notices(found)
+        bar.update()
     return Cleaned(tuple(with_offsets(list(split.kept))), tuple(p.text for p in split.removed), tuple(removed))
 
 

@@ -28,14 +28,23 @@ def sentence_ends(text: str) -> list[int]:
     """Offsets just past each sentence end in text (the last one is always len(text))."""
     ends = []
     for match in _SENTENCE_END.finditer(text):
-        words = text[: match.end()].rsplit(None, 1)
-        last_word = words[-1].rstrip(".!?\"')]\u201d\u2019") if words else ""
+        last_word = _word_before(text, match.end()).rstrip(".!?\"')]\u201d\u2019")
         if last_word.lower() in _ABBREVIATIONS or re.fullmatch(r"[A-Z]", last_word):
             continue  # "Dr. Smith", "J. R. Tolkien": not a sentence end
         ends.append(match.end())
     if not ends or text[ends[-1] :].strip():
         ends.append(len(text))
     return ends
+
+
+def _word_before(text: str, end: int) -> str:
+    """The whitespace-separated word that ends at `end`. Walks back over that word alone:
+    slicing the whole text before it made a long line quadratic (a sentence end is followed by
+    whitespace, so no character is walked over twice)."""
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -60,7 +69,8 @@ def split_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
     spans, start, previous_end = [], 0, 0
     target = _target(len(text), max_chars)
     for end in sentence_ends(text):
-        too_long = len(text[start:end].strip()) > max_chars
+        stripped = _strip(text, start, end)  # not a slice: a copy per sentence end adds up on a long line
+        too_long = stripped[1] - stripped[0] > max_chars
         # cut at the sentence end nearest the target length
         if previous_end > start and (too_long or (end - start) - target > target - (previous_end - start)):
             spans.append(_strip(text, start, previous_end))

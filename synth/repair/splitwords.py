@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 ENDINGS = set("ing ings ed er ers est ly ness ment ments tion tions sion sions ture tures ous ously ity ful fully less able ible ally ance ence ive ist ists ism".split())
 
@@ -51,9 +52,8 @@ def suspects(text: str, vocab: Counter[str] | None = None, *, strict: bool = Tru
 
 
 def _overlapping_pairs(line: str) -> list[tuple[str, str]]:
-    tokens = list(re.finditer(r"\S+", line))
     result = []
-    for left, right in zip(tokens, tokens[1:]):
+    for left, right in pairwise(re.finditer(r"\S+", line)):  # not a list: a book on one line has millions
         a = re.fullmatch(r"[\"'(\u201c\u2018]*([^\W\d_]+-?)", left.group())
         b = re.fullmatch(r"([^\W\d_]+)[.,;:!?\"')\u201d\u2019]*", right.group())
         if a and b and right.start() == left.end() + 1:

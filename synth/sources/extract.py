@@ -27,6 +27,7 @@ TEXT_SUFFIXES = {".txt", ".md"}
 EBOOK_SUFFIXES = {".epub", ".docx", ".html", ".htm", ".xhtml"}  # read by ebooks.py
 TRANSCRIPT_SUFFIXES = {".srt", ".vtt", ".json"}
 PARALLEL_FROM = 32  # pages; below this, starting worker processes costs more than it saves
+PROGRESS_FROM = 100  # pages; from here reading takes seconds, so a progress bar shows on stderr
 EXTRACTOR_VERSION = 2  # bump when what we store per page changes (2: each page's runs, pdfruns.py)
 _UNREAD_SUFFIXES = {".mobi", ".azw", ".azw3", ".doc", ".odt", ".rtf", ".pages"}
 SUFFIXES = {".pdf"} | TEXT_SUFFIXES | EBOOK_SUFFIXES | TRANSCRIPT_SUFFIXES  # what a folder of sources is searched for
@@ -181,7 +182,8 @@ def read_pdf(path: Path, password: str | None) -> dict:
     if count >= PARALLEL_FROM and workers > 1:
         pages = read_parallel(path, password, count, workers)
     if pages is None:
-        pages = [read_page(page) for page in reader.pages]
+        with page_bar(path, count) as bar:
+            pages = [read_page(page) for page in bar.wrap(reader.pages)]
     return {"pages": pages, "needs_password": reader.is_encrypted and bool(password)}
 
 
@@ -192,8 +194,8 @@ def read_parallel(path: Path, password: str | None, count: int, workers: int) ->
     size = max(1, count // (workers * 4))
     spans = [(start, min(start + size, count)) for start in range(0, count, size)]
     try:
-        with ProcessPoolExecutor(workers, initializer=_open_in_worker, initargs=(str(path), password)) as pool:
-            return [page for span in pool.map(_read_span, spans) for page in span]
+        with ProcessPoolExecutor(workers, initializer=_open_in_worker, initargs=(str(path), password)) as pool, page_bar(path, count) as bar:
+            return [page for span in bar.wrap(pool.map(_read_span, spans), size=len) for page in span]
     except (BrokenProcessPool, OSError) as e:
         warnings.warn(
             f"{path.name}: the {workers} worker processes failed ({type(e).__name__}: {e}): reading its {count} pages in one process instead (slower)",
@@ -201,6 +203,26 @@ def read_parallel(path: Path, password: str | None, count: int, workers: int) ->
             stacklevel=3,
         )
         return None
+
+
+class page_bar:
+    """A tqdm bar of pages read on stderr, for a PDF of PROGRESS_FROM pages or more; it vanishes when done."""
+
+    def __init__(self, path: Path, count: int):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=count, desc=f"reading {path.name}", unit="page", leave=False, disable=count < PROGRESS_FROM)
+
+    def wrap(self, items, size=lambda item: 1):
+        for item in items:
+            self.bar.update(size(item))
+            yield item
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.close()
 
 
 _worker_reader = None  # each worker process's own PdfReader

@@ -3,12 +3,14 @@
 Each model generates in its own process (`python -m train.eval.answers MODEL IN OUT`), so the first
 engine's worker processes and KV cache are surely gone before the second starts (an offline vLLM
 engine has no documented shutdown; a second one in the same process was not tried). The parent
-shows the child's progress lines and keeps the rest of its output for an error message.
+shows the child's progress lines, writes all of the child's output (vLLM's, torch's) to a log file
+in the run folder (and to the terminal with --verbose) and keeps its tail for an error message.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -46,35 +48,44 @@ def conversations(questions: Sequence[str], system: str | None) -> list[list[dic
     return [prompt(q, system) for q in questions]
 
 
-def generate(model: str, convs: list[list[dict]], sampling: Sampling, *, log=print, progress: Callable[[str], None] | None = None) -> list[Generation]:
-    """All answers of one model, from a fresh process that runs one vLLM engine."""
+def generate(
+    model: str, convs: list[list[dict]], sampling: Sampling, *, log=print, progress: Callable[[str], None] | None = None,
+    log_file: Path | None = None, verbose: bool = False,
+) -> list[Generation]:
+    """All answers of one model, from a fresh process that runs one vLLM engine; the child's whole
+    output appended to `log_file`, and shown with `verbose`."""
     with tempfile.TemporaryDirectory(prefix="voicetune-eval-") as tmp:
         inp, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
         inp.write_text(json.dumps({"conversations": convs, "sampling": asdict(sampling)}))
         log(f"Generating {len(convs)} answers with {model} (greedy, frequency penalty {sampling.frequency_penalty}, at most {sampling.max_tokens} tokens each) ...")
         start = time.perf_counter()
+        env = {**os.environ, "VLLM_LOGGING_LEVEL": "INFO"}  # all of it to the log file; the terminal shows progress
         process = subprocess.Popen([sys.executable, "-m", "train.eval.answers", model, str(inp), str(out)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
-        tail = _show_progress(process.stderr, progress or _to_stderr)
-        code = process.wait()
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", env=env)
+        tail = _show_progress(process.stdout, progress or _to_stderr, log_file, verbose)
+        code, kept = process.wait(), tail()  # every line shown and logged before going on
         if code != 0 or not out.exists():
-            raise GenerationFailed(f"generation with {model} failed (exit {code}):\n{tail()[-3000:]}")
+            raise GenerationFailed(f"generation with {model} failed (exit {code}):\n{kept[-3000:]}")
         log(f"  {len(convs)} answers in {time.perf_counter() - start:.0f} s")
         return [Generation(**g) for g in json.loads(out.read_text())]
 
 
-def _show_progress(stream, show) -> Callable[[], str]:
-    """Read the child's stderr as it comes: progress lines go to `show`, the rest is kept for an error
-    message. Returns a function that gives the kept text once the stream is done."""
+def _show_progress(stream, show, log_file: Path | None = None, verbose: bool = False) -> Callable[[], str]:
+    """Read the child's output as it comes: progress lines go to `show`, every line to `log_file`, the
+    rest is kept for an error message (and shown too if `verbose`). Returns a function that gives
+    the kept text once the stream is done."""
     kept: list[str] = []
 
     def pump():
-        for line in iter(stream.readline, ""):
-            if PROGRESS.match(line):
-                show(line.rstrip("\n"))
-            else:
-                kept.append(line)
-                del kept[:-200]
+        with open(log_file, "a", encoding="utf-8") if log_file else open(os.devnull, "w") as logged:
+            for line in iter(stream.readline, ""):
+                logged.write(line)
+                logged.flush()
+                if PROGRESS.match(line) or verbose:
+                    show(line.rstrip("\n"))
+                if not PROGRESS.match(line):
+                    kept.append(line)
+                    del kept[:-200]
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
@@ -97,11 +108,14 @@ def _generate_here(model: str, inp: Path, out: Path) -> None:
     engine = VLLMEngine(model, max_model_len=4096)
     convs = request["conversations"]
     results, last = {}, 0.0
-    for index, generation in engine.stream(convs, Sampling(**request["sampling"])):
-        results[index] = generation
-        if len(results) == len(convs) or time.monotonic() - last > 5:  # at most a line per 5 s: readable in a log
-            last = time.monotonic()
-            print(f"answers: {len(results)}/{len(convs)}", file=sys.stderr, flush=True)
+    try:
+        for index, generation in engine.stream(convs, Sampling(**request["sampling"])):
+            results[index] = generation
+            if len(results) == len(convs) or time.monotonic() - last > 5:  # at most a line per 5 s: readable in a log
+                last = time.monotonic()
+                print(f"answers: {len(results)}/{len(convs)}", file=sys.stderr, flush=True)
+    finally:
+        engine.close()  # now, not at exit, where vLLM reports its engine process as "exited unexpectedly"
     out.write_text(json.dumps([asdict(results[i]) for i in range(len(convs))]))
 
 

@@ -52,9 +52,14 @@ class Evaluation:
         return lines
 
 
-def evaluate(run: Path, *, base: str | None = None, tuned: str | None = None, max_tokens: int = 256, frequency_penalty: float = answers.FREQUENCY_PENALTY, log=print, progress=None) -> Evaluation:
+LOG = "eval.log"  # in the run folder: the answer engines' own output
+
+
+def evaluate(run: Path, *, base: str | None = None, tuned: str | None = None, max_tokens: int = 256, frequency_penalty: float = answers.FREQUENCY_PENALTY, log=print, progress=None,
+             verbose: bool = False) -> Evaluation:
     """Base and tuned model on run's held-out records: the likelihood of the true passages, then
-    answers to the questions scored for style and content against the true passages."""
+    answers to the questions scored for style and content against the true passages. vLLM's own
+    output goes to run/eval.log (and to `progress` too if `verbose`)."""
     inputs = load_run(run, tuned)
     base_model = models.resolve(base) if base else inputs.base
     pair = (("base", base_model), ("tuned", str(inputs.merged)))
@@ -67,7 +72,7 @@ def evaluate(run: Path, *, base: str | None = None, tuned: str | None = None, ma
     generated = {}
     for name, model in pair:
         start = time.perf_counter()
-        generated[name] = answers.generate(model, convs, sampling, log=log, progress=progress)
+        generated[name] = answers.generate(model, convs, sampling, log=log, progress=progress, log_file=run / LOG, verbose=verbose)
         seconds[f"answers ({name})"] = time.perf_counter() - start
     log("Scoring ...")
     start = time.perf_counter()

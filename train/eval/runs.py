@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -24,7 +25,7 @@ def save_run_inputs(out: Path, *, base: str, system: str | None, held_out: Seque
     write_records(out / "heldout.jsonl", held_out)
     # train ids are conversation ids
     train_chars = [len(r.answer) for r in read_any(data_path) if (r.conversation or r.id) in train_ids]
-    info = {"base": base, "system": system, "data": str(data_path), "median_passage_chars": statistics.median(train_chars) if train_chars else None,
+    info = {"created": time.time(), "base": base, "system": system, "data": str(data_path), "median_passage_chars": statistics.median(train_chars) if train_chars else None,
             "train_ids": sorted(train_ids)}
     files.write_text(out / "eval_inputs.json", json.dumps(info, indent=2, ensure_ascii=False) + "\n")
     files.write_text(out / "log_history.json", json.dumps(log_history, indent=1) + "\n")
@@ -80,5 +81,15 @@ def check_size(n: int, where: Path) -> None:
 
 
 def latest_run(root: Path = Path("runs")) -> Path | None:
-    candidates = sorted((p.parent for p in root.glob("*/eval_inputs.json")), key=lambda p: p.stat().st_mtime)
-    return candidates[-1] if candidates else None
+    """The run trained last. Not the folder changed last: evaluating an older run again writes into its folder."""
+    candidates = sorted(root.glob("*/eval_inputs.json"), key=created)
+    return candidates[-1].parent if candidates else None
+
+
+def created(eval_inputs: Path) -> float:
+    """When training wrote this run (seconds since the epoch): the time it recorded, or, for a run
+    from before that was kept, when eval_inputs.json was written (only training writes it)."""
+    try:
+        return float(json.loads(eval_inputs.read_text())["created"])
+    except (ValueError, KeyError, TypeError, OSError):
+        return eval_inputs.stat().st_mtime
