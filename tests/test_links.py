@@ -50,7 +50,7 @@ def synthesize(out: Path):
     return pipeline.synthesize(passages(), DatasetFile(out), lambda: FakeEngine(["Why a?", "Why b?"]), Job(prompts.load("question"), model="m"))
 
 
-@pytest.mark.parametrize("name", ["interview.manifest.json", "interview.rejects.jsonl", "interview.sources.json", "interview.jsonl.lock", "interview.jsonl"])
+@pytest.mark.parametrize("name", ["interview.manifest.json", "interview.rejects.jsonl", "interview.sources.json", "interview.jsonl.lock", "interview.log", "interview.jsonl"])
 def test_synth_run_refuses_a_link_beside_its_output_before_writing_anything(tmp_path, outside, name):
     book = tmp_path / "book.txt"
     book.write_text("\n\n".join(f"Paragraph {i}. " + "The harbour was quiet that morning and nobody spoke. " * 6 for i in range(3)))

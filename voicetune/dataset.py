@@ -88,7 +88,7 @@ class DatasetFile:
     def refuse_links(self) -> None:
         """LinkRefused if the file or one beside it that a run writes is a symbolic link (each write
         checks its own path too; this refuses before a run starts rather than halfway)."""
-        for path in (self.path, self.rejects, self.manifest, self.sources, self.lock_path):
+        for path in (self.path, self.rejects, self.manifest, self.sources, self.lock_path, self.sidecar("log")):
             files.refuse_link(path)
 
     # -- the lock

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol, Sequence
 
+from voicetune import files
+
 Message = dict[str, str]
 
 
@@ -176,7 +178,7 @@ class EngineLog:
         self.saved = {fd: os.dup(fd) for fd in (1, 2)}
         self.terminal = (sys.stdout, sys.stderr, warnings.showwarning)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = open(self.path, "a", encoding="utf-8", errors="replace")
+        self.file = files.open_append(self.path)  # never through a link
         read, write = os.pipe()
         for fd in (1, 2):
             os.dup2(write, fd)

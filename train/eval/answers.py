@@ -21,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
+from voicetune import files
 from voicetune.engine import Generation, Sampling
 
 FREQUENCY_PENALTY = 0.3  # on the answers' own tokens; measured in sampling() below
@@ -77,7 +78,7 @@ def _show_progress(stream, show, log_file: Path | None = None, verbose: bool = F
     kept: list[str] = []
 
     def pump():
-        with open(log_file, "a", encoding="utf-8") if log_file else open(os.devnull, "w") as logged:
+        with files.open_append(log_file) if log_file else open(os.devnull, "w") as logged:  # never through a link
             for line in iter(stream.readline, ""):
                 logged.write(line)
                 logged.flush()
