@@ -56,6 +56,7 @@ class Turn:
 class Transcript:
     path: Path
     turns: tuple[Turn, ...]
+    guests: tuple[str, ...] = ()  # whom the file's own metadata (front matter `guest:`) names as its guest
 
 
 @dataclass(frozen=True)

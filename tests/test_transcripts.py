@@ -474,3 +474,37 @@ def test_a_speaker_of_one_turn_is_listed_as_one_turn(tmp_path):
     transcript = transcripts.parse(write(tmp_path, "t.md", "**Ada Host:** Hello?\n\n**Ben Guest:** Hi.\n\n**Ada Host:** Bye?"))
     with pytest.raises(BadInput, match=r"speakers found: Ada Host \(2 turns\), Ben Guest \(1 turn\)$"):
         speakers.persona_name(transcript, "Cy")
+
+
+@pytest.mark.parametrize(
+    "persona, how",
+    [
+        ("JL", "by initials"),
+        ("J.L.", "by initials"),
+        ("j. l.", "by initials"),
+        ("Ms. Lachs", "by part of the name"),
+        ("jessica LACHS", "exactly"),
+    ],
+)
+def test_persona_matches_by_initials_and_honorific_with_surname(persona, how):
+    assert speakers.match_speaker(persona, ["Tim Host", "Jessica Lachs"]) == (["Jessica Lachs"], how)
+
+
+FRONT_MATTER = "---\ntitle: Episode 12\nguest: {guest}\n---\n\nTim Host: Welcome. Who are you?\n\nJessica Lachs: The one who runs the numbers.\n\nTim Host: And why?\n\nJessica Lachs: Because someone has to.\n"
+
+
+@pytest.mark.parametrize("guest", ["Jess Lachs", '"Jess Lachs"', "[Jess Lachs, Tim Host]"])
+def test_the_front_matter_guest_names_the_persona_by_surname(tmp_path, guest):
+    transcript = transcripts.parse(write(tmp_path, "t.md", FRONT_MATTER.format(guest=guest)))
+    with pytest.warns(Notice, match=r"--persona 'Jess Lachs' is the speaker Jessica Lachs \(by surname, as the file's front matter names its guest\)"):
+        assert speakers.persona_name(transcript, "Jess Lachs") == "Jessica Lachs"
+
+
+def test_a_surname_alone_is_not_enough_without_the_front_matter(tmp_path):
+    transcript = transcripts.parse(write(tmp_path, "t.md", FRONT_MATTER.format(guest="Ann Other")))
+    with pytest.raises(BadInput, match=r"--persona 'Jess Lachs' is not a speaker in t.md"):
+        speakers.persona_name(transcript, "Jess Lachs")
+
+
+def test_initials_that_fit_two_labels_are_an_error_naming_both():
+    assert speakers.match_speaker("JL", ["Jessica Lachs", "John Lee", "Q"]) == (["Jessica Lachs", "John Lee"], "by initials")

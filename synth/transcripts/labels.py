@@ -66,6 +66,24 @@ def strip_front_matter(text: str) -> str:
     return FRONT_MATTER.sub("", text, count=1)
 
 
+def guests(text: str) -> tuple[str, ...]:
+    """The names a YAML front matter gives under `guest:`, `guests:` or `speaker:` (one name, an
+    inline [list] or a block list of `- name` lines): whom the file says it is about."""
+    block = FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    if not block:
+        return ()
+    names: list[str] = []
+    key = None
+    for line in block.group(0).splitlines()[1:-1]:
+        if m := re.match(r"^(?P<key>[\w-]+)\s*:\s*(?P<value>.*)$", line):
+            key, value = m.group("key").lower(), m.group("value").strip()
+            if key in {"guest", "guests", "speaker", "speakers"} and value:
+                names += value.strip("[]").split(",")
+        elif key in {"guest", "guests", "speaker", "speakers"} and (m := re.match(r"^\s*-\s+(.+)$", line)):
+            names.append(m.group(1))
+    return tuple(n for name in names if (n := name.strip().strip("'\"").strip()))
+
+
 def lead_time(paragraph: str) -> tuple[str | None, str]:
     """("01:20", rest) for a paragraph that opens with a timestamp, else (None, paragraph)."""
     lead = LEADING_TIME.match(paragraph)

@@ -38,15 +38,17 @@ def parse(path: Path) -> Transcript:
     """Turns of a .txt/.md, .srt, .vtt or .json transcript; consecutive turns of one speaker merged."""
     check_file(path)
     suffix = path.suffix.lower()
+    guests: tuple[str, ...] = ()
     if suffix == ".json":
         raw = json_turns(path)
     else:
         text = normalise(read_text(path))
         raw = subtitle_turns(text) if suffix in {".srt", ".vtt"} else labelled_turns(text)
+        guests = labels.guests(text)
     turns = merge_turns([(speaker, clean_speech(text), time) for speaker, text, time in raw])
     if not turns:
         raise BadInput(f"{path}: no turns found: label each turn like 'Name: text', or give .srt, .vtt or .json")
-    return Transcript(path, turns)
+    return Transcript(path, turns, guests)
 
 
 def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
