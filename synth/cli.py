@@ -171,7 +171,7 @@ def segment_command(books: tuple[Path, ...], stats: bool, show: int, jsonl: Path
             written = write_jsonl(jsonl_output(jsonl), pipeline.passage_lines(sources))
         except (MalformedFile, OSError) as e:  # a link at that path, a full disk
             raise click.ClickException(str(e)) from None
-        click.echo(f"Wrote {written} passages to {jsonl}")
+        click.echo(f"Wrote {written} passage{'s' if written != 1 else ''} to {jsonl}")
 
 
 def existing_output(file: Path | None) -> Path:
@@ -275,7 +275,7 @@ def export_command(file, format_, out, persona, system_prompt, only_reviewed, ev
     except (DataError, MalformedFile, MissingVariables, OSError) as e:
         raise click.ClickException(str(e)) from None
     split = f" (train {done.conversations - done.held_out}, test {done.held_out} held out)" if done.held_out is not None else ""
-    click.echo(f"Wrote {done.conversations} conversations, {done.turns} turns{split}, to {done.path}")
+    click.echo(f"Wrote {done.conversations} conversation{'s' if done.conversations != 1 else ''}, {done.turns} turn{'s' if done.turns != 1 else ''}{split}, to {done.path}")
 
 
 def main():

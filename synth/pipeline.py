@@ -68,16 +68,31 @@ def gather(books: Path | Sequence[Path], options: SegmentOptions) -> list[Source
     files = source_files([books] if isinstance(books, Path) else list(books))
     if options.pages and len(files) > 1:
         raise BadInput("--pages applies to one PDF; with several sources, cut the PDF or give its pages in a run of its own")
-    result, left = [], options.limit
+    result, left, skipped = [], options.limit, []
     for path, name in files.items():
-        source = read_source(path, name, options)
+        try:
+            source = read_source(path, name, options)
+        except speakers.NotASpeaker:
+            if len(files) == 1:
+                raise
+            skipped.append(name)
+            continue
         if left is not None:
             source = replace(source, passages=source.passages[:left])
             left -= len(source.passages)
         result.append(source)
         if left == 0:
             break
+    if skipped and not result:
+        raise BadInput(f"--persona {options.persona!r} never speaks in any of the {len(files)} files given: {', '.join(skipped)}; check the name against their speaker labels")
+    if skipped:
+        warnings.warn(f"skipped {_count(len(skipped), 'file')} where {options.persona} never speaks: {', '.join(skipped)}", Notice, stacklevel=2)
     return result
+
+
+def _count(n: int, unit: str) -> str:
+    """"1 file", "2 files"."""
+    return f"{n} {unit}{'s' if n != 1 else ''}"
 
 
 def read_source(path: Path, name: str, options: SegmentOptions) -> Source:

@@ -508,3 +508,23 @@ def test_a_surname_alone_is_not_enough_without_the_front_matter(tmp_path):
 
 def test_initials_that_fit_two_labels_are_an_error_naming_both():
     assert speakers.match_speaker("JL", ["Jessica Lachs", "John Lee", "Q"]) == (["Jessica Lachs", "John Lee"], "by initials")
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "episodes"
+    folder.mkdir()
+    write(folder, "a.md", MARKDOWN)
+    write(folder, "b.md", MARKDOWN.replace("Ben Guest", "Cy Other"))
+    write(folder, "c.md", MARKDOWN.replace("Ben Guest", "Di Third"))
+    return folder
+
+
+def test_a_folder_skips_the_files_where_the_persona_never_speaks_and_lists_them(tmp_path):
+    with pytest.warns(Notice, match=r"^skipped 2 files where Ben Guest never speaks: b.md, c.md$"):
+        found = pipeline.passages(_folder(tmp_path), pipeline.SegmentOptions(persona="Ben Guest"))
+    assert found and {p.source for p in found} == {"a.md"}
+
+
+def test_a_folder_where_the_persona_never_speaks_is_an_error_naming_the_files(tmp_path):
+    with pytest.raises(BadInput, match=r"--persona 'Eve' never speaks in any of the 3 files given: a.md, b.md, c.md"):
+        pipeline.passages(_folder(tmp_path), pipeline.SegmentOptions(persona="Eve"))

@@ -13,6 +13,10 @@ from synth.document import Transcript
 _HONORIFICS = set("mr mrs ms miss mx dr prof professor sir dame lady lord the rev reverend hon sen senator rep gov governor gen general adm capt col lt sgt amb ambassador judge justice".split())
 
 
+class NotASpeaker(BadInput):
+    """--persona names no speaker of this transcript: in a folder of sources, a file to skip."""
+
+
 def persona_name(transcript: Transcript, persona: str | None) -> str:
     """The speaker whose words become answers: the only speaker, or the one `persona` names,
     matched as a person would match it: exactly, then without regard to case, punctuation and
@@ -36,7 +40,7 @@ def persona_name(transcript: Transcript, persona: str | None) -> str:
         return matches[0]
     if matches:
         raise BadInput(f"--persona {persona!r} could be any of {', '.join(matches)} in {transcript.path.name}: give the label as written; speakers found: {found}")
-    raise BadInput(f"--persona {persona!r} is not a speaker in {transcript.path.name}; speakers found: {found}")
+    raise NotASpeaker(f"--persona {persona!r} is not a speaker in {transcript.path.name}; speakers found: {found}")
 
 
 def match_speaker(persona: str, speakers: list[str], guests: tuple[str, ...] = ()) -> tuple[list[str], str]:
