@@ -18,7 +18,7 @@ from synth.transcripts.normalise import normalise
 from synth.generation import specificity
 from voicetune.dataset import DatasetFile
 from voicetune.engine import Engine
-from voicetune.errors import BadInput, Notice
+from voicetune.errors import BadInput, InputWarning, Notice
 from synth.generation.generate import generate
 from synth.generation.job import Job, Summary
 from voicetune import files
@@ -104,6 +104,8 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
         notes += [f"{name}: speakers", *speakers.speaker_summary(transcript, speaker)]
         found = transcripts.passages(transcript, speaker, options.min_chars, options.max_chars, source=name)
     else:
+        if options.persona is not None and path.suffix.lower() in extract.TEXT_SUFFIXES:
+            _warn_if_dialogue(path, name, options.persona)
         document = extract.extract(path, options.password, options.pages)
         cleaned = clean.clean(document)
         if cleaned.boilerplate:
@@ -114,6 +116,24 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
     if not found:
         raise BadInput(f"{path}: no passages found in its text; check it is prose, or lower --min-chars")
     return Source(path, name, cache.file_hash(path), tuple(found), tuple(notes), speaker)
+
+
+def _warn_if_dialogue(path: Path, name: str, persona: str) -> None:
+    """A text file read as a book although its lines look like dialogue (two or more labels that
+    start a line again and again): --persona would only name an author, so say what was seen."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Notice)  # the encoding is said once, when the file is read for its text
+        counts = labels.dialogue_labels(normalise(read_text(path)))
+    recurring = [(label, n) for label, n in counts.most_common() if n >= 2]
+    if len(recurring) < 2 or sum(n for _, n in recurring) < 3:
+        return
+    seen = ", ".join(f"{label} ({n})" for label, n in recurring[:5])
+    warnings.warn(
+        f"{name}: read as a book, with --persona {persona!r} as its author, though its lines look like dialogue: labels {seen};"
+        f" to take one speaker's words, label each turn 'Name: text' and pass --persona LABEL (e.g. --persona {recurring[0][0]!r})",
+        InputWarning,
+        stacklevel=3,
+    )
 
 
 def _removed_note(name: str, unit: str, what: str, texts: Sequence[str]) -> str:

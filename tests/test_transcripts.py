@@ -528,3 +528,18 @@ def test_a_folder_skips_the_files_where_the_persona_never_speaks_and_lists_them(
 def test_a_folder_where_the_persona_never_speaks_is_an_error_naming_the_files(tmp_path):
     with pytest.raises(BadInput, match=r"--persona 'Eve' never speaks in any of the 3 files given: a.md, b.md, c.md"):
         pipeline.passages(_folder(tmp_path), pipeline.SegmentOptions(persona="Eve"))
+
+
+OTTER = "Jessica Lachs  0:05\nWelcome, everyone, it is good to be here.\n\nTim Host  0:09\nSo what do you do?\n\nJessica Lachs  0:15\n" + ANSWER + "\n\nTim Host  1:02\nAnd then?\n\nJessica Lachs  1:10\n" + ANSWER + "\n"
+
+
+def test_dialogue_read_as_a_book_with_a_persona_is_said_with_its_labels(tmp_path):
+    with pytest.warns(InputWarning, match=r"t.txt: read as a book.*labels Jessica Lachs \(3\), Tim Host \(2\);.*--persona LABEL \(e.g. --persona 'Jessica Lachs'\)"):
+        pipeline.passages(write(tmp_path, "t.txt", OTTER), pipeline.SegmentOptions(persona="Jess Lachs"))
+
+
+def test_a_name_and_time_in_parentheses_alone_on_a_line_labels_a_turn(tmp_path):
+    text = "---\nguest: Jess Lachs\n---\n\n" + re.sub(r"  (\d):(\d\d)\n", r" (00:0\1:\2):\n", OTTER)
+    with pytest.warns(Notice, match=r"is the speaker Jessica Lachs \(by surname, as the file's front matter names its guest\)"):
+        found = pipeline.passages(write(tmp_path, "t.md", text), pipeline.SegmentOptions(persona="Jess Lachs"))
+    assert [p.question for p in found[-2:]] == ["So what do you do?", "And then?"]

@@ -32,6 +32,9 @@ _CAPS = re.compile(
     rf"^(?P<name>(?:{HONORIFIC}\s+)?[A-Z][A-Z'\u2019-]+(?:\s+[A-Z][A-Z'\u2019-]*){{0,3}})\s*(?P<mark>[:.])(?P<rest>\s.*|$)", re.DOTALL
 )
 _COLON = re.compile(r"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){0,3}?)\s*:(?P<rest>\s.*|$)", re.DOTALL)
+_TIMED = re.compile(rf"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*\\?[\[(]\s*{CLOCK}\s*\\?[\])]\s*:(?P<rest>\s.*|$)", re.DOTALL)
+# a line that is only a name with a time and/or a colon ("Jessica Lachs  0:05", "Tim Host:"): dialogue, whether or not read as turns
+_ALONE = re.compile(rf"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*(?:(?:\\?[\[(]\s*{CLOCK}\s*\\?[\])]|{CLOCK})\s*:?|:)$")
 _TAB = re.compile(r"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){0,3})\t+(?P<rest>\S.*)", re.DOTALL)
 _NOT_NAMES = {"OK", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE", "TO", "FROM", "SUBJECT", "DATE", "TITLE", "URL", "HTTP", "HTTPS"}
 
@@ -40,7 +43,7 @@ _NOT_NAMES = {"OK", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE", "TO", 
 class Label:
     name: str  # the speaker, as the transcript writes it ("MS. PSAKI", "Q")
     rest: str  # the text after the label
-    kind: str  # "bold", "qa", "bare-a", "caps", "colon", "tab"
+    kind: str  # "bold", "qa", "bare-a", "caps", "timed", "colon", "tab"
 
 
 def find(line: str) -> Label | None:
@@ -54,11 +57,26 @@ def find(line: str) -> Label | None:
         return Label(m.group("name"), m.group("rest") or "", kind)
     if (m := _CAPS.match(line)) and m.group("name").split()[-1].rstrip(".") not in _NOT_NAMES:
         return Label(" ".join(m.group("name").split()), m.group("rest"), "caps")
+    if m := _TIMED.match(line):  # "Jessica Lachs (00:00:05):", the time is the transcript's, not speech
+        return Label(m.group("name"), m.group("rest"), "timed")
     if (m := _COLON.match(line)) and m.group("name").upper() not in _NOT_NAMES:
         return Label(m.group("name"), m.group("rest"), "colon")
     if m := _TAB.match(line):
         return Label(m.group("name"), m.group("rest"), "tab")
     return None
+
+
+def dialogue_labels(text: str) -> Counter:
+    """How often each name starts a line as a label would (`Name:`, `NAME.`, `Name (00:00:05):`,
+    or a name and a time alone on a line): what a person sees as dialogue, read as turns or not."""
+    found: Counter = Counter()
+    for raw in strip_front_matter(text).splitlines():
+        line = raw.strip()
+        if m := _ALONE.match(line):
+            found[m.group("name")] += 1
+        elif (label := find(lead_time(line)[1])) and label.kind != "bare-a":
+            found[label.name] += 1
+    return found
 
 
 def strip_front_matter(text: str) -> str:
