@@ -298,3 +298,16 @@ def test_public_speaking_loses_its_footnotes_and_their_markers_not_the_sentences
 @pytest.mark.parametrize("path", [SHERLOCK])
 def test_a_tex_book_loses_nothing_to_the_caption_and_note_rules(path):
     assert clean.clean(extract.extract(path)).removed == ()
+
+
+def test_changelog_persona_by_initials():
+    result = CliRunner().invoke(cli.cli, ["segment", str(CHANGELOG), "--persona", "H.R.", "--stats"])
+    assert result.exit_code == 0, result.output
+    assert f"Note: {CHANGELOG.name}: --persona 'H.R.' is the speaker Henk Rogers (by initials)" in result.stderr
+
+
+def test_a_folder_of_two_briefings_skips_the_one_where_the_persona_never_speaks(tmp_path):
+    psaki = CORPORA / "transcripts" / "11_whitehouse_briefing-2021-07-19_psaki_bare-Q-ascii-space.md"
+    with pytest.warns(Notice, match=rf"^skipped 1 file where Psaki never speaks: {re.escape(LEAVITT.name)}$"):
+        found = pipeline.passages([LEAVITT, psaki], pipeline.SegmentOptions(persona="Psaki"))
+    assert found and {p.source for p in found} == {psaki.name}
