@@ -163,6 +163,23 @@ def play(raw: bytes) -> list[tuple[str, str]]:
     return [(s, re.sub(r"\[_.*?_\]", " ", t, flags=re.S)) for s, t in _turns_by_label(text, r"^([A-Z][A-Z'. -]*[A-Z])\.\s*$")]
 
 
+def chevron_captions(raw: bytes) -> list[str]:
+    """WebVTT with no names: the cue text (no WEBVTT line, no timing lines), cut into turns at each `>>`."""
+    text = re.sub(r"(?m)^WEBVTT.*$|^[\d:.,]+ --> [\d:.,]+.*$", " ", raw.decode("utf-8-sig").replace("\r\n", "\n"))
+    return re.split(r">>", text)
+
+
+def cdp_sentences(raw: bytes) -> list[str]:
+    """CouncilDataProject JSON: the `sentences`' `text` (the `words` list repeats it word by word), cut at each `>>`."""
+    return re.split(r">>", " ".join(s["text"] for s in json.loads(raw)["sentences"]))
+
+
+UNNAMED = {  # file name prefix -> its parse into turns whose speakers have no names
+    "20_": chevron_captions,
+    "21_": cdp_sentences,
+}
+
+
 TRANSCRIPTS = {  # file name prefix -> (its parse, the persona as its parse names it)
     "02_": (changelog, "Henk Rogers"),  # the manifest names no persona here; the interviewee
     "10_": (briefing, "MS. LEAVITT"),
@@ -266,7 +283,12 @@ def measure(path: Path, name: str, persona: str | None) -> dict:
     flat = [" " + " ".join(words(t)) + " " for t in texts]
     found = Counter(w for t in texts for w in words(t))
     total_words = sum(found.values())
-    if path.name[:3] in TRANSCRIPTS:
+    if path.name[:3] in UNNAMED:  # every word is someone's; a passage should hold one turn's
+        turns = UNNAMED[path.name[:3]](path.read_bytes())
+        truth, heads = Counter(w for t in turns for w in words(t)), set()
+        row["others"] = sum(1 for f in flat if _turns_in(f, turns) >= 2)
+        row["labels"] = sum(t.count(">>") for t in texts)
+    elif path.name[:3] in TRANSCRIPTS:
         truth, others = transcript_truth(path, TRANSCRIPTS[path.name[:3]][1])
         row["others"] = sum(1 for f in flat if any(f" {s} " in f for s in others))
         row["labels"] = sum(len(re.findall(_label_pattern(path), t)) for t in texts)
@@ -288,6 +310,12 @@ def measure(path: Path, name: str, persona: str | None) -> dict:
         "boilerplate": (int(boiler.group(1)), boiler.group(3)[:50]) if boiler else (0, ""),
         "speakers": source.speaker,
     }
+
+
+def _turns_in(flat: str, turns: list[str]) -> int:
+    """How many of `turns` a passage holds a sentence of (sentences said in one turn only)."""
+    said = Counter(s for t in turns for s in set(sentences(t)))
+    return sum(1 for t in turns if any(said[s] == 1 and f" {s} " in flat for s in sentences(t)))
 
 
 def _label_pattern(path: Path) -> str:

@@ -25,7 +25,7 @@ from synth.sources.textfile import read_text
 
 TEXT_SUFFIXES = {".txt", ".md"}
 EBOOK_SUFFIXES = {".epub", ".docx", ".html", ".htm", ".xhtml"}  # read by ebooks.py
-TRANSCRIPT_SUFFIXES = {".srt", ".vtt", ".json"}
+TRANSCRIPT_SUFFIXES = {".srt", ".vtt", ".json", ".csv", ".tsv"}
 PARALLEL_FROM = 32  # pages; below this, starting worker processes costs more than it saves
 PROGRESS_FROM = 100  # pages; from here reading takes seconds, so a progress bar shows on stderr
 EXTRACTOR_VERSION = 2  # bump when what we store per page changes (2: each page's runs, pdfruns.py)

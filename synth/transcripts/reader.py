@@ -1,20 +1,20 @@
 """Transcripts -> turns -> the persona's passages, each with the interviewer's real question.
 
-Reads speaker-labelled text (`Name: text`, `**Name:** text`), .srt and .vtt subtitles and
-JSON turn lists. Timestamps and stage notes ("[01:20]", "(Cross-talk.)") are not anyone's
+Reads speaker-labelled text (`Name: text`, `**Name:** text`), .srt and .vtt subtitles
+(captions.py) and JSON or CSV lists of any schema (tables.py). Timestamps and stage notes ("[01:20]", "(Cross-talk.)") are not anyone's
 words and are removed. A persona turn that answers a question keeps that question, so the
 engine only writes questions for persona passages that have none.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
 from collections import Counter
 from pathlib import Path
 
-from synth.transcripts import labels
+from synth.transcripts import captions, labels, tables
+from synth.transcripts.captions import clock
 from synth.transcripts.normalise import normalise
 from voicetune.errors import BadInput, InputWarning
 from synth.transcripts.speakers import persona_name
@@ -29,25 +29,27 @@ _STAGE_NOTE = re.compile(
     rf"\\?\[[^\]\n]*(?:{_STAGE_WORDS})[^\]\n]*?\\?\]|\((?:[^)\n]*(?:{_STAGE_WORDS})[^)\n]*|[A-Z][a-z-]*(?: [a-z-]+){{0,2}}\.)\)",
     re.IGNORECASE,
 )
-_CUE_TIME = re.compile(rf"^\s*(?P<start>{labels.CLOCK})\s*-->\s*{labels.CLOCK}")
-_VOICE = re.compile(r"<v(?:\.[\w.]+)?\s+([^>]+)>")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 
 
 def parse(path: Path) -> Transcript:
-    """Turns of a .txt/.md, .srt, .vtt or .json transcript; consecutive turns of one speaker merged."""
+    """Turns of a .txt/.md, .srt, .vtt, .json or .csv/.tsv transcript; consecutive turns of one
+    named speaker merged. Turns without a speaker's name are said in a warning."""
     check_file(path)
     suffix = path.suffix.lower()
     guests: tuple[str, ...] = ()
     if suffix == ".json":
-        raw = json_turns(path)
+        raw = tables.json_turns(path)
+    elif suffix in {".csv", ".tsv"}:
+        raw = tables.csv_turns(path)
     else:
         text = normalise(read_text(path))
-        raw = subtitle_turns(text) if suffix in {".srt", ".vtt"} else labelled_turns(text)
+        raw = captions.subtitle_turns(text) if suffix in {".srt", ".vtt"} else labelled_turns(text)
         guests = labels.guests(text)
     turns = merge_turns([(speaker, clean_speech(text), time) for speaker, text, time in raw])
     if not turns:
-        raise BadInput(f"{path}: no turns found: label each turn like 'Name: text', or give .srt, .vtt or .json")
+        raise BadInput(f"{path}: no turns found: label each turn like 'Name: text', or give .srt, .vtt, .json or .csv")
+    captions.say_unnamed(path.name, turns)
     return Transcript(path, turns, guests)
 
 
@@ -79,69 +81,6 @@ def looks_like_transcript(text: str) -> bool:
     return sum(n >= 2 for n in speakers.values()) >= 2 and len(turns) >= 0.5 * len(labels.blocks(text))
 
 
-def subtitle_turns(text: str) -> list[tuple[str, str, str | None]]:
-    """Cues of .srt/.vtt subtitles: numbers, timings, headers and tags dropped. A cue without a
-    speaker (`<v Name>` or `Name:`) continues the previous cue's speaker."""
-    cues, speaker = [], ""
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        lines = [line.strip() for line in block.strip().splitlines()]
-        timing = next((i for i, line in enumerate(lines) if _CUE_TIME.match(line)), None)
-        if timing is None:
-            continue  # WEBVTT header, NOTE, STYLE: no timing line, no speech
-        start = _CUE_TIME.match(lines[timing]).group("start")
-        body = " ".join(lines[timing + 1 :])
-        voice = _VOICE.search(body)
-        body = re.sub(r"<[^>]+>", "", body).strip()
-        label = labels.find(body)
-        if voice:
-            speaker = voice.group(1).strip()
-        elif label and label.kind != "bare-a":
-            speaker, body = label.name, label.rest.strip()
-        cues.append((speaker, body, clock(start)))
-    return cues
-
-
-def json_turns(path: Path) -> list[tuple[str, str, str | None]]:
-    """A list of {speaker, text} turns, or an object holding one (under any key)."""
-    try:
-        data = json.loads(read_text(path))
-    except ValueError as e:
-        raise BadInput(f"{path} is not valid JSON ({e}): give a list of {{speaker, text}} turns") from None
-    if isinstance(data, dict):
-        data = next((value for value in data.values() if isinstance(value, list)), None)
-    if not data or not all(isinstance(t, dict) and _field(t, "text", "content", "utterance") is not None for t in data):
-        raise BadInput(f"{path}: expected a list of {{speaker, text}} turns, or an object holding one")
-    result = []
-    for number, t in enumerate(data, start=1):
-        start = _field(t, "start", "time", "timestamp")
-        try:
-            time = clock(start)
-        except ValueError:
-            raise BadInput(f"{path}: turn {number}: start {start!r} is not a time: give seconds (75.2) or a clock time (00:01:15), or leave it out") from None
-        result.append((str(_field(t, "speaker", "name", "role") or ""), str(_field(t, "text", "content", "utterance")), time))
-    return result
-
-
-def _field(turn: dict, *names: str):
-    return next((turn[name] for name in names if name in turn), None)
-
-
-def clock(value) -> str | None:
-    """"1:20", "00:01:20,500" or 80.5 (seconds) -> "00:01:20"."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"not a time: {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = int(value)
-    else:
-        if not re.fullmatch(r"\s*\d+(?:[.,]\d+)?(?::\d+(?:[.,]\d+)?){0,2}\s*", value):
-            raise ValueError(f"not a time: {value!r}")
-        parts = [float(p) for p in value.strip().replace(",", ".").split(":")]
-        seconds = int(sum(p * 60**i for i, p in enumerate(reversed(parts))))
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 def clean_speech(text: str) -> str:
     """Speech without timestamps, stage notes, markdown emphasis and escapes."""
     text = _STAGE_NOTE.sub("\0", labels.TIMESTAMP.sub("\0", text))
@@ -153,12 +92,13 @@ def clean_speech(text: str) -> str:
 
 
 def merge_turns(raw: list[tuple[str, str, str | None]]) -> tuple[Turn, ...]:
-    """Consecutive turns of one speaker become one turn (subtitles cut speech into cues)."""
+    """Consecutive turns of one speaker become one turn (subtitles cut speech into cues); turns
+    without a name ("") stay apart: a reader gives one only where a new speaker starts."""
     merged: list[list] = []
     for speaker, text, time in raw:
         if not text:
             continue
-        if merged and merged[-1][0] == speaker:
+        if merged and merged[-1][0] == speaker and speaker:
             merged[-1][1] += " " + text
         else:
             merged.append([speaker, text, time])
@@ -190,8 +130,9 @@ def passages(
         offset += len(turn.text) + 2  # turns are joined by a blank line in the repaired text
         previous = turn
     if skipped:
+        whose = f"{name}'s" if name else "the unnamed speakers'"
         warnings.warn(
-            f"{source}: skipped {skipped} of {name}'s turns: shorter than --min-chars {min_chars} and not answering a question",
+            f"{source}: skipped {skipped} of {whose} turns: shorter than --min-chars {min_chars} and not answering a question",
             InputWarning,
             stacklevel=2,
         )
