@@ -58,6 +58,7 @@ class Fields:
     speaker: str | None = None
     start: str | None = None
     kind: str | None = None
+    milliseconds: bool = False  # `start` counts milliseconds (AssemblyAI)
 
 
 def json_turns(path: Path) -> list[Raw]:
@@ -175,16 +176,28 @@ def detect(records: list[dict]) -> Fields | None:
             continue
         if len(set(values)) <= 12 and len(set(values)) < 0.3 * len(values):
             continue  # the same few strings again and again: a kind or a speaker, not what was said
+        if _SPEAKER_KEY.search(key.split(".")[-1]) and sum(len(v.split()) for v in values) <= 4 * len(values):
+            continue  # names ("name": "Ada Lovelace"): who, not what was said
         if re.search(r"[^\W\d_]{2}", " ".join(values[:200])):
             texts[key] = sum(len(v.split()) for v in values)
     if not texts:
         return None
     text = max(texts, key=lambda k: (texts[k], bool(re.search(r"text|content|transcript|utterance|sentence", k, re.I))))
     speaker = _speaker_key(_sample(records), [k for k in keys if k != text], text)
-    named = [k for k in keys if _START_KEY.search(k.split("/")[-1].split(".")[-1]) and "end" not in k.lower()]
-    start = next((k for pattern in ("start", "begin", "") for k in named if pattern in k.lower()), None)
+    start = _start_key(records, [k for k in keys if k not in {text, speaker}])
     kind = next((k for k in keys if k not in {text, speaker} and _KIND_KEY.search(k.split(".")[-1]) and _is_kind(records, k)), None)
-    return Fields(text, texts[text], speaker, start, kind)
+    times = [r[start] for r in records if isinstance(r.get(start), int) and not isinstance(r.get(start), bool)] if start else []
+    milliseconds = bool(times) and (max(times) > 36000 or bool(re.search(r"ms|milli", start, re.I)))  # ten hours in seconds is no transcript
+    return Fields(text, texts[text], speaker, start, kind, milliseconds)
+
+
+def _start_key(records: list[dict], keys: list[str]) -> str | None:
+    """The key named like a start time (start, begin, time, offset), else the first whose values are all clock times."""
+    named = [k for k in keys if _START_KEY.search(k.split("/")[-1].split(".")[-1]) and "end" not in k.lower()]
+    if found := next((k for pattern in ("start", "begin", "") for k in named if pattern in k.lower()), None):
+        return found
+    clocks = (k for k in keys if all(isinstance(r.get(k), str) and re.fullmatch(r"\s*\d+(?::\d\d){1,2}(?:[.,]\d+)?\s*", r[k]) for r in records))
+    return next(clocks, None)
 
 
 def _sample(records: list[dict]) -> list[dict]:
@@ -305,8 +318,8 @@ def _without_label(text: str, speaker: str) -> str:
 def _start(path: Path, record: dict, fields: Fields, number: int) -> str | None:
     value = record.get(fields.start) if fields.start else None
     try:
-        if isinstance(value, int) and not isinstance(value, bool) and (value > 36000 or "ms" in fields.start.lower()):
-            value = value / 1000  # milliseconds (AssemblyAI): ten hours in seconds is no transcript
+        if fields.milliseconds and isinstance(value, int):
+            value = value / 1000
         return clock(value)
     except ValueError:
         raise BadInput(

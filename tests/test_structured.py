@@ -1,0 +1,227 @@
+"""Structured transcripts (JSON, CSV/TSV) of schemas the code was not written for, and captions
+whose speakers have no names: fixtures in each service's own shape, then the real files."""
+
+import json
+import re
+import warnings
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import CORPORA
+from synth import cli, pipeline
+from synth.transcripts import reader as transcripts
+from voicetune.errors import BadInput, InputWarning
+
+ANSWER = "I grew up by the sea, and the boats were the first machines I ever loved."
+REAL = CORPORA / "transcripts"
+real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/corpora is not here")
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return path
+
+
+def turns(path):
+    return [(t.speaker, t.text, t.time) for t in transcripts.parse(path).turns]
+
+
+def words(text, start, step, speaker=None, ms=False):
+    """Word items as speech services give them: one a word, punctuation its own item where it has a type."""
+    items = []
+    for i, word in enumerate(text.split()):
+        at = start + i * step
+        item = {"text": word, "start": int(at * 1000) if ms else at, "end": int((at + step) * 1000) if ms else at + step}
+        items.append(item | ({"speaker": speaker} if speaker else {}))
+    return items
+
+
+def test_aws_transcribe_words_are_joined_into_turns_by_the_speaker_segments(tmp_path):
+    said = [("spk_0", "Where did you learn it", "?", 0.0), ("spk_1", "From my uncle on his boat", ".", 3.0)]
+    items, segments = [], []
+    for speaker, text, mark, start in said:
+        for i, word in enumerate(text.split()):
+            items.append({"start_time": f"{start + i * 0.4:.2f}", "end_time": f"{start + i * 0.4 + 0.3:.2f}", "type": "pronunciation",
+                          "alternatives": [{"confidence": "0.99", "content": word}]})
+        items.append({"type": "punctuation", "alternatives": [{"confidence": "0.0", "content": mark}]})
+        segments.append({"speaker_label": speaker, "start_time": f"{start:.2f}", "end_time": f"{start + 2.9:.2f}",
+                         "items": [{"speaker_label": speaker, "start_time": f"{start:.2f}", "end_time": f"{start + 0.3:.2f}"}]})
+    aws = {"jobName": "ep7", "status": "COMPLETED", "results": {
+        "transcripts": [{"transcript": "Where did you learn it? From my uncle on his boat."}],
+        "speaker_labels": {"speakers": 2, "segments": segments}, "items": items}}
+    assert turns(write(tmp_path, "ep.json", aws)) == [
+        ("spk_0", "Where did you learn it?", "00:00:00"),
+        ("spk_1", "From my uncle on his boat.", "00:00:03"),
+    ]
+
+
+def test_whisperx_segments_with_speakers_are_read_over_their_words(tmp_path):
+    segments = [
+        {"start": 0.5, "end": 2.0, "text": " Where did you learn it?", "speaker": "SPEAKER_00", "words": words("Where did you learn it?", 0.5, 0.3, "SPEAKER_00")},
+        {"start": 62.0, "end": 66.0, "text": f" {ANSWER}", "speaker": "SPEAKER_01", "words": words(ANSWER, 62.0, 0.3, "SPEAKER_01")},
+    ]
+    found = turns(write(tmp_path, "ep.json", {"segments": segments, "word_segments": [w for s in segments for w in s["words"]], "language": "en"}))
+    assert found == [("SPEAKER_00", "Where did you learn it?", "00:00:00"), ("SPEAKER_01", ANSWER, "00:01:02")]
+
+
+def test_whisper_segments_without_speakers_are_one_unnamed_speaker_and_said(tmp_path):
+    segments = [{"id": i, "seek": 0, "start": 4.0 * i, "end": 4.0 * i + 3.5, "text": f" {part}.", "tokens": [50364, 400], "temperature": 0.0,
+                 "avg_logprob": -0.2, "no_speech_prob": 0.01} for i, part in enumerate(ANSWER.rstrip(".").split(", "))]
+    path = write(tmp_path, "lecture.json", {"text": ANSWER, "segments": segments, "language": "en"})
+    with pytest.warns(InputWarning, match=r"lecture.json: speakers are not named, no change of speaker is marked: read as one unnamed speaker's words; --persona cannot select anyone"):
+        assert turns(path) == [("", "I grew up by the sea. and the boats were the first machines I ever loved.", "00:00:00")]
+
+
+def test_assemblyai_utterances_in_milliseconds_over_the_words_list(tmp_path):
+    utterances = [
+        {"speaker": "A", "text": "Where did you learn it?", "start": 250, "end": 1900, "confidence": 0.93, "words": words("Where did you learn it?", 0.25, 0.3, "A", ms=True)},
+        {"speaker": "B", "text": ANSWER, "start": 61_000, "end": 66_000, "confidence": 0.95, "words": words(ANSWER, 61.0, 0.3, "B", ms=True)},
+    ]
+    data = {"id": "tx-1", "status": "completed", "text": "Where did you learn it? " + ANSWER, "words": [w for u in utterances for w in u["words"]], "utterances": utterances}
+    assert turns(write(tmp_path, "ep.json", data)) == [("A", "Where did you learn it?", "00:00:00"), ("B", ANSWER, "00:01:01")]
+
+
+def test_a_list_of_role_and_content_messages(tmp_path):
+    messages = [{"role": "user", "content": "Where did you learn it?"}, {"role": "assistant", "content": ANSWER}, {"role": "user", "content": "And then?"}]
+    assert [t[:2] for t in turns(write(tmp_path, "chat.json", messages))] == [("user", "Where did you learn it?"), ("assistant", ANSWER), ("user", "And then?")]
+
+
+def test_json_lines_of_turns(tmp_path):
+    lines = "\n".join(json.dumps({"name": n, "said": t, "t": "00:00:0%d" % i}) for i, (n, t) in enumerate([("Ada", "Why boats?"), ("Ben", ANSWER), ("Ada", "Why?")]))
+    assert [t[:2] for t in turns(write(tmp_path, "ep.json", lines))] == [("Ada", "Why boats?"), ("Ben", ANSWER), ("Ada", "Why?")]
+
+
+def test_numbered_speakers_are_named_speaker_1_and_2(tmp_path):
+    sentences = [{"speaker_index": i % 2, "text": text, "start_time": 5.0 * i} for i, text in enumerate(["Where did you learn it?", ANSWER, "And then?"])]
+    assert [t[:2] for t in turns(write(tmp_path, "ep.json", {"sentences": sentences}))] == [("Speaker 1", "Where did you learn it?"), ("Speaker 2", ANSWER), ("Speaker 1", "And then?")]
+
+
+def test_items_of_kinds_no_one_speaks_are_skipped_and_said_and_the_repeated_label_is_cut(tmp_path):
+    content = [
+        {"kind": "speech", "speaker": "The CHAIR", "text": "  The CHAIR. The Senator from Ohio is recognized.", "turn": 0, "itemno": 0},
+        {"kind": "speech", "speaker": "Ms. DOE", "text": f"  Ms. DOE. Madam Chair, {ANSWER}\n  I yield the floor.", "turn": 1, "itemno": 1},
+        {"kind": "heading", "speaker": "None", "text": "     SEC. 12. BOATS AND THE MEN WHO BUILD THEM.", "turn": -1, "itemno": 2},
+        {"kind": "clerk", "speaker": "The CLERK", "text": "  The clerk read as follows: the amendment is agreed to.", "turn": -1, "itemno": 3},
+        {"kind": "speech", "speaker": "The CHAIR", "text": "  The CHAIR. Without objection, it is so ordered.", "turn": 2, "itemno": 4},
+    ]
+    path = write(tmp_path, "record.json", {"title": "BOATS", "content": content, "header": {"chamber": "Senate"}})
+    with pytest.warns(InputWarning, match=r"record.json: skipped 2 items that are not speech \(kind 'heading': 1, kind 'clerk': 1\)"):
+        found = turns(path)
+    assert [t[:2] for t in found] == [
+        ("The CHAIR", "The Senator from Ohio is recognized."),
+        ("Ms. DOE", f"Madam Chair, {ANSWER} I yield the floor."),
+        ("The CHAIR", "Without objection, it is so ordered."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(f'Speaker,Start,End,Text\nAda,00:00:01,00:00:03,Where did you learn it?\nBen,0:00:04,0:00:09,"{ANSWER}"\n', id="otter-csv"),
+        pytest.param(f"Speaker Name\tStart Time\tText\nAda\t1.0\tWhere did you learn it?\nBen\t4.5\t{ANSWER}\n", id="tsv-header"),
+        pytest.param(f'Ada;00:01;Where did you learn it?\nBen;00:04;"{ANSWER}"\nAda;00:10;And then, after that, what?\n', id="no-header-semicolons"),
+    ],
+)
+def test_csv_and_tsv_with_or_without_a_header(tmp_path, text):
+    found = turns(write(tmp_path, "ep.tsv" if "\t" in text else "ep.csv", text))
+    assert [t[:2] for t in found[:2]] == [("Ada", "Where did you learn it?"), ("Ben", ANSWER)] and found[0][2] == "00:00:01"
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("ep.json", [1, 2, 3], r"ep.json: no list of turns found: expected items with a text field"),
+        ("ep.json", {"speakers": [{"name": "Ada"}, {"name": "Ben"}]}, r"no list of turns found"),
+        ("ep.csv", "a,b\n1,2\n3,4\n", r"ep.csv: no list of turns found"),
+        ("ep.csv", "\n\n", r"ep.csv: no rows: give one turn a row"),
+    ],
+)
+def test_structured_files_without_turns_are_one_line(tmp_path, name, data, message):
+    path = write(tmp_path, name, data)
+    with pytest.raises(BadInput, match=message):
+        transcripts.parse(path)
+    result = CliRunner().invoke(cli.cli, ["segment", str(path)])
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1
+
+
+# -- captions that name no one ---------------------------------------------------------------------
+
+CHEVRONS = """WEBVTT
+
+00:00:00.000 --> 00:00:00.000
+
+00:00:01.000 --> 00:00:03.000
+successor agency.
+&gt;&gt; good morning, welcome to
+
+00:00:03.000 --> 00:00:05.000
+the meeting. roll call, councilmember fife?
+>> present.
+
+00:00:05.000 --> 00:00:08.000
+>> thank you. we begin with
+public comment.
+"""
+
+
+def test_double_chevrons_start_unnamed_turns_that_never_merge(tmp_path):
+    path = write(tmp_path, "council.vtt", CHEVRONS)
+    with pytest.warns(InputWarning, match=r"council.vtt: speakers are not named, where a new speaker starts is marked \(e.g. '>>'\), not who it is: 4 turns read as unnamed speakers'; --persona cannot select anyone"):
+        found = turns(path)
+    assert found == [
+        ("", "successor agency.", "00:00:01"),
+        ("", "good morning, welcome to the meeting. roll call, councilmember fife?", "00:00:01"),
+        ("", "present.", "00:00:03"),
+        ("", "thank you. we begin with public comment.", "00:00:05"),
+    ]
+
+
+def test_unnamed_turns_give_passages_of_one_turn_each_and_persona_is_refused(tmp_path):
+    srt = "".join(f"{i}\n00:00:{i:02d},000 --> 00:00:{i + 1:02d},000\n>> {who} {ANSWER}\n\n" for i, who in enumerate(["First,", "Second,", "Third,"], start=1))
+    path = write(tmp_path, "council.srt", srt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = pipeline.passages(path, pipeline.SegmentOptions(min_chars=20))
+        with pytest.raises(BadInput, match=r"council.srt has no speaker labels: drop --persona"):
+            pipeline.passages(path, pipeline.SegmentOptions(persona="Fife", min_chars=20))
+    assert [p.text.split(",")[0] for p in found] == ["First", "Second", "Third"] and not any(">>" in p.text for p in found)
+
+
+def test_named_captions_with_an_unnamed_change_keep_it_apart(tmp_path):
+    vtt = "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Ada>Where did you learn it?\n\n00:02.000 --> 00:05.000\n<v Ben>On a boat.\n>> Sorry, can you repeat that?\n"
+    with pytest.warns(InputWarning, match=r"ep.vtt: 1 of 3 turns have no speaker's name"):
+        assert [t[:2] for t in turns(write(tmp_path, "ep.vtt", vtt))] == [("Ada", "Where did you learn it?"), ("Ben", "On a boat."), ("", "Sorry, can you repeat that?")]
+
+
+# -- the real files ----------------------------------------------------------------------------------
+
+
+@real
+def test_real_congressional_record_json_gives_warners_speeches_without_labels_or_the_clerk():
+    path = next(REAL.glob("13_*.json"))
+    with pytest.warns(InputWarning, match=r"skipped 31 items that are not speech \(kind 'recorder': 16, kind 'title': 14, kind 'linebreak': 1\)"):
+        transcript = transcripts.parse(path)
+    counts = {s: sum(1 for t in transcript.turns if t.speaker == s) for s in {t.speaker for t in transcript.turns}}
+    assert counts == {"The PRESIDING OFFICER": 28, "Mr. WARNER": 25, "Mr. LEVIN": 12, "Mr. SESSIONS": 2, "Mr. SALAZAR": 1}  # 27 and 13 speeches, two pairs back to back
+    warner = " ".join(t.text for t in transcript.turns if t.speaker == "Mr. WARNER")
+    assert warner.startswith("Mr. President, I rise regarding the pending bill") and not re.search(r"Mr\. [A-Z]{3,}\.|clerk read", warner)
+
+
+@real
+@pytest.mark.parametrize("prefix", ["20_", "21_"])
+def test_real_council_captions_and_their_json_give_the_same_unnamed_turns(prefix):
+    path = next(REAL.glob(f"{prefix}*"))
+    with pytest.warns(InputWarning, match=r"speakers are not named, where a new speaker starts is marked .*: 55 turns read as unnamed"):
+        transcript = transcripts.parse(path)
+    assert {t.speaker for t in transcript.turns} == {""} and not any(">>" in t.text for t in transcript.turns)
+    assert transcript.turns[2].text.lower() == "present." and transcript.turns[-1].text.lower().startswith("thank you to everyone for participating")
+
+
+@real
+@pytest.mark.parametrize("prefix", ["18_", "19_"])
+def test_real_podcast_captions_still_give_travis_his_turns(prefix):
+    transcript = transcripts.parse(next(REAL.glob(f"{prefix}*")))
+    assert {t.speaker for t in transcript.turns} == {"Travis", "Sarah", "Gilon"}
+    assert [t.speaker for t in transcript.turns] == ["Travis", "Sarah", "Travis", "Gilon", "Travis", "Gilon", "Travis", "Sarah", "Gilon", "Travis"]
