@@ -68,7 +68,7 @@ def check_file(path: Path) -> None:
     if not path.exists():
         raise BadInput(f"{path}: no such file")
     if path.is_dir():
-        raise BadInput(f"{path} is a folder: give a PDF, EPUB, DOCX, HTML, .txt/.md file or a transcript (.srt, .vtt, .json)")
+        raise BadInput(f"{path} is a folder: give a PDF, EPUB, DOCX, HTML, .txt/.md file or a transcript (.srt, .vtt, .json, .csv, .tsv)")
     if path.stat().st_size == 0:
         raise BadInput(f"{path} is empty (0 bytes): give the book's PDF or text")
 
@@ -106,7 +106,7 @@ def check_pdf_header(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix in _UNREAD_SUFFIXES:
         raise BadInput(f"{path} is a {suffix} file: convert it to EPUB, DOCX, PDF or plain text first, e.g. with pandoc or calibre's ebook-convert")
-    raise BadInput(f"{path} is not a PDF (no %PDF header): give a PDF, EPUB, DOCX, HTML, .txt/.md file or a transcript (.srt, .vtt, .json)")
+    raise BadInput(f"{path} is not a PDF (no %PDF header): give a PDF, EPUB, DOCX, HTML, .txt/.md file or a transcript (.srt, .vtt, .json, .csv, .tsv)")
 
 
 def extractor_version() -> str:
