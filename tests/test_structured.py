@@ -93,6 +93,12 @@ def test_json_lines_of_turns(tmp_path):
     assert [t[:2] for t in turns(write(tmp_path, "ep.json", lines))] == [("Ada", "Why boats?"), ("Ben", ANSWER), ("Ada", "Why?")]
 
 
+@pytest.mark.parametrize("header", [[["who", "when", "what"]], []], ids=["header", "no-header"])
+def test_a_json_table_of_rows(tmp_path, header):
+    rows = header + [["Ada", "00:00:01", "Where did you learn it?"], ["Ben", "00:00:04", ANSWER], ["Ada", "00:00:09", "And then?"]]
+    assert turns(write(tmp_path, "ep.json", {"rows": rows}))[:2] == [("Ada", "Where did you learn it?", "00:00:01"), ("Ben", ANSWER, "00:00:04")]
+
+
 def test_numbered_speakers_are_named_speaker_1_and_2(tmp_path):
     sentences = [{"speaker_index": i % 2, "text": text, "start_time": 5.0 * i} for i, text in enumerate(["Where did you learn it?", ANSWER, "And then?"])]
     assert [t[:2] for t in turns(write(tmp_path, "ep.json", {"sentences": sentences}))] == [("Speaker 1", "Where did you learn it?"), ("Speaker 2", ANSWER), ("Speaker 1", "And then?")]
@@ -193,6 +199,13 @@ def test_named_captions_with_an_unnamed_change_keep_it_apart(tmp_path):
     vtt = "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Ada>Where did you learn it?\n\n00:02.000 --> 00:05.000\n<v Ben>On a boat.\n>> Sorry, can you repeat that?\n"
     with pytest.warns(InputWarning, match=r"ep.vtt: 1 of 3 turns have no speaker's name"):
         assert [t[:2] for t in turns(write(tmp_path, "ep.vtt", vtt))] == [("Ada", "Where did you learn it?"), ("Ben", "On a boat."), ("", "Sorry, can you repeat that?")]
+
+
+def test_voice_tags_with_classes_several_in_one_cue_and_escapes(tmp_path):
+    vtt = ("WEBVTT\n\nNOTE two voices in one cue\n\n1\n00:00:01.000 --> 00:00:04.000 align:start position:10%\n"
+           "<v.loud Ada Host>Fish &amp; chips?</v> <v Ben Guest><00:00:02.500>Never, <i>not once</i>.</v>\n\n"
+           "00:00:04.000 --> 00:00:06.000\n<c.yellow>Only boats.</c>\n")
+    assert turns(write(tmp_path, "ep.vtt", vtt)) == [("Ada Host", "Fish & chips?", "00:00:01"), ("Ben Guest", "Never, not once. Only boats.", "00:00:01")]
 
 
 # -- the real files ----------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def _is_header(row: list[str], sample: str) -> bool:
         return False
     hinted = any(_SPEAKER_KEY.search(cell) or _START_KEY.search(cell) or re.search(r"text|transcript|content|utterance", cell, re.I) for cell in row)
     try:
-        return hinted or csv.Sniffer().has_header(sample)
+        return hinted or bool(sample) and csv.Sniffer().has_header(sample)
     except csv.Error:
         return hinted
 
@@ -112,7 +112,7 @@ def candidates(data) -> dict[str, list[dict]]:
             for key, value in node.items():
                 walk(value, f"{where}.{key}" if where else str(key), parent)
         elif isinstance(node, list):
-            items = [x for x in node if isinstance(x, dict)]
+            items = [x for x in node if isinstance(x, dict)] or _rows(node)
             if not items:
                 for x in node:
                     walk(x, where + "[]", parent)
@@ -120,11 +120,28 @@ def candidates(data) -> dict[str, list[dict]]:
                 flat = flatten(item)
                 found[where + "[]"].append({**{f"../{k}": v for k, v in parent.items() if not k.startswith("../")}, **flat})
                 for key, value in item.items():
-                    if isinstance(value, (dict, list)):  # what lies under `key` is no field of its own items' parent
+                    if _holds_list(value):  # what lies under `key` is no field of its own items' parent
                         walk(value, f"{where}[].{key}", {k: v for k, v in flat.items() if not k.startswith(f"{key}.")})
 
     walk(data, "", {})
     return found
+
+
+def _rows(node: list) -> list[dict]:
+    """[["Speaker", "Text"], ["Ada", "..."]] or rows without a header -> one object a row; else []."""
+    rows = [x for x in node if isinstance(x, list)]
+    if len(rows) < 2 or len(rows) < len(node) or not all(len(r) >= 2 and all(not isinstance(v, (dict, list)) for v in r) for r in rows):
+        return []
+    if all(isinstance(v, str) for v in rows[0]) and _is_header(rows[0], ""):
+        return [dict(zip([str(v).strip() for v in rows[0]], row)) for row in rows[1:]]
+    return [{f"column {i + 1}": v for i, v in enumerate(row)} for row in rows]
+
+
+def _holds_list(value) -> bool:
+    """A list of two or more, anywhere inside `value`: what `flatten` leaves for a candidate of its own."""
+    if isinstance(value, list):
+        return len(value) > 1 or any(_holds_list(x) for x in value if isinstance(x, dict))
+    return isinstance(value, dict) and any(_holds_list(x) for x in value.values() if isinstance(x, (dict, list)))
 
 
 def flatten(item: dict, prefix: str = "") -> dict:
