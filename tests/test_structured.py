@@ -195,6 +195,17 @@ def test_unnamed_turns_give_passages_of_one_turn_each_and_persona_is_refused(tmp
     assert [p.text.split(",")[0] for p in found] == ["First", "Second", "Third"] and not any(">>" in p.text for p in found)
 
 
+def test_a_folder_with_persona_skips_captions_that_name_no_one(tmp_path):
+    write(tmp_path, "a_council.srt", f"1\n00:00:01,000 --> 00:00:04,000\n>> {ANSWER}\n\n2\n00:00:05,000 --> 00:00:08,000\n>> {ANSWER}\n")
+    write(tmp_path, "b_talk.srt", f"1\n00:00:01,000 --> 00:00:04,000\nAda: Where did you learn it?\n\n2\n00:00:05,000 --> 00:00:08,000\nBen: {ANSWER}\n\n"
+                                  "3\n00:00:09,000 --> 00:00:10,000\nAda: And then?\n")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        found = pipeline.passages(tmp_path, pipeline.SegmentOptions(persona="Ben", min_chars=20))
+    assert [p.source for p in found] == ["b_talk.srt"] and found[0].question == "Where did you learn it?"
+    assert any("skipped 1 file where Ben never speaks: a_council.srt" in str(w.message) for w in seen)
+
+
 def test_named_captions_with_an_unnamed_change_keep_it_apart(tmp_path):
     vtt = "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Ada>Where did you learn it?\n\n00:02.000 --> 00:05.000\n<v Ben>On a boat.\n>> Sorry, can you repeat that?\n"
     with pytest.warns(InputWarning, match=r"ep.vtt: 1 of 3 turns have no speaker's name"):

@@ -32,7 +32,7 @@ def persona_name(transcript: Transcript, persona: str | None) -> str:
             return next(iter(speakers))
         raise BadInput(f"{transcript.path.name} has several speakers: choose whose words become answers with --persona NAME; speakers found: {found}")
     if not found:
-        raise BadInput(f"{transcript.path.name} has no speaker labels: drop --persona to use all of it, or label turns as 'Name: text'")
+        raise NotASpeaker(f"{transcript.path.name} has no speaker labels: drop --persona to use all of it, or label turns as 'Name: text'")
     matches, how = match_speaker(persona, [name for name in speakers if name], transcript.guests)
     if len(matches) == 1:
         if how != "exactly":
