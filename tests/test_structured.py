@@ -83,6 +83,48 @@ def test_assemblyai_utterances_in_milliseconds_over_the_words_list(tmp_path):
     assert turns(write(tmp_path, "ep.json", data)) == [("A", "Where did you learn it?", "00:00:00"), ("B", ANSWER, "00:01:01")]
 
 
+SAID = [(0, "Where did you learn it?", 0.0), (1, "From my uncle, on his boat.", 3.0), (0, "And then?", 9.0)]
+
+
+def marks(text):
+    """("From", ""), ("uncle", ","), ...: each word and the punctuation after it."""
+    return [(w.rstrip(",.?"), w[len(w.rstrip(",.?")) :]) for w in text.split()]
+
+
+def rev(who, text, start):
+    elements = []
+    for i, (word, mark) in enumerate(marks(text)):
+        elements += [{"type": "text", "value": word, "ts": start + i * 0.3, "end_ts": start + i * 0.3 + 0.2, "confidence": 0.9}]
+        elements += [{"type": "punct", "value": mark}] * bool(mark) + [{"type": "punct", "value": " "}]
+    return {"speaker": who, "speaker_name": "Ada Ben".split()[who], "elements": elements}
+
+
+def speechmatics(who, text, start):
+    items = []
+    for i, (word, mark) in enumerate(marks(text)):
+        at = start + i * 0.3
+        items.append({"type": "word", "start_time": at, "end_time": at + 0.2, "alternatives": [{"content": word, "confidence": 0.9, "speaker": f"S{who + 1}"}]})
+        items += [{"type": "punctuation", "start_time": at + 0.2, "end_time": at + 0.2, "attaches_to": "previous", "alternatives": [{"content": mark, "speaker": f"S{who + 1}"}]}] * bool(mark)
+    return items
+
+
+def deepgram_words(who, text, start):
+    return [{"word": w.rstrip(",.?").lower(), "punctuated_word": w, "start": start + i * 0.3, "end": start + i * 0.3 + 0.2, "speaker": who} for i, w in enumerate(text.split())]
+
+
+@pytest.mark.parametrize(
+    "data, names",
+    [
+        pytest.param({"monologues": [rev(*s) for s in SAID]}, ("Ada", "Ben"), id="rev-monologue-elements"),
+        pytest.param({"format": "2.9", "results": [i for s in SAID for i in speechmatics(*s)]}, ("S1", "S2"), id="speechmatics-words"),
+        pytest.param({"results": {"channels": [{"alternatives": [{"transcript": "where did you", "words": [w for s in SAID for w in deepgram_words(*s)]}]}]}},
+                     ("Speaker 1", "Speaker 2"), id="deepgram-punctuated-words"),
+    ],
+)
+def test_word_level_services_are_joined_into_punctuated_turns(tmp_path, data, names):
+    assert turns(write(tmp_path, "ep.json", data)) == [(names[who], text, f"00:00:0{int(start)}") for who, text, start in SAID]
+
+
 def test_a_list_of_role_and_content_messages(tmp_path):
     messages = [{"role": "user", "content": "Where did you learn it?"}, {"role": "assistant", "content": ANSWER}, {"role": "user", "content": "And then?"}]
     assert [t[:2] for t in turns(write(tmp_path, "chat.json", messages))] == [("user", "Where did you learn it?"), ("assistant", ANSWER), ("user", "And then?")]

@@ -196,16 +196,17 @@ def detect(records: list[dict]) -> Fields | None:
         if _SPEAKER_KEY.search(key.split(".")[-1]) and sum(len(v.split()) for v in values) <= 4 * len(values):
             continue  # names ("name": "Ada Lovelace"): who, not what was said
         if re.search(r"[^\W\d_]{2}", " ".join(values[:200])):
-            texts[key] = sum(len(v.split()) for v in values)
+            texts[key] = (sum(len(v.split()) for v in values), sum(map(len, values)))
     if not texts:
         return None
-    text = max(texts, key=lambda k: (texts[k], bool(re.search(r"text|content|transcript|utterance|sentence", k, re.I))))
+    # most words; of as many, the one named for text, then the longer ("Hello," over "hello": Deepgram's punctuated_word)
+    text = max(texts, key=lambda k: (texts[k][0], bool(re.search(r"text|content|transcript|utterance|sentence", k, re.I)), texts[k][1]))
     speaker = _speaker_key(_sample(records), [k for k in keys if k != text], text)
     start = _start_key(records, [k for k in keys if k not in {text, speaker}])
     kind = next((k for k in keys if k not in {text, speaker} and _KIND_KEY.search(k.split(".")[-1]) and _is_kind(records, k)), None)
     times = [r[start] for r in records if isinstance(r.get(start), int) and not isinstance(r.get(start), bool)] if start else []
     milliseconds = bool(times) and (max(times) > 36000 or bool(re.search(r"ms|milli", start, re.I)))  # ten hours in seconds is no transcript
-    return Fields(text, texts[text], speaker, start, kind, milliseconds)
+    return Fields(text, texts[text][0], speaker, start, kind, milliseconds)
 
 
 def _start_key(records: list[dict], keys: list[str]) -> str | None:
