@@ -237,6 +237,12 @@ def test_unnamed_turns_give_passages_of_one_turn_each_and_persona_is_refused(tmp
     assert [p.text.split(",")[0] for p in found] == ["First", "Second", "Third"] and not any(">>" in p.text for p in found)
 
 
+def test_subtitle_dialogue_dashes_are_two_unnamed_speakers_and_a_lone_dash_is_not(tmp_path):
+    srt = "1\n00:00:01,000 --> 00:00:03,000\n- Did you see the boat?\n- Not yet.\n\n2\n00:00:03,000 --> 00:00:05,000\nIt sails at noon -\n-\nsharp, they say.\n"
+    with pytest.warns(InputWarning, match=r"ep.srt: speakers are not named, where a new speaker starts is marked"):
+        assert [t[1] for t in turns(write(tmp_path, "ep.srt", srt))] == ["Did you see the boat?", "Not yet. It sails at noon - - sharp, they say."]
+
+
 def test_a_folder_with_persona_skips_captions_that_name_no_one(tmp_path):
     write(tmp_path, "a_council.srt", f"1\n00:00:01,000 --> 00:00:04,000\n>> {ANSWER}\n\n2\n00:00:05,000 --> 00:00:08,000\n>> {ANSWER}\n")
     write(tmp_path, "b_talk.srt", f"1\n00:00:01,000 --> 00:00:04,000\nAda: Where did you learn it?\n\n2\n00:00:05,000 --> 00:00:08,000\nBen: {ANSWER}\n\n"

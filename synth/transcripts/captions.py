@@ -3,6 +3,7 @@
     <v Ada Host>Where did you learn it?</v>      a WebVTT voice tag names the speaker
     Ada: What was the hardest part?             a label at a cue's start (or after `>>`)
     >> good morning, welcome to                 broadcast captions: a new speaker, no name
+    - Did you see it?  /  - Not yet.            subtitles: two speakers in one cue, no names
 
 Cue numbers, timing lines, WEBVTT/NOTE/STYLE blocks and markup are no one's words. A cue with
 no voice tag, label or `>>` continues the speaker before it (captions cut sentences into cues).
@@ -25,6 +26,7 @@ _CUE_TIME = re.compile(rf"^\s*(?P<start>{labels.CLOCK})\s*-->\s*{labels.CLOCK}")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")  # <i>, </v>, <00:01.500> karaoke times, {\an8}
 CHANGE = re.compile(r"\s*>>\s*")  # broadcast captions: ">>" (written "&gt;&gt;" in WebVTT) starts a new speaker
+_DASH = re.compile(r"^[-\u2013\u2014]\s+(?=\S)")  # "- Hi." opening a line
 _EXPLICIT = {"bold", "colon", "timed"}  # `Name:` says it is a label; `NAME.` and `Q` must recur to count
 
 
@@ -50,13 +52,19 @@ def subtitle_turns(text: str) -> list[tuple[str, str, str | None]]:
 
 
 def cues(text: str) -> list[tuple[str, str]]:
-    """(start, text) of each cue: the lines after its timing line, joined."""
+    """(start, text) of each cue: the lines after its timing line, joined. Two or more lines
+    that open with a dash ("- Hi." / "- Hello.") are two speakers, as subtitles for the deaf
+    write them: each dash becomes `>>`."""
     found = []
     for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
         lines = [line.strip() for line in block.strip().splitlines()]
         timing = next((i for i, line in enumerate(lines) if _CUE_TIME.match(line)), None)
-        if timing is not None:  # WEBVTT header, NOTE, STYLE: no timing line, no speech
-            found.append((_CUE_TIME.match(lines[timing]).group("start"), " ".join(lines[timing + 1 :])))
+        if timing is None:  # WEBVTT header, NOTE, STYLE: no timing line, no speech
+            continue
+        said = lines[timing + 1 :]
+        if sum(1 for line in said if _DASH.match(line)) >= 2:
+            said = [_DASH.sub(">> ", line) for line in said]
+        found.append((_CUE_TIME.match(lines[timing]).group("start"), " ".join(said)))
     return found
 
 
