@@ -146,6 +146,18 @@ def test_numbered_speakers_are_named_speaker_1_and_2(tmp_path):
     assert [t[:2] for t in turns(write(tmp_path, "ep.json", {"sentences": sentences}))] == [("Speaker 1", "Where did you learn it?"), ("Speaker 2", ANSWER), ("Speaker 1", "And then?")]
 
 
+@pytest.mark.parametrize(
+    "names",
+    [
+        pytest.param({"speakers": {"0": "Ada Host", "1": "Ben Guest"}}, id="a-map"),
+        pytest.param({"speakers": [{"id": 0, "name": "Ada Host"}, {"id": 1, "name": "Ben Guest"}]}, id="a-list"),
+    ],
+)
+def test_numbered_speakers_take_the_names_the_document_gives_them(tmp_path, names):
+    segments = [{"speaker": i % 2, "text": text, "start": 5.0 * i} for i, text in enumerate(["Where did you learn it?", ANSWER, "And then?"])]
+    assert [t[0] for t in turns(write(tmp_path, "ep.json", {**names, "segments": segments}))] == ["Ada Host", "Ben Guest", "Ada Host"]
+
+
 def test_items_of_kinds_no_one_speaks_are_skipped_and_said_and_the_repeated_label_is_cut(tmp_path):
     content = [
         {"kind": "speech", "speaker": "The CHAIR", "text": "  The CHAIR. The Senator from Ohio is recognized.", "turn": 0, "itemno": 0},

@@ -71,7 +71,7 @@ def json_turns(path: Path) -> list[Raw]:
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         except ValueError:
             raise BadInput(f"{path} is not valid JSON ({e}): give a list of {{speaker, text}} turns") from None
-    return turns_of(path, candidates(data))
+    return turns_of(path, candidates(data), data)
 
 
 def csv_turns(path: Path) -> list[Raw]:
@@ -159,8 +159,9 @@ def flatten(item: dict, prefix: str = "") -> dict:
     return flat
 
 
-def turns_of(path: Path, lists: dict[str, list[dict]]) -> list[Raw]:
-    """The turns of the candidate list that holds the transcript."""
+def turns_of(path: Path, lists: dict[str, list[dict]], data=None) -> list[Raw]:
+    """The turns of the candidate list that holds the transcript (`data`: the whole document,
+    where a table of speakers' names may be)."""
     options = [(where, records, fields) for where, records in lists.items() if (fields := detect(records))]
     if not options:
         raise BadInput(
@@ -174,7 +175,11 @@ def turns_of(path: Path, lists: dict[str, list[dict]]) -> list[Raw]:
     spoken = _speech(path, records, fields)
     texts = {id(other): f.text for _, other, f in options}
     others = [(other, texts.get(id(other))) for other in lists.values() if other is not records]
-    speakers = _speaker_names(records, fields) if fields.speaker else _speakers_by_time(others, records, fields)
+    if fields.speaker:
+        wanted = {str(r[fields.speaker]) for r in records if not nobody(r.get(fields.speaker))}
+        speakers = _speaker_names(records, fields, _directory(data, [other for other, _ in others], wanted))
+    else:
+        speakers = _speakers_by_time(others, records, fields)
     pieces = []
     for number, record in spoken:
         speaker = speakers[number] if speakers else ""
@@ -286,12 +291,40 @@ def _speech(path: Path, records: list[dict], fields: Fields) -> list[tuple[int, 
     return [(i, r) for i, r in indexed if len(voices[str(r.get(fields.kind))]) == most]
 
 
-def _speaker_names(records: list[dict], fields: Fields) -> list[str]:
-    """Each item's speaker as a person would name them: "Speaker 1" for index 0 or 1, "" for no one."""
+def _speaker_names(records: list[dict], fields: Fields, directory: dict[str, str]) -> list[str]:
+    """Each item's speaker as a person would name them: by the document's own table of names
+    (`directory`), else "Speaker 1" for index 0 or 1; "" for no one."""
     values = [r.get(fields.speaker) for r in records]
     numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
     base = 1 if numbers and min(numbers) == 0 else 0
-    return ["" if nobody(v) else f"Speaker {v + base}" if isinstance(v, int) else " ".join(str(v).split()) for v in values]
+    return [
+        "" if nobody(v) else directory[str(v)] if directory else f"Speaker {v + base}" if isinstance(v, int) else " ".join(str(v).split())
+        for v in values
+    ]
+
+
+def _directory(data, lists: list[list[dict]], wanted: set[str]) -> dict[str, str]:
+    """Names for the speaker values the items give, from a table elsewhere in the document that
+    covers them all: {"0": "Ada", "1": "Ben"} or [{"id": "spk_0", "name": "Ada"}, ...]; else {}."""
+    if not wanted or len(wanted) > 60:
+        return {}
+    for records in lists:
+        if len(records) > 200:
+            continue
+        for key in {k for r in records for k in r if not k.startswith("../")}:
+            ids = {str(r.get(key)): r for r in records}
+            names = sorted({k for r in records for k, v in r.items() if k != key and isinstance(v, str) and _SPEAKER_KEY.search(k.split(".")[-1])})
+            for name in names if wanted <= ids.keys() else []:
+                table = {i: " ".join(str(r.get(name) or "").split()) for i, r in ids.items()}
+                if all(table[w] for w in wanted):
+                    return table
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict) and wanted <= node.keys() and all(isinstance(node[w], str) and node[w].strip() for w in wanted):
+            return {w: " ".join(node[w].split()) for w in wanted}
+        stack += [v for v in (node.values() if isinstance(node, dict) else node if isinstance(node, list) else []) if isinstance(v, (dict, list))]
+    return {}
 
 
 def _speakers_by_time(others: list[tuple[list[dict], str | None]], records: list[dict], fields: Fields) -> list[str] | None:
