@@ -30,12 +30,12 @@ import csv
 import io
 import json
 import re
-import statistics
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from synth.transcripts import labels
 from synth.transcripts.captions import CHANGE, clock
 from synth.sources.textfile import read_text
 from voicetune.errors import BadInput, InputWarning
@@ -180,10 +180,14 @@ def turns_of(path: Path, lists: dict[str, list[dict]], data=None) -> list[Raw]:
         speakers = _speaker_names(records, fields, _directory(data, [other for other, _ in others], wanted))
     else:
         speakers = _speakers_by_time(others, records, fields)
-    pieces = []
+    pieces, now, carried = [], "", 0
     for number, record in spoken:
         speaker = speakers[number] if speakers else ""
-        pieces.append((speaker, _without_label(str(record.get(fields.text) or ""), speaker), _start(path, record, fields, number)))
+        carried += bool(now and not speaker)
+        now = speaker or now  # a blank speaker cell, where others are named, continues the speaker before it
+        pieces.append((now, _without_label(str(record.get(fields.text) or ""), now), _start(path, record, fields, number)))
+    if carried:
+        warnings.warn(f"{path.name}: {carried} items name no speaker: each is read as the words of the speaker before it", InputWarning, stacklevel=3)
     return join(pieces)
 
 
@@ -363,6 +367,9 @@ def _without_label(text: str, speaker: str) -> str:
     """"  Mr. WARNER. Mr. President, ..." said by Mr. WARNER -> "Mr. President, ...": the label repeated."""
     if speaker and (m := re.match(rf"\s*{re.escape(speaker)}\s*(?:[.:]|--)\s+", text)):
         return text[m.end() :]
+    label = labels.find(text.strip()) if speaker else None  # "Mr. WARNER." said by "WARNER", "Ada Host:" by "Ada"
+    if label and label.kind != "bare-a" and len(label.name) > 1 and (label.name.casefold() in speaker.casefold() or speaker.casefold() in label.name.casefold()):
+        return label.rest
     return text
 
 
