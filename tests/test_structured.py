@@ -178,7 +178,7 @@ def test_items_of_kinds_no_one_speaks_are_skipped_and_said_and_the_repeated_labe
 
 def test_a_blank_speaker_cell_continues_the_speaker_before_and_a_label_in_another_spelling_is_cut(tmp_path):
     text = f'Speaker,Text\nADA,ADA HOST: Where did you learn it?\nBen,"Ben: {ANSWER}"\n,And my uncle taught me the rest.\nADA,Why?\n'
-    with pytest.warns(InputWarning, match=r"ep.csv: 1 items name no speaker: each is read as the words of the speaker before it"):
+    with pytest.warns(InputWarning, match=r"ep.csv: 1 item names no speaker: each is read as the words of the speaker before it"):
         found = turns(write(tmp_path, "ep.csv", text))
     assert [t[:2] for t in found] == [("ADA", "Where did you learn it?"), ("Ben", f"{ANSWER} And my uncle taught me the rest."), ("ADA", "Why?")]
 

@@ -187,7 +187,7 @@ def turns_of(path: Path, lists: dict[str, list[dict]], data=None) -> list[Raw]:
         now = speaker or now  # a blank speaker cell, where others are named, continues the speaker before it
         pieces.append((now, _without_label(str(record.get(fields.text) or ""), now), _start(path, record, fields, number)))
     if carried:
-        warnings.warn(f"{path.name}: {carried} items name no speaker: each is read as the words of the speaker before it", InputWarning, stacklevel=3)
+        warnings.warn(f"{path.name}: {carried} item{'s name' if carried != 1 else ' names'} no speaker: each is read as the words of the speaker before it", InputWarning, stacklevel=3)
     return join(pieces)
 
 
