@@ -157,10 +157,16 @@ def captions(raw: bytes) -> list[tuple[str, str]]:
 
 def play(raw: bytes) -> list[tuple[str, str]]:
     """ISO-8859-1, CRLF; between Gutenberg's START and END lines a speech is a line of capitals ending
-    in a period (`LILY.`, `MRS. UPJOHN.`) then the speech; `[_stage directions_]` are no one's."""
+    in a period (`LILY.`, `MRS. UPJOHN.`, `JIMMIE, MRS. UPJOHN, AND ROPER.`; a `}` after it joins speeches
+    said at once) then the speech. Stage directions are no one's words:
+    `[_..._]`, a `[_` the file leaves open to its paragraph's end, a paragraph wholly in `_italics_`,
+    and the act lines (`END OF THE FIRST ACT.`, `THE SECOND ACT`)."""
     text = raw.decode("latin-1").replace("\r\n", "\n")
     text = text.split("*** START OF THIS PROJECT GUTENBERG", 1)[1].split("*** END OF THIS PROJECT GUTENBERG", 1)[0]
-    return [(s, re.sub(r"\[_.*?_\]", " ", t, flags=re.S)) for s, t in _turns_by_label(text, r"^([A-Z][A-Z'. -]*[A-Z])\.\s*$")]
+    text = re.sub(r"\[_.*?_(?:\]|(?=\s*\n\s*\n))", " ", text, flags=re.S)
+    text = re.sub(r"(?m)^_(?:[^\n]+\n)*?[^\n]*_\s*$", " ", text)
+    text = re.sub(r"(?m)^\s*(?:END OF )?THE (?:FIRST|SECOND|THIRD|FOURTH) ACT\.?\s*$", " ", text)
+    return _turns_by_label(text, r"^([A-Z][A-Z'., -]*[A-Z])\.[ \t]*(?:\}.*)?$")  # "JIMMIE, MRS. UPJOHN, AND ROPER.", "JIMMIE.   }" (said together)
 
 
 TRANSCRIPTS = {  # file name prefix -> (its parse, the persona as its parse names it)
