@@ -138,14 +138,18 @@ def lead_time(paragraph: str) -> tuple[str | None, str]:
 
 def blocks(text: str) -> list[str]:
     """Paragraphs, and within them each line that starts with a label: transcripts put one
-    turn per paragraph or one per line. Time lines and the transcriber's fields are dropped."""
+    turn per paragraph or one per line. A line indented deeper than the one before it goes on
+    with it ("CT: ... transmitting on\n     HF UHF. Do you read?"). Time lines and the
+    transcriber's fields are dropped."""
     result: list[str] = []
     for paragraph in re.split(r"\n\s*\n", strip_front_matter(text.replace("\r\n", "\n"))):
-        for raw in paragraph.strip().splitlines():
-            line = raw.strip()
+        indent = 0
+        for raw in paragraph.strip("\n").splitlines():
+            line, deeper = raw.strip(), len(raw) - len(raw.lstrip()) > indent
+            indent = len(raw) - len(raw.lstrip())
             if TIME_LINE.match(line) or FIELD_LINE.match(line):
                 continue
-            if result and result[-1] and not find(line):
+            if result and result[-1] and (deeper or not find(line)):
                 result[-1] += "\n" + line
             else:
                 result.append(line)

@@ -4,8 +4,9 @@ A host's turn often opens with housekeeping ("Welcome back to the show", "Thanks
 1,300-character ad read) or a reporter's preamble, and ends with the question the answer
 answers. The real question is that end: the question sentences among the turn's last two, with
 at most two sentences of lead-in before them, all within QUESTION_WORDS words, and never a
-sentence of housekeeping. A turn whose end asks nothing, or asks only housekeeping ("Next
-question?"), has no real question: the engine writes one.
+sentence of housekeeping. A turn whose end asks nothing, asks only housekeeping ("Next
+question?") or asks inside an ad read ("What are you waiting for? Use code ..."), has no real
+question: the engine writes one.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def real_question(turn: str) -> str | None:
     last = next((i for i in range(len(sentences) - 1, max(len(sentences) - 3, -1), -1) if asks(sentences[i])), None)
     if last is None:
         return None
+    first = last
+    while first > 0 and asks(sentences[first - 1]):
+        first -= 1
+    if 0 < first and last + 1 < len(sentences) and _AD.search(sentences[first - 1]) and _AD.search(sentences[last + 1]):
+        return None  # "What are you waiting for?" inside an ad read asks nobody
     start, lead_ins = last, 0
     while start > 0 and not _steers(sentences[start - 1]) and _words(sentences[start - 1 : last + 1]) <= QUESTION_WORDS:
         lead_ins += not asks(sentences[start - 1])
