@@ -1,13 +1,19 @@
-"""Speaker labels in plain-text transcripts, as people write them.
+"""Speaker labels in plain-text transcripts, as people write them: one grammar, a name or code
+at a line's start, then a mark or a time, with the words inline or on the lines below.
 
     **Ada Host:** text      Ada Host: text      MS. PSAKI:  text      THE PRESIDENT: text
-    MR. SMITH.  text        Q  text   Q. text   A: text               Name<TAB>text
+    MR. SMITH.  text        LILY.  (alone)      Q  text   Q. text   A: text   Q.--text
+    Name<TAB>text           NAME -- text        SPEAKER 1: text       JIMMIE, MRS. UPJOHN, AND ROPER.
+    [00:01:11] NAME: text   NAME [00:05]        00:00:05 Name         Jessica Lachs (00:00:05):
+    Name  0:05              >> NAME: text       (00:01:11): text  (no name: the same speaker goes on)
 
 A label is only a label if the transcript is consistent about it: it is in bold, or the same
 name labels two or more turns (a paragraph of prose that happens to start "So I said: ..."
-labels one). A bare `A` (no colon, no period) answers only where bare `Q`s ask: otherwise it
-is the article that starts a sentence. YAML front matter, timestamps and time lines
-("1:20 P.M. EDT") are nobody's words.
+labels one) in a shape the file keeps to; a name used once counts where the file's speakers
+stand the same way (a play's one `THE LADIES.`). A bare `A` (no colon, no period) answers only
+where bare `Q`s ask: otherwise it is the article that starts a sentence. YAML front matter,
+timestamps, time lines ("1:20 P.M. EDT") and a transcriber's fields ("_page : 148") are
+nobody's words.
 """
 
 from __future__ import annotations
