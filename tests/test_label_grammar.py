@@ -11,6 +11,7 @@ from synth import pipeline
 from synth.transcripts import reader
 from synth.transcripts.questions import real_question
 from conftest import CORPORA
+from voicetune.errors import Notice
 
 TURNS = [("Ada Host", "Why boats?"), ("Ben Guest", "Because of my uncle. He had a boat."), ("Ada Host", "And then?"), ("Ben Guest", "Then the sea.")]
 
@@ -166,3 +167,65 @@ def test_a_reporters_long_preamble_is_trimmed_to_the_question_and_its_short_lead
     question = real_question("Thank you. " + preamble + "Does the President still support her nomination? And will he say so today?")
     assert question.endswith("Does the President still support her nomination? And will he say so today?")
     assert len(question.split()) <= 50 and "Thank you" not in question and "for weeks now" not in question
+
+
+def test_a_rare_label_shape_counts_inside_the_dialogue_not_on_the_title_page(tmp_path):
+    title = "THE BOAT\n\nLondon: William Heinemann\n\nA COMEDY\n\nLondon: William Heinemann, 1912\n\n"
+    turns = [f"Q. Question {k}?\n\nSMITH. Answer {k}, in so many words.\n\n" for k in range(50)]
+    moderator = "Moderator: We have five minutes left.\n\n"
+    path = tmp_path / "t.txt"
+    path.write_text(title + "".join(turns[:25]) + moderator + "".join(turns[25:]) + moderator, encoding="utf-8")
+    speakers = Counter(t.speaker for t in reader.parse(path).turns)
+    assert speakers["Moderator"] == 2 and "London" not in speakers
+    assert not [p for p in reader.passages(reader.parse(path), "SMITH", min_chars=1) if "minutes left" in p.text]
+
+
+def test_a_transcript_all_in_capitals_keeps_its_paragraphs_and_a_mixed_one_loses_its_act_lines(tmp_path):
+    caps = "Q. WHERE WERE YOU?\n\nA. AT HOME ALL NIGHT.\n\nTHEN I WENT OUT.\n\nQ. WHY?\n\nA. TO SEE THE BOATS.\n"
+    path = tmp_path / "t.txt"
+    path.write_text(caps, encoding="utf-8")
+    assert [t.text for t in reader.parse(path).turns][1] == "AT HOME ALL NIGHT.\n\nTHEN I WENT OUT."
+    path.write_text(caps.lower().replace("q.", "Q.").replace("a.", "A.").replace("then i went out.", "END OF THE FIRST ACT."), encoding="utf-8")
+    assert [t.text for t in reader.parse(path).turns][1] == "at home all night."
+
+
+PODCAST = """---
+title: "Delivering dinner, episode 12"
+guest: Jess Lachs
+host: Tim Host
+---
+
+Tim Host (00:00:01):
+Welcome to Dinner Talk. I'm your host, Tim, and my guest today is Jessica Lachs. Jessica, welcome to the show.
+
+Jessica Lachs (00:00:05):
+Thanks for having me, Tim. It is a pleasure to be here and talk about what we do.
+
+Tim Host (00:00:09):
+This episode is brought to you by Acme Mattress. Go to acme.com/dinner and use code DINNER for 20% off. Acme has a free trial of 100 nights, so sign up today. Okay. So, Jessica, how did you get into food delivery?
+
+Jessica Lachs (00:00:31):
+I started as an analyst, counting orders by hand in a spreadsheet that nobody else wanted to open.
+
+(00:01:11):
+Then the orders doubled every month, and the spreadsheet was not enough, so we built the first models.
+
+Tim Host (00:01:40):
+We'll be right back after this word from our sponsor.
+
+Jessica Lachs (00:01:44):
+And I will still be here, thinking about spreadsheets and the orders in them.
+"""
+
+
+def test_a_podcast_with_front_matter_name_time_lines_continuations_and_ad_reads(tmp_path):
+    path = tmp_path / "episode.md"
+    path.write_text(PODCAST, encoding="utf-8")
+    with pytest.warns(Notice, match=r"is the speaker Jessica Lachs \(by surname, as the file's front matter names its guest\)"):
+        found = pipeline.passages(path, pipeline.SegmentOptions(persona="Jess Lachs", min_chars=1))
+    assert [p.question for p in found] == [None, "So, Jessica, how did you get into food delivery?", None]
+    assert found[1].text == (
+        "I started as an analyst, counting orders by hand in a spreadsheet that nobody else wanted to open. "
+        "Then the orders doubled every month, and the spreadsheet was not enough, so we built the first models."
+    ).replace(". Then", ".\n\nThen")
+    assert not re.search(r"\d:\d\d|title:|Tim Host|Acme", "\n".join(p.text for p in found))

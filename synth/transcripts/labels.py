@@ -165,8 +165,9 @@ def blocks(text: str) -> list[str]:
 
 def speakers(paragraphs: list[str]) -> set[str]:
     """Label names that are speakers: in bold, or labelling two or more paragraphs in a shape the
-    file uses for at least a twentieth of its recurring labels (a play's one "London: William
-    Heinemann" is not a speaker among 1,500 `NAME.` lines); a name used once counts where it stands
+    file uses for at least a twentieth of its recurring labels, or two or more after the dialogue
+    begins (a play's title page's two "London: William Heinemann" before 1,500 `NAME.` lines are
+    not a speaker; a moderator's two `Moderator:` among 60 `Q:`/`SMITH:` turns is); a name used once counts where it stands
     alone on its line or is in capitals, shaped as two or more recurring speakers are (a play's
     `THE LADIES.`, a flight log's one `G:`). A bare `A` only where bare or dotted `Q`s label two or
     more; `>>` with no name is a speaker, nobody's persona, where others are named."""
@@ -176,7 +177,11 @@ def speakers(paragraphs: list[str]) -> set[str]:
     recurring = [label for label in named if counts[label.name] >= 2]
     shapes = Counter(_shape(label) for label in recurring)
     common = {shape for shape, n in shapes.items() if n >= 0.05 * len(recurring)}
-    found = {label.name for label in named if label.kind == "bold"} | {label.name for label in recurring if _shape(label) in common}
+    begins = next((k for k, label in enumerate(named) if label.name in {r.name for r in recurring} and _shape(label) in common), len(named))
+    within = Counter(label.name for label in named[begins:])  # a rare shape counts inside the dialogue, not in a title page before it
+    found = {label.name for label in named if label.kind == "bold"} | {
+        label.name for label in recurring if _shape(label) in common or within[label.name] >= 2
+    }
     speakers_by_shape = Counter(shape for _, shape in {(label.name, _shape(label)) for label in recurring if _shape(label) in common})
     found |= {label.name for label in named if (_shape(label)[1] or label.name.isupper()) and speakers_by_shape[_shape(label)] >= 2}
     if "Q" in found and counts["A"] >= 2:

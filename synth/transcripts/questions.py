@@ -35,6 +35,8 @@ _HOUSEKEEPING = re.compile(
     re.IGNORECASE,
 )
 
+_FILLER = re.compile(r"^(?:okay|ok|all right|alright|right|great|cool|yeah|yes|sure|wow|interesting|got it|i see|mm-hmm|uh-huh)[.!,\s]*$", re.IGNORECASE)
+
 
 def real_question(turn: str) -> str | None:
     """The words of `turn` that ask what the next turn answers, or None if it asks nothing."""
@@ -65,8 +67,8 @@ def asks(sentence: str) -> bool:
 
 
 def _steers(text: str) -> bool:
-    """An ad read, a break, a greeting, thanks or the running of the room."""
-    return bool(_AD.search(text) or _HOUSEKEEPING.match(text))
+    """An ad read, a break, a greeting, thanks, the running of the room, or a filler ("Okay.")."""
+    return bool(_AD.search(text) or _HOUSEKEEPING.match(text) or _FILLER.match(text))
 
 
 def _after_housekeeping(sentence: str) -> str:

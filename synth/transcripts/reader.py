@@ -36,7 +36,7 @@ _STAGE_NOTE = re.compile(
 _DIRECTION = re.compile(r"\\?\[_.*?_(?:\\?\]|(?=\s*(?:\n\s*\n|$)))|\(_[^)]*?_\)", re.DOTALL)
 _DIRECTION_PARAGRAPH = re.compile(r"^\[?_.*_[.\]]?$", re.DOTALL)
 # "[glossary:MAX Q|max. Q]", "[time:00:50:24|00 50 24]": an editor's link, read as the words it shows
-_LINK = re.compile(r"\[[a-z]+:(?P<target>[^\]|\n]*)(?:\|(?P<shown>[^\]\n]*))?\]")
+_LINK = re.compile(r"\[[a-z]+:(?P<target>[^\]|\s][^\]|\n]*)(?:\|(?P<shown>[^\]\n]*))?\]")
 _CUE_TIME = re.compile(rf"^\s*(?P<start>{labels.CLOCK})\s*-->\s*{labels.CLOCK}")
 _VOICE = re.compile(r"<v(?:\.[\w.]+)?\s+([^>]+)>")
 REPLY_WORDS = 4  # "I-- I should like to.": a reply in dialogue, too little for an answer below this
@@ -160,9 +160,10 @@ def clean_speech(text: str) -> str:
     """Speech without timestamps, stage notes and directions, headings between speeches (a
     play's "END OF THE FIRST ACT."), markdown emphasis and escapes."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text)]
-    text = "\n\n".join(p for k, p in enumerate(paragraphs) if not (_DIRECTION_PARAGRAPH.match(p) or k and _heading(p)))
-    text = _LINK.sub(lambda m: m.group("shown") if m.group("shown") is not None else m.group("target"), _DIRECTION.sub("\0", text))
-    text = _STAGE_NOTE.sub("\0", labels.TIMESTAMP.sub("\0", text))
+    mixed = bool(re.search(r"[a-z]", paragraphs[0]))  # in a transcript all in capitals, capitals are speech
+    text = "\n\n".join(p for k, p in enumerate(paragraphs) if not (_DIRECTION_PARAGRAPH.match(p) or k and mixed and _heading(p)))
+    text = _STAGE_NOTE.sub("\0", labels.TIMESTAMP.sub("\0", _DIRECTION.sub("\0", text)))
+    text = _LINK.sub(lambda m: m.group("shown") if m.group("shown") is not None else m.group("target"), text)
     text = re.sub(r"[ \t]*\0[ \t]*(?=[,.!?;:])", "", text).replace("\0", " ")  # "yes (Laughs)." -> "yes."
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     text = _MARKDOWN_ESCAPE.sub(r"\1", text)
