@@ -167,17 +167,18 @@ def speakers(paragraphs: list[str]) -> set[str]:
     """Label names that are speakers: in bold, or labelling two or more paragraphs in a shape the
     file uses for at least a twentieth of its recurring labels, or two or more after the dialogue
     begins (a play's title page's two "London: William Heinemann" before 1,500 `NAME.` lines are
-    not a speaker; a moderator's two `Moderator:` among 60 `Q:`/`SMITH:` turns is); a name used once counts where it stands
-    alone on its line or is in capitals, shaped as two or more recurring speakers are (a play's
-    `THE LADIES.`, a flight log's one `G:`). A bare `A` only where bare or dotted `Q`s label two or
-    more; `>>` with no name is a speaker, nobody's persona, where others are named."""
+    not a speaker; a moderator's two `Moderator:` among 60 `Q.`/`SMITH.` turns is). A name used
+    once counts where it stands alone on its line or is in capitals, shaped as two or more
+    recurring speakers are (a play's `THE LADIES.`, a flight log's one `G:`). A bare `A` only
+    where bare or dotted `Q`s label two or more; `>>` with no name is a speaker, nobody's
+    persona, where others are named."""
     found_labels = [label for p in paragraphs if (label := find(p))]
     counts = Counter(label.name for label in found_labels)
     named = [label for label in found_labels if label.name and label.kind != "bare-a"]
     recurring = [label for label in named if counts[label.name] >= 2]
     shapes = Counter(_shape(label) for label in recurring)
     common = {shape for shape, n in shapes.items() if n >= 0.05 * len(recurring)}
-    begins = next((k for k, label in enumerate(named) if label.name in {r.name for r in recurring} and _shape(label) in common), len(named))
+    begins = next((k for k, label in enumerate(named) if counts[label.name] >= 2 and _shape(label) in common), len(named))
     within = Counter(label.name for label in named[begins:])  # a rare shape counts inside the dialogue, not in a title page before it
     found = {label.name for label in named if label.kind == "bold"} | {
         label.name for label in recurring if _shape(label) in common or within[label.name] >= 2
