@@ -63,6 +63,7 @@ def test_each_spelling_of_a_label_gives_the_same_turns(tmp_path, name):
         ("Q: Why boats?\nA: Because of my uncle.\nQ: And then?\nA: Then the sea.\n", ["Q", "A"] * 2),
         ("Q Why boats?\nA Because of my uncle.\nQ And then?\nA Then the sea.\n", ["Q", "A"] * 2),
         ("Q.--Why boats?\n\nA.--Because of my uncle.\n\nQ.\u2014And then?\n\nA.\u2014Then the sea.\n", ["Q", "A"] * 2),
+        ("\u00c9mile Zola: Pourquoi?\nJOS\u00c9 GARC\u00cdA: Parce que.\n\u00c9mile Zola: Et alors?\nJOS\u00c9 GARC\u00cdA: La mer.\n", ["\u00c9mile Zola", "JOS\u00c9 GARC\u00cdA"] * 2),
         ("JIMMIE, MRS. UPJOHN, AND ROPER.\n\nLil!\n\nLILY.\n\nWhat?\n\nJIMMIE, MRS. UPJOHN, AND ROPER.\n\nLily!\n\nLILY.\n\nNo.\n", ["JIMMIE, MRS. UPJOHN, AND ROPER", "LILY"] * 2),
     ],
 )

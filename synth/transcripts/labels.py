@@ -37,22 +37,23 @@ FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\
 HONORIFIC = r"(?:MR|MRS|MS|MX|DR|PROF|REV|SEN|REP|GOV|GEN|ADM|CAPT|COL|LT|SGT|HON|AMB)\."
 _DASH = r"(?:--|[\u2013\u2014])"  # Q.--, NAME -- text, Name\u2014text
 
+UP = "A-Z\u00c0-\u00d6\u00d8-\u00de"  # capitals, Latin-1's too ("\u00c9mile Zola:", "JOS\u00c9:")
 _BOLD = re.compile(r"^(?P<open>\*\*|__)(?P<name>[^\W\d_][^*_:\n]{0,60}?)\s*(?::(?P=open)|(?P=open)\s*:)(?P<rest>\s.*|$)", re.DOTALL)
 _QA = re.compile(rf"^(?P<name>[QA])(?P<mark>[.:]?[ \t]*{_DASH}|[.:])?(?P<gap>[ \t]*)(?P<rest>.*)", re.DOTALL)
 _CAPS = re.compile(
-    rf"^(?P<name>(?:{HONORIFIC}\s+)?[A-Z][A-Z'\u2019-]*[A-Z'\u2019](?:,?\s+(?:{HONORIFIC}\s+)?[A-Z](?:[A-Z'\u2019-]*[A-Z'\u2019])?){{0,5}})\s*(?:(?P<mark>[:.])(?P<rest>\s.*|$)|[:.]?[ \t]*{_DASH}\s*(?P<after>.*))",
+    rf"^(?P<name>(?:{HONORIFIC}\s+)?[{UP}][{UP}'\u2019-]*[{UP}'\u2019](?:,?\s+(?:{HONORIFIC}\s+)?[{UP}](?:[{UP}'\u2019-]*[{UP}'\u2019])?){{0,5}})\s*(?:(?P<mark>[:.])(?P<rest>\s.*|$)|[:.]?[ \t]*{_DASH}\s*(?P<after>.*))",
     re.DOTALL,
 )
-_COLON = re.compile(r"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){0,3}?)\s*:(?P<rest>\s.*|$)", re.DOTALL)
-_CAPITALISED = r"[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){0,3}"  # every word capitalised: "Ada Host", "Dr. Ben Guest"
+_COLON = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*:(?P<rest>\s.*|$)", re.DOTALL)
+_CAPITALISED = rf"[{UP}][\w.'\u2019-]*(?: [{UP}][\w.'\u2019-]*){{0,3}}"  # every word capitalised: "Ada Host", "Dr. Ben Guest"
 # "Ada Host:--text", "Ada Host.--text": a dash after a mark (a bare "Oh--" is speech breaking off)
 _DASHED = re.compile(rf"^(?P<name>{_CAPITALISED})[.:][ \t]*{_DASH}[ \t]*(?P<rest>.*)", re.DOTALL)
 # "Jessica Lachs (00:00:05):", "ADA HOST [00:05]", "Ada Host  0:05": a name, then the time the turn starts
 _TIMED = re.compile(
-    rf"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*(?:{_BRACKETED}|(?<=\s){CLOCK})[ \t]*(?::(?P<rest>\s.*|$)|(?P<below>\n.*|$))", re.DOTALL
+    rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*(?:{_BRACKETED}|(?<=\s){CLOCK})[ \t]*(?::(?P<rest>\s.*|$)|(?P<below>\n.*|$))", re.DOTALL
 )
 _LONE_NAME = re.compile(rf"^(?P<name>{_CAPITALISED})(?<![.,!?])$")  # after a time: "00:00:05 Ada Host", the words below
-_TAB = re.compile(r"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){0,3})\t+(?P<rest>\S.*)", re.DOTALL)
+_TAB = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}})\t+(?P<rest>\S.*)", re.DOTALL)
 _NOT_NAMES = {"OK", "OKAY", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE", "TO", "FROM", "SUBJECT", "DATE", "TITLE", "URL", "HTTP", "HTTPS", "BUT", "AND", "OH"}
 
 
