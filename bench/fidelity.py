@@ -4,7 +4,8 @@
 
 One row a file, as `synth segment --persona NAME` reads it (extraction, repairs, segmentation; no
 engine): passages; persona words kept / in the file; passages holding a sentence (6 words or more)
-of another speaker; real questions; timestamps and speaker labels left in passages; split-word
+of another speaker; real questions; real questions over 60 words, and those holding an ad, a break or
+a welcome (by the bench's own word list); timestamps and speaker labels left in passages; split-word
 suspects per 10k words (bench/extract.py's broad rule); passages with a heading inside; paragraphs
 removed as publisher boilerplate, with a sample; seconds. A file the tool refuses gets its one-line
 error. Then the total seconds of extraction.
@@ -157,10 +158,16 @@ def captions(raw: bytes) -> list[tuple[str, str]]:
 
 def play(raw: bytes) -> list[tuple[str, str]]:
     """ISO-8859-1, CRLF; between Gutenberg's START and END lines a speech is a line of capitals ending
-    in a period (`LILY.`, `MRS. UPJOHN.`) then the speech; `[_stage directions_]` are no one's."""
+    in a period (`LILY.`, `MRS. UPJOHN.`, `JIMMIE, MRS. UPJOHN, AND ROPER.`; a `}` after it joins speeches
+    said at once) then the speech. Stage directions are no one's words:
+    `[_..._]`, a `[_` the file leaves open to its paragraph's end, a paragraph wholly in `_italics_`,
+    and the act lines (`END OF THE FIRST ACT.`, `THE SECOND ACT`)."""
     text = raw.decode("latin-1").replace("\r\n", "\n")
     text = text.split("*** START OF THIS PROJECT GUTENBERG", 1)[1].split("*** END OF THIS PROJECT GUTENBERG", 1)[0]
-    return [(s, re.sub(r"\[_.*?_\]", " ", t, flags=re.S)) for s, t in _turns_by_label(text, r"^([A-Z][A-Z'. -]*[A-Z])\.\s*$")]
+    text = re.sub(r"\[_.*?_(?:\]|(?=\s*\n\s*\n))", " ", text, flags=re.S)
+    text = re.sub(r"(?m)^_(?:[^\n]+\n)*?[^\n]*_\s*$", " ", text)
+    text = re.sub(r"(?m)^\s*(?:END OF )?THE (?:FIRST|SECOND|THIRD|FOURTH) ACT\.?\s*$", " ", text)
+    return _turns_by_label(text, r"^([A-Z][A-Z'., -]*[A-Z])\.[ \t]*(?:\}.*)?$")  # "JIMMIE, MRS. UPJOHN, AND ROPER.", "JIMMIE.   }" (said together)
 
 
 def chevron_captions(raw: bytes) -> list[str]:
@@ -252,6 +259,13 @@ def heading_strings(raw: list[str]) -> set[str]:
 
 # -- the code under test, as `synth segment --persona NAME` calls it --------------------------------
 
+LONG_QUESTION_WORDS = 60  # longer than anyone's question: a preamble, an ad read, a whole turn
+# what a listener hears as an ad, a break or a welcome, not a question (the bench's own list, not the code's)
+_AD = re.compile(
+    r"sponsor|promo code|brought to you by|discount|free trial|\.(?:com|fm|io)/|patreon|subscribe|right back|word from"
+    r"|(?:after|take) (?:the|this|a) (?:short |quick )?break|welcome (?:back )?to (?:the|our|this)|thanks? (?:you )?for (?:having|joining)",
+    re.IGNORECASE,
+)
 _TIMESTAMP = re.compile(r"\[-?\d[\d:]*\]|\\\[\d|\b\d{1,2}:\d\d:\d\d(?:[.,]\d+)?\b|-->|<time>")
 _BOILERPLATE = re.compile(r"removed (\d+) paragraphs? of publisher boilerplate \(([\d,]+) characters\), e\.g\. (.*)$")
 
@@ -280,6 +294,7 @@ def measure(path: Path, name: str, persona: str | None) -> dict:
     if isinstance(source, str):
         return {**row, "error": " ".join(source.replace(str(path), path.name[:3] + "…").split())[:150]}
     texts = [p.text for p in source.passages]
+    asked = [p.question for p in source.passages if p.question]
     flat = [" " + " ".join(words(t)) + " " for t in texts]
     found = Counter(w for t in texts for w in words(t))
     total_words = sum(found.values())
@@ -304,6 +319,7 @@ def measure(path: Path, name: str, persona: str | None) -> dict:
         "passages": len(texts),
         "kept": (kept, sum(truth.values())),
         "questions": sum(1 for p in source.passages if p.question),
+        "long or ads": (sum(len(q.split()) > LONG_QUESTION_WORDS for q in asked), sum(bool(_AD.search(q)) for q in asked)),
         "timestamps": sum(len(_TIMESTAMP.findall(t)) for t in texts),
         "suspects": 1e4 * suspects / max(total_words, 1),
         "headings": sum(1 for t in texts if any(h in t for h in heads)),
@@ -331,19 +347,19 @@ def _label_pattern(path: Path) -> str:
 
 # -- the table --------------------------------------------------------------------------------------
 
-COLUMNS = "| file | persona | passages | persona words kept / in file | with another speaker's words | real questions | timestamps + labels left | split suspects /10k words | headings inside | boilerplate removed (sample) | s |"
+COLUMNS = "| file | persona | passages | persona words kept / in file | with another speaker's words | real questions | questions over 60 words + ads | timestamps + labels left | split suspects /10k words | headings inside | boilerplate removed (sample) | s |"
 
 
 def table_row(row: dict) -> str:
     short = row["file"].split("/")[-1][:32]
     if "error" in row:
-        return f"| {short} | {row['persona']} | {row['error']} | | | | | | | | {row['seconds']:.1f} |"
+        return f"| {short} | {row['persona']} | {row['error']} | | | | | | | | | {row['seconds']:.1f} |"
     kept, truth = row["kept"], row["kept"][1]
     transcript = "others" in row
     boiler = f"{row['boilerplate'][0]} ({row['boilerplate'][1]!r})" if row["boilerplate"][0] else "0"
     return (
         f"| {short} | {row['persona']} | {row['passages']} | {kept[0]:,} / {truth:,} ({100 * kept[0] / max(truth, 1):.0f}%) | "
-        f"{row['others'] if transcript else '-'} | {row['questions']} | {row['timestamps']} + {row['labels'] if transcript else '-'} | "
+        f"{row['others'] if transcript else '-'} | {row['questions']} | {row['long or ads'][0]} + {row['long or ads'][1]} | {row['timestamps']} + {row['labels'] if transcript else '-'} | "
         f"{row['suspects']:.1f} | {row['headings']} | {boiler} | {row['seconds']:.1f} |"
     )
 

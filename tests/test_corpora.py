@@ -154,7 +154,7 @@ def test_changelog_answers_are_henk_rogers_and_questions_adam_stacoviak():
     assert all(any(p.text in turn for turn in henk) for p in found)
     asked = [p for p in found if p.question]
     assert len(asked) >= 30
-    assert all(p.question in adam and "?" in p.question for p in asked)
+    assert all(any(p.question in turn for turn in adam) and p.question.endswith("?") for p in asked)  # the part of Adam's turn that asks
     text = "\n".join(p.text + (p.question or "") for p in found)
     assert not re.search(r"\d\d:\d\d|\\\[|\*\*|unintelligible|\[laughs", text)
 
@@ -197,7 +197,7 @@ def test_leavitt_briefing_reporters_ask_and_none_of_their_words_is_an_answer():
     assert len(reporters) >= 50
     text = " ".join(" ".join(p.text.split()) for p in found)
     assert [line for line in reporters if line[:40] in text] == []
-    assert any(p.question.startswith("Thank you very much. Karoline, does the president see anything fishy about DeepSeek") for p in asked)
+    assert any(p.question.startswith("Karoline, does the president see anything fishy about DeepSeek") for p in asked)  # not "Thank you very much."
     repaired = transcripts.repaired_text(transcript)
     assert all(repaired[p.start : p.end] == p.text for p in found)
 
@@ -210,7 +210,7 @@ def test_the_latin_1_play_is_read_and_said_so():
         transcript = transcripts.parse(PLAY)
     speakers = Counter(t.speaker for t in transcript.turns)
     assert speakers["LILY"] >= 300 and speakers["FARNCOMBE"] >= 100
-    assert any("Maître d'hôtel" in t.text for t in transcript.turns) and not any("\r" in t.text for t in transcript.turns)
+    assert any("humble, and naïve, and confiding" in t.text for t in transcript.turns) and not any("\r" in t.text for t in transcript.turns)
 
 
 # -- front and back matter, split words -----------------------------------------------------------

@@ -1,13 +1,19 @@
-"""Speaker labels in plain-text transcripts, as people write them.
+"""Speaker labels in plain-text transcripts, as people write them: one grammar, a name or code
+at a line's start, then a mark or a time, with the words inline or on the lines below.
 
     **Ada Host:** text      Ada Host: text      MS. PSAKI:  text      THE PRESIDENT: text
-    MR. SMITH.  text        Q  text   Q. text   A: text               Name<TAB>text
+    MR. SMITH.  text        LILY.  (alone)      Q  text   Q. text   A: text   Q.--text
+    Name<TAB>text           NAME -- text        SPEAKER 1: text       JIMMIE, MRS. UPJOHN, AND ROPER.
+    [00:01:11] NAME: text   NAME [00:05]        00:00:05 Name         Jessica Lachs (00:00:05):
+    Name  0:05              >> NAME: text       (00:01:11): text  (no name: the same speaker goes on)
 
 A label is only a label if the transcript is consistent about it: it is in bold, or the same
 name labels two or more turns (a paragraph of prose that happens to start "So I said: ..."
-labels one). A bare `A` (no colon, no period) answers only where bare `Q`s ask: otherwise it
-is the article that starts a sentence. YAML front matter, timestamps and time lines
-("1:20 P.M. EDT") are nobody's words.
+labels one) in a shape the file keeps to; a name used once counts where the file's speakers
+stand the same way (a play's one `THE LADIES.`). A bare `A` (no colon, no period) answers only
+where bare `Q`s ask: otherwise it is the article that starts a sentence. YAML front matter,
+timestamps, time lines ("1:20 P.M. EDT") and a transcriber's fields ("_page : 148") are
+nobody's words.
 """
 
 from __future__ import annotations
@@ -16,27 +22,39 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-CLOCK = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
+CLOCK = r"-?(?:\d{1,2}:){1,3}\d{2}(?:[.,]\d{1,3})?"  # 1:20, 00:01:20.5, and a mission's day:hh:mm:ss
+_BRACKETED = rf"\\?[\[(]\s*{CLOCK}\s*\\?[\])]"
 TIMESTAMP = re.compile(rf"\\?[\[(]\s*(?P<time>{CLOCK})\s*\\?[\])]")
-LEADING_TIME = re.compile(rf"^(?:\\?[\[(]\s*(?P<time>{CLOCK})\s*\\?[\])]|(?P<bare>{CLOCK}))\s+")  # "[01:20] " or "00:01:20 "
-# "1:20 P.M. EDT", "END 2:15 p.m.", "[00:12:01]": a line that only says when
+# "[01:20] ", "00:01:20 ", "(00:01:11): " before the words: a time, and the turn goes on unless a name follows
+LEADING_TIME = re.compile(rf"^(?:\\?[\[(]\s*(?P<time>{CLOCK})\s*\\?[\])]|(?P<bare>{CLOCK}))(?:[ \t]*:)?(?:\s+|$)")
+# "1:20 P.M. EDT", "END 2:15 p.m.", "[00:12:01]", "(00:01:11):": a line that only says when
 TIME_LINE = re.compile(
-    rf"^(?:END\s+)?(?:\\?[\[(]\s*{CLOCK}\s*\\?[\])]|\d{{1,2}}(?::\d{{2}}){{1,2}}\s*(?:[AaPp]\.?\s?[Mm]\.?)?(?:\s+[A-Z]{{2,5}})?)\.?$"
+    rf"^(?:END\s+)?(?:{_BRACKETED}|-?\d{{1,2}}(?::\d{{2}}){{1,3}}\s*(?:[AaPp]\.?\s?[Mm]\.?)?(?:\s+[A-Z]{{2,5}})?)[.:]?$"
 )
+# "_page : 148", "_tape :", "Page 12", "Side B": the transcriber's bookkeeping between turns
+FIELD_LINE = re.compile(r"^_[a-z_]+\s*:.*$|^(?:page|tape|reel|side)\s*:?\s*[\w.]{0,6}$", re.IGNORECASE)
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 HONORIFIC = r"(?:MR|MRS|MS|MX|DR|PROF|REV|SEN|REP|GOV|GEN|ADM|CAPT|COL|LT|SGT|HON|AMB)\."
+_DASH = r"(?:--|[\u2013\u2014])"  # Q.--, NAME -- text, Name\u2014text
 
+UP = "A-Z\u00c0-\u00d6\u00d8-\u00de"  # capitals, Latin-1's too ("\u00c9mile Zola:", "JOS\u00c9:")
 _BOLD = re.compile(r"^(?P<open>\*\*|__)(?P<name>[^\W\d_][^*_:\n]{0,60}?)\s*(?::(?P=open)|(?P=open)\s*:)(?P<rest>\s.*|$)", re.DOTALL)
-_QA = re.compile(r"^(?P<name>[QA])(?P<mark>[.:]?)(?:[ \t]+(?P<rest>\S.*)|$)", re.DOTALL)
+_QA = re.compile(rf"^(?P<name>[QA])(?P<mark>[.:]?[ \t]*{_DASH}|[.:])?(?P<gap>[ \t]*)(?P<rest>.*)", re.DOTALL)
 _CAPS = re.compile(
-    rf"^(?P<name>(?:{HONORIFIC}\s+)?[A-Z][A-Z'\u2019-]+(?:\s+[A-Z][A-Z'\u2019-]*){{0,3}})\s*(?P<mark>[:.])(?P<rest>\s.*|$)", re.DOTALL
+    rf"^(?P<name>(?:{HONORIFIC}\s+)?[{UP}][{UP}'\u2019-]*[{UP}'\u2019](?:,?\s+(?:{HONORIFIC}\s+)?[{UP}](?:[{UP}'\u2019-]*[{UP}'\u2019])?){{0,5}})\s*(?:(?P<mark>[:.])(?P<rest>\s.*|$)|[:.]?[ \t]*{_DASH}\s*(?P<after>.*))",
+    re.DOTALL,
 )
-_COLON = re.compile(r"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){0,3}?)\s*:(?P<rest>\s.*|$)", re.DOTALL)
-_TIMED = re.compile(rf"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*\\?[\[(]\s*{CLOCK}\s*\\?[\])]\s*:(?P<rest>\s.*|$)", re.DOTALL)
-# a line that is only a name with a time and/or a colon ("Jessica Lachs  0:05", "Tim Host:"): dialogue, whether or not read as turns
-_ALONE = re.compile(rf"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*(?:(?:\\?[\[(]\s*{CLOCK}\s*\\?[\])]|{CLOCK})\s*:?|:)$")
-_TAB = re.compile(r"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){0,3})\t+(?P<rest>\S.*)", re.DOTALL)
-_NOT_NAMES = {"OK", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE", "TO", "FROM", "SUBJECT", "DATE", "TITLE", "URL", "HTTP", "HTTPS"}
+_COLON = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*:(?P<rest>\s.*|$)", re.DOTALL)
+_CAPITALISED = rf"[{UP}][\w.'\u2019-]*(?: [{UP}][\w.'\u2019-]*){{0,3}}"  # every word capitalised: "Ada Host", "Dr. Ben Guest"
+# "Ada Host:--text", "Ada Host.--text": a dash after a mark (a bare "Oh--" is speech breaking off)
+_DASHED = re.compile(rf"^(?P<name>{_CAPITALISED})[.:][ \t]*{_DASH}[ \t]*(?P<rest>.*)", re.DOTALL)
+# "Jessica Lachs (00:00:05):", "ADA HOST [00:05]", "Ada Host  0:05": a name, then the time the turn starts
+_TIMED = re.compile(
+    rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*(?:{_BRACKETED}|(?<=\s){CLOCK})[ \t]*(?::(?P<rest>\s.*|$)|(?P<below>\n.*|$))", re.DOTALL
+)
+_LONE_NAME = re.compile(rf"^(?P<name>{_CAPITALISED})(?<![.,!?])$")  # after a time: "00:00:05 Ada Host", the words below
+_TAB = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}})\t+(?P<rest>\S.*)", re.DOTALL)
+_NOT_NAMES = {"OK", "OKAY", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE", "TO", "FROM", "SUBJECT", "DATE", "TITLE", "URL", "HTTP", "HTTPS", "BUT", "AND", "OH"}
 
 
 @dataclass(frozen=True)
@@ -48,22 +66,40 @@ class Label:
 
 def find(line: str) -> Label | None:
     """The label that starts `line`, if it has the shape of one (whether it is one is for
-    `speakers` to say, from the whole transcript)."""
-    line = re.sub(r"^>>\s*", "", line)
+    `speakers` to say, from the whole transcript). A time before it is the transcript's; a name
+    alone after a time labels the lines below; `>>` with no name is a speaker nobody named."""
+    chevron = re.match(r">>\s*", line)
+    line = line[chevron.end() :] if chevron else line
+    time, body = lead_time(line)
+    if label := _named(body):
+        return label
+    first = body.split("\n", 1)[0]
+    if time and (m := _LONE_NAME.match(first.rstrip())) and not _not_a_name(m.group("name")):
+        return Label(m.group("name"), body[len(first) :], "timed")
+    return Label("", body, "chevron") if chevron else None
+
+
+def _named(line: str) -> Label | None:
     if m := _BOLD.match(line):
         return Label(m.group("name").strip(), m.group("rest"), "bold")
-    if m := _QA.match(line):
+    if (m := _QA.match(line)) and (m.group("gap") or not m.group("rest") or re.search(_DASH, m.group("mark") or "")):
         kind = "qa" if m.group("mark") or m.group("name") == "Q" else "bare-a"
-        return Label(m.group("name"), m.group("rest") or "", kind)
-    if (m := _CAPS.match(line)) and m.group("name").split()[-1].rstrip(".") not in _NOT_NAMES:
-        return Label(" ".join(m.group("name").split()), m.group("rest"), "caps")
-    if m := _TIMED.match(line):  # "Jessica Lachs (00:00:05):", the time is the transcript's, not speech
-        return Label(m.group("name"), m.group("rest"), "timed")
-    if (m := _COLON.match(line)) and m.group("name").upper() not in _NOT_NAMES:
-        return Label(m.group("name"), m.group("rest"), "colon")
-    if m := _TAB.match(line):
-        return Label(m.group("name"), m.group("rest"), "tab")
+        return Label(m.group("name"), m.group("rest"), kind)
+    if (m := _CAPS.match(line)) and not _not_a_name(m.group("name")):
+        rest = m.group("rest") if m.group("mark") else m.group("after")
+        return Label(" ".join(m.group("name").split()), rest, "caps")
+    if (m := _TIMED.match(line)) and not _not_a_name(m.group("name")):  # "Jessica Lachs (00:00:05):": the time is not speech
+        return Label(m.group("name"), m.group("rest") if m.group("rest") is not None else m.group("below"), "timed")
+    for pattern, kind in ((_DASHED, "dash"), (_COLON, "colon"), (_TAB, "tab")):
+        if (m := pattern.match(line)) and not _not_a_name(m.group("name")):
+            return Label(m.group("name"), m.group("rest"), kind)
     return None
+
+
+def _not_a_name(name: str) -> bool:
+    """A word that starts sentences, or a name cut at its honorific ("THE NOTORIOUS MRS. EBBSMITH")."""
+    last = name.split()[-1].rstrip(".").upper()
+    return last in _NOT_NAMES or re.fullmatch(HONORIFIC, last + ".") is not None
 
 
 def dialogue_labels(text: str) -> Counter:
@@ -71,10 +107,7 @@ def dialogue_labels(text: str) -> Counter:
     or a name and a time alone on a line): what a person sees as dialogue, read as turns or not."""
     found: Counter = Counter()
     for raw in strip_front_matter(text).splitlines():
-        line = raw.strip()
-        if m := _ALONE.match(line):
-            found[m.group("name")] += 1
-        elif (label := find(lead_time(line)[1])) and label.kind != "bare-a":
+        if (label := find(raw.strip())) and label.name and label.kind != "bare-a":
             found[label.name] += 1
     return found
 
@@ -112,14 +145,18 @@ def lead_time(paragraph: str) -> tuple[str | None, str]:
 
 def blocks(text: str) -> list[str]:
     """Paragraphs, and within them each line that starts with a label: transcripts put one
-    turn per paragraph or one per line. Time lines are dropped."""
+    turn per paragraph or one per line. A line indented deeper than the one before it goes on
+    with it ("CT: ... transmitting on\n     HF UHF. Do you read?"). Time lines and the
+    transcriber's fields are dropped."""
     result: list[str] = []
     for paragraph in re.split(r"\n\s*\n", strip_front_matter(text.replace("\r\n", "\n"))):
-        for raw in paragraph.strip().splitlines():
-            line = raw.strip()
-            if TIME_LINE.match(line):
+        indent = 0
+        for raw in paragraph.strip("\n").splitlines():
+            line, deeper = raw.strip(), len(raw) - len(raw.lstrip()) > indent
+            indent = len(raw) - len(raw.lstrip())
+            if TIME_LINE.match(line) or FIELD_LINE.match(line):
                 continue
-            if result and result[-1] and not find(lead_time(line)[1]):
+            if result and result[-1] and (deeper or not find(line)):
                 result[-1] += "\n" + line
             else:
                 result.append(line)
@@ -128,11 +165,34 @@ def blocks(text: str) -> list[str]:
 
 
 def speakers(paragraphs: list[str]) -> set[str]:
-    """Label names that are speakers: in bold, or labelling two or more paragraphs; a bare `A`
-    only where bare or dotted `Q`s label two or more."""
-    labels = [label for p in paragraphs if (label := find(lead_time(p)[1]))]
-    counts = Counter(label.name for label in labels)
-    found = {label.name for label in labels if label.kind == "bold" or (counts[label.name] >= 2 and label.kind != "bare-a")}
+    """Label names that are speakers: in bold, or labelling two or more paragraphs in a shape the
+    file uses for at least a twentieth of its recurring labels, or two or more after the dialogue
+    begins (a play's title page's two "London: William Heinemann" before 1,500 `NAME.` lines are
+    not a speaker; a moderator's two `Moderator:` among 60 `Q.`/`SMITH.` turns is). A name used
+    once counts where it stands alone on its line or is in capitals, shaped as two or more
+    recurring speakers are (a play's `THE LADIES.`, a flight log's one `G:`). A bare `A` only
+    where bare or dotted `Q`s label two or more; `>>` with no name is a speaker, nobody's
+    persona, where others are named."""
+    found_labels = [label for p in paragraphs if (label := find(p))]
+    counts = Counter(label.name for label in found_labels)
+    named = [label for label in found_labels if label.name and label.kind != "bare-a"]
+    recurring = [label for label in named if counts[label.name] >= 2]
+    shapes = Counter(_shape(label) for label in recurring)
+    common = {shape for shape, n in shapes.items() if n >= 0.05 * len(recurring)}
+    begins = next((k for k, label in enumerate(named) if counts[label.name] >= 2 and _shape(label) in common), len(named))
+    within = Counter(label.name for label in named[begins:])  # a rare shape counts inside the dialogue, not in a title page before it
+    found = {label.name for label in named if label.kind == "bold"} | {
+        label.name for label in recurring if _shape(label) in common or within[label.name] >= 2
+    }
+    speakers_by_shape = Counter(shape for _, shape in {(label.name, _shape(label)) for label in recurring if _shape(label) in common})
+    found |= {label.name for label in named if (_shape(label)[1] or label.name.isupper()) and speakers_by_shape[_shape(label)] >= 2}
     if "Q" in found and counts["A"] >= 2:
         found.add("A")
+    if "" in counts and found:
+        found.add("")
     return found
+
+
+def _shape(label: Label) -> tuple[str, bool]:
+    """How a label is written: its kind, and whether it stands alone on its line."""
+    return label.kind, not label.rest.split("\n", 1)[0].strip()

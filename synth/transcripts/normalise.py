@@ -6,6 +6,7 @@ put labels in emphasis (`<b>Name:</b>`, `*Name*:`). The label rules are written 
 eye reads, so each line's label part is made plain here:
 
 - line ends: CRLF, CR, U+2028 -> LF; U+2029 -> a blank line
+- a brace after two or more spaces (a play's `JIMMIE.      }` joining speeches said at once) removed
 - BOMs (U+FEFF), zero-width spaces (U+200B) and word joiners (U+2060) removed everywhere: invisible
 - a line's indentation, and the label and the gap after it, have their Unicode spaces (U+00A0,
   U+2000-U+200A, U+202F, U+205F, U+3000) made ASCII spaces; the words after the label are
@@ -27,6 +28,7 @@ from synth.transcripts import labels
 _UNICODE_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _PLAIN_SPACES = str.maketrans(_UNICODE_SPACES, " " * len(_UNICODE_SPACES))
 _INVISIBLE = re.compile("[\ufeff\u200b\u2060]")
+_BRACE = re.compile(r"[ \t]{2,}\}(?=[ \t]|$)", re.MULTILINE)  # "JIMMIE.      }": a play's brace joining speeches said at once
 _INDENT = re.compile(rf"[ \t{_UNICODE_SPACES}]*")
 _HTML_EMPHASIS = re.compile(r"<(?P<tag>b|strong|i|em)(?:\s[^<>\n]*)?>(?P<inner>[^<>\n]{1,64}?)</(?P=tag)\s*>", re.IGNORECASE)
 _MD_EMPHASIS = re.compile(r"(?P<open>\*{1,2}|_{1,2})(?P<inner>[^\W_][^*_\n]{0,63}?)(?P=open)")
@@ -35,7 +37,7 @@ _MD_EMPHASIS = re.compile(r"(?P<open>\*{1,2}|_{1,2})(?P<inner>[^\W_][^*_\n]{0,63
 def normalise(text: str) -> str:
     """`text` with plain line ends, no invisible characters, and each line's label made plain."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
-    text = _INVISIBLE.sub("", text)
+    text = _BRACE.sub("", _INVISIBLE.sub("", text))
     return "\n".join(plain_label(line) for line in text.split("\n"))
 
 
@@ -44,7 +46,7 @@ def plain_label(line: str) -> str:
     indent = _INDENT.match(line).end()
     head, body = line[:indent].translate(_PLAIN_SPACES), unwrap(line[indent:])
     flat = body.translate(_PLAIN_SPACES)  # one character for one: offsets in `flat` are offsets in `body`
-    label = labels.find(labels.lead_time(flat)[1])
+    label = labels.find(flat)
     if not label:
         return head + body
     cut = len(flat) - len(label.rest.lstrip())

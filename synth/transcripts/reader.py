@@ -16,11 +16,13 @@ from pathlib import Path
 from synth.transcripts import captions, labels, tables
 from synth.transcripts.captions import clock
 from synth.transcripts.normalise import normalise
+from synth.transcripts.questions import real_question
 from voicetune.errors import BadInput, InputWarning
 from synth.transcripts.speakers import persona_name
 from synth.sources.extract import check_file
 from synth.document import Passage, Transcript, Turn
-from synth.repair.segment import MAX_CHARS, MIN_CHARS, UniqueIds, split_sentences, split_spans
+from synth.repair import boilerplate
+from synth.repair.segment import MAX_CHARS, MIN_CHARS, UniqueIds, split_spans
 from synth.sources.textfile import read_text
 
 _STAGE_WORDS = r"laugh|chuckl|crosstalk|cross-talk|inaudible|unintelligible|music|applause|silence|pause|sigh|cough|noise|overlap|indiscernible|static|beep"
@@ -29,6 +31,13 @@ _STAGE_NOTE = re.compile(
     rf"\\?\[[^\]\n]*(?:{_STAGE_WORDS})[^\]\n]*?\\?\]|\((?:[^)\n]*(?:{_STAGE_WORDS})[^)\n]*|[A-Z][a-z-]*(?: [a-z-]+){{0,2}}\.)\)",
     re.IGNORECASE,
 )
+# [_Modestly._], (_aside_), and a paragraph in italics: a play's stage directions (Gutenberg leaves
+# a bracket open at a paragraph's end: "[_The men make way._")
+_DIRECTION = re.compile(r"\\?\[_.*?_(?:\\?\]|(?=\s*(?:\n\s*\n|$)))|\(_[^)]*?_\)", re.DOTALL)
+_DIRECTION_PARAGRAPH = re.compile(r"^\[?_.*_[.\]]?$", re.DOTALL)
+# "[glossary:MAX Q|max. Q]", "[time:00:50:24|00 50 24]": an editor's link, read as the words it shows
+_LINK = re.compile(r"\[[a-z]+:(?P<target>[^\]|\s][^\]|\n]*)(?:\|(?P<shown>[^\]\n]*))?\]")
+REPLY_WORDS = 4  # "I-- I should like to.": a reply in dialogue, too little for an answer below this
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 
 
@@ -44,7 +53,7 @@ def parse(path: Path) -> Transcript:
         raw = tables.csv_turns(path)
     else:
         text = normalise(read_text(path))
-        raw = captions.subtitle_turns(text) if suffix in {".srt", ".vtt"} else labelled_turns(text)
+        raw = captions.subtitle_turns(text) if suffix in {".srt", ".vtt"} else labelled_turns(without_licence(text))
         guests = labels.guests(text)
     turns = merge_turns([(speaker, clean_speech(text), time) for speaker, text, time in raw])
     if not turns:
@@ -64,13 +73,18 @@ def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
     for paragraph in paragraphs:
         time, body = labels.lead_time(paragraph)
         now = time or now
-        label = labels.find(body)
+        label = labels.find(paragraph)
         if label and label.name in speakers:
             turns.append([label.name, label.rest, clock(now)])
         elif turns:
             turns[-1][1] += "\n\n" + body
         now = next((m.group("time") for m in reversed(list(labels.TIMESTAMP.finditer(body)))), now)
     return [tuple(t) for t in turns]
+
+
+def without_licence(text: str) -> str:
+    """A Project Gutenberg play without the header and licence around it: nobody's lines."""
+    return "\n".join(line for _, line in boilerplate.strip_gutenberg([(0, line) for line in text.split("\n")]))
 
 
 def looks_like_transcript(text: str) -> bool:
@@ -82,13 +96,23 @@ def looks_like_transcript(text: str) -> bool:
 
 
 def clean_speech(text: str) -> str:
-    """Speech without timestamps, stage notes, markdown emphasis and escapes."""
-    text = _STAGE_NOTE.sub("\0", labels.TIMESTAMP.sub("\0", text))
+    """Speech without timestamps, stage notes and directions, headings between speeches (a
+    play's "END OF THE FIRST ACT."), markdown emphasis and escapes."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text)]
+    mixed = bool(re.search(r"[a-z]", paragraphs[0]))  # in a transcript all in capitals, capitals are speech
+    text = "\n\n".join(p for k, p in enumerate(paragraphs) if not (_DIRECTION_PARAGRAPH.match(p) or k and mixed and _heading(p)))
+    text = _STAGE_NOTE.sub("\0", labels.TIMESTAMP.sub("\0", _DIRECTION.sub("\0", text)))
+    text = _LINK.sub(lambda m: m.group("shown") if m.group("shown") is not None else m.group("target"), text)
     text = re.sub(r"[ \t]*\0[ \t]*(?=[,.!?;:])", "", text).replace("\0", " ")  # "yes (Laughs)." -> "yes."
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     text = _MARKDOWN_ESCAPE.sub(r"\1", text)
     paragraphs = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", text)]
     return "\n\n".join(p for p in paragraphs if p)
+
+
+def _heading(paragraph: str) -> bool:
+    """Two or more words, no lower case, not a cry: a title between speeches."""
+    return not re.search(r"[a-z]", paragraph) and len(paragraph.split()) >= 2 and not paragraph.rstrip().endswith(("!", "?"))
 
 
 def merge_turns(raw: list[tuple[str, str, str | None]]) -> tuple[Turn, ...]:
@@ -105,26 +129,22 @@ def merge_turns(raw: list[tuple[str, str, str | None]]) -> tuple[Turn, ...]:
     return tuple(Turn(i, speaker, text, time) for i, (speaker, text, time) in enumerate(merged, start=1))
 
 
-def is_question(text: str) -> bool:
-    """A turn asks something if one of its last two sentences ends with a question mark."""
-    return any(s.rstrip("\"'\u201d\u2019)").endswith("?") for s in split_sentences(text)[-2:])
-
-
 def passages(
     transcript: Transcript, persona: str | None, min_chars: int = MIN_CHARS, max_chars: int = MAX_CHARS, source: str | None = None
 ) -> list[Passage]:
-    """The persona's turns as passages. A turn answering another speaker's question keeps that
-    question (on its first passage, if it is split by max_chars); a turn with no question and
-    under min_chars is skipped: too short to stand alone as an answer."""
+    """The persona's turns as passages. A turn answering another speaker's question keeps the
+    part of their turn that asks (questions.real_question; on its first passage, if it is split
+    by max_chars). A turn of dialogue is a whole reply, so only one under min_chars that answers
+    no question and has fewer than REPLY_WORDS words ("Roger.", "Beast!") is skipped."""
     name = persona if persona in {turn.speaker for turn in transcript.turns} else persona_name(transcript, persona)
     source = source or transcript.path.name
     ids, offset, skipped = UniqueIds(source), 0, 0
     result: list[Passage] = []
     previous: Turn | None = None
     for turn in transcript.turns:
-        asked = previous if previous and previous.speaker != name and is_question(previous.text) else None
-        if turn.speaker == name and (asked or len(turn.text) >= min_chars):
-            result += _turn_passages(turn, asked, source, ids, offset, max_chars)
+        question = real_question(previous.text) if turn.speaker == name and previous and previous.speaker != name else None
+        if turn.speaker == name and (question or len(turn.text) >= min_chars or len(turn.text.split()) >= REPLY_WORDS):
+            result += _turn_passages(turn, (previous, question) if question else None, source, ids, offset, max_chars)
         elif turn.speaker == name:
             skipped += 1
         offset += len(turn.text) + 2  # turns are joined by a blank line in the repaired text
@@ -132,18 +152,17 @@ def passages(
     if skipped:
         whose = f"{name}'s" if name else "the unnamed speakers'"
         warnings.warn(
-            f"{source}: skipped {skipped} of {whose} turns: shorter than --min-chars {min_chars} and not answering a question",
+            f"{source}: skipped {skipped} of {whose} turns: fewer than {REPLY_WORDS} words, shorter than --min-chars {min_chars} and not answering a question",
             InputWarning,
             stacklevel=2,
         )
     return result
 
 
-def _turn_passages(turn: Turn, asked: Turn | None, source: str, ids: UniqueIds, offset: int, max_chars: int) -> list[Passage]:
+def _turn_passages(turn: Turn, asked: tuple[Turn, str] | None, source: str, ids: UniqueIds, offset: int, max_chars: int) -> list[Passage]:
     result = []
     for k, (a, b) in enumerate(split_spans(turn.text, max_chars)):
-        question = " ".join(asked.text.split()) if asked and k == 0 else None
-        first = asked if question else turn
+        first, question = asked if asked and k == 0 else (turn, None)
         turns = str(turn.number) if first is turn else f"{first.number}-{turn.number}"
         text = turn.text[a:b]
         result.append(

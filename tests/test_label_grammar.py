@@ -1,0 +1,232 @@
+"""The plain-text label grammar in every spelling people write it, with fixtures of our own and
+the real files (the NASA air-to-ground log, the Latin-1 play), and the real question trimmed to
+the part of the interviewer's turn that asks."""
+
+import re
+from collections import Counter
+
+import pytest
+
+from synth import pipeline
+from synth.transcripts import reader
+from synth.transcripts.questions import real_question
+from conftest import CORPORA
+from voicetune.errors import Notice
+
+TURNS = [("Ada Host", "Why boats?"), ("Ben Guest", "Because of my uncle. He had a boat."), ("Ada Host", "And then?"), ("Ben Guest", "Then the sea.")]
+
+# each spelling of the same four turns; "He had a boat." is a continuation with no name
+SPELLINGS = {
+    "name (time): alone, text below, (time): continuation": (
+        "Ada Host (00:00:05):\nWhy boats?\n\nBen Guest (00:00:09):\nBecause of my uncle.\n\n(00:01:11):\nHe had a boat.\n\n"
+        "Ada Host (00:02:00):\nAnd then?\n\nBen Guest (00:02:05):\nThen the sea.\n"
+    ),
+    "(time): continuation inline": (
+        "Ada Host (00:00:05): Why boats?\n\nBen Guest (00:00:09): Because of my uncle.\n\n(00:01:11): He had a boat.\n\n"
+        "Ada Host (00:02:00): And then?\n\nBen Guest (00:02:05): Then the sea.\n"
+    ),
+    "[time] NAME:": "[00:00:05] Ada Host: Why boats?\n[00:00:09] Ben Guest: Because of my uncle.\n[00:01:11] He had a boat.\n[00:02:00] Ada Host: And then?\n[00:02:05] Ben Guest: Then the sea.\n",
+    "NAME [time] alone": "ADA HOST [00:05]\nWhy boats?\n\nBEN GUEST [00:09]\nBecause of my uncle.\n\n[01:11]\nHe had a boat.\n\nADA HOST [02:00]\nAnd then?\n\nBEN GUEST [02:05]\nThen the sea.\n",
+    "time Name alone": "00:00:05 Ada Host\nWhy boats?\n\n00:00:09 Ben Guest\nBecause of my uncle.\n\n00:01:11\nHe had a boat.\n\n00:02:00 Ada Host\nAnd then?\n\n00:02:05 Ben Guest\nThen the sea.\n",
+    "Name  time alone": "Ada Host  00:05\nWhy boats?\n\nBen Guest  00:09\nBecause of my uncle.\n\n01:11\nHe had a boat.\n\nAda Host  2:00\nAnd then?\n\nBen Guest  2:05\nThen the sea.\n",
+    "NAME -- text": "ADA HOST -- Why boats?\n\nBEN GUEST--Because of my uncle.\nHe had a boat.\n\nADA HOST \u2014 And then?\n\nBEN GUEST--Then the sea.\n",
+    "Name.--text": "Ada Host.--Why boats?\n\nBen Guest.--Because of my uncle. He had a boat.\n\nAda Host.--And then?\n\nBen Guest.--Then the sea.\n",
+    ">> NAME:": ">> ADA HOST: Why boats?\n>> BEN GUEST: Because of my uncle.\nHe had a boat.\n>> ADA HOST: And then?\n>> BEN GUEST: Then the sea.\n",
+    "NAME. alone, a play": "ADA HOST.\n\nWhy boats?\n\nBEN GUEST.\n\nBecause of my uncle.\n\n[_Pausing._]\n\nHe had a boat.\n\nADA HOST.\n\n[_Smiling._] And then?\n\nBEN GUEST.      }\n\nThen the sea.\n",
+    "honorifics": "Ms. Ada Host: Why boats?\n\nDr. Ben Guest: Because of my uncle. He had a boat.\n\nMs. Ada Host: And then?\n\nDr. Ben Guest: Then the sea.\n",
+    "YAML front matter and a title block": (
+        "---\ntitle: Boats\nguest: Ben Guest\n---\n\n# Boats, episode 3\n\nRecorded in Hull, March 2024\n\n"
+        "Ada Host: Why boats?\n\nBen Guest: Because of my uncle. He had a boat.\n\nAda Host: And then?\n\nBen Guest: Then the sea.\n"
+    ),
+    "a flight log: [dd:hh:mm:ss], CODE:, field lines": (
+        "[-00:00:00:03]\n_page : 148\n_tape :\nAH: Why boats?\n\n[00:00:00:07]\nBG: Because of my uncle.\n\n[00:00:00:08]\n_extra : FIRST ORBIT\n"
+        "BG: He had a boat.\n\n[01:00:00:13]\nAH: And then?\n\n[01:00:00:15]\nBG: Then the sea.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", SPELLINGS)
+def test_each_spelling_of_a_label_gives_the_same_turns(tmp_path, name):
+    path = tmp_path / "t.txt"
+    path.write_text(SPELLINGS[name], encoding="utf-8")
+    turns = [(t.speaker, " ".join(t.text.split())) for t in reader.parse(path).turns]
+    codes = {"AH": "Ada Host", "BG": "Ben Guest"}
+    names = [(re.sub(r"^(?:Ms|Dr)\. ", "", codes.get(s, s)).title(), text) for s, text in turns]
+    assert names == TURNS
+
+
+@pytest.mark.parametrize(
+    "text, turns",
+    [
+        ("SPEAKER 1: Why boats?\nSPEAKER 2: Because of my uncle.\nSPEAKER 1: And then?\nSPEAKER 2: Then the sea.\n", ["SPEAKER 1", "SPEAKER 2"] * 2),
+        ("Q. Why boats?\nA. Because of my uncle.\nQ. And then?\nA. Then the sea.\n", ["Q", "A"] * 2),
+        ("Q: Why boats?\nA: Because of my uncle.\nQ: And then?\nA: Then the sea.\n", ["Q", "A"] * 2),
+        ("Q Why boats?\nA Because of my uncle.\nQ And then?\nA Then the sea.\n", ["Q", "A"] * 2),
+        ("Q.--Why boats?\n\nA.--Because of my uncle.\n\nQ.\u2014And then?\n\nA.\u2014Then the sea.\n", ["Q", "A"] * 2),
+        ("\u00c9mile Zola: Pourquoi?\nJOS\u00c9 GARC\u00cdA: Parce que.\n\u00c9mile Zola: Et alors?\nJOS\u00c9 GARC\u00cdA: La mer.\n", ["\u00c9mile Zola", "JOS\u00c9 GARC\u00cdA"] * 2),
+        ("JIMMIE, MRS. UPJOHN, AND ROPER.\n\nLil!\n\nLILY.\n\nWhat?\n\nJIMMIE, MRS. UPJOHN, AND ROPER.\n\nLily!\n\nLILY.\n\nNo.\n", ["JIMMIE, MRS. UPJOHN, AND ROPER", "LILY"] * 2),
+    ],
+)
+def test_codes_numbers_q_and_a_and_names_said_together(tmp_path, text, turns):
+    path = tmp_path / "t.txt"
+    path.write_text(text, encoding="utf-8")
+    assert [t.speaker for t in reader.parse(path).turns] == turns
+
+
+def test_a_name_alone_once_counts_where_the_file_sets_names_alone_and_a_chevron_alone_is_nobodys(tmp_path):
+    play = "ADA.\n\nWhy boats?\n\nBEN.\n\nMy uncle.\n\nTHE LADIES.\n\nHow sweet!\n\nADA.\n\nAnd then?\n\nBEN.\n\nThe sea.\n"
+    path = tmp_path / "play.txt"
+    path.write_text(play, encoding="utf-8")
+    assert [t.speaker for t in reader.parse(path).turns] == ["ADA", "BEN", "THE LADIES", "ADA", "BEN"]
+    path.write_text(">> ADA: Why boats?\n>> Because of his uncle, I heard.\n>> BEN: My uncle.\n>> ADA: And then?\n>> BEN: The sea.\n", encoding="utf-8")
+    transcript = reader.parse(path)
+    assert [t.speaker for t in transcript.turns] == ["ADA", "", "BEN", "ADA", "BEN"]  # not BEN's, not ADA's
+    assert "heard" not in " ".join(p.text for p in reader.passages(transcript, "BEN", min_chars=1))
+
+
+def test_prose_with_times_dashes_and_capitals_has_no_labels(tmp_path):
+    prose = (
+        "At 10:30 we left the harbour, and the wind was up.\n\nAt 10:30 the next day we were back.\n\n"
+        "Oh-- I never thought we would.\n\nOh-- but we did, and the boat was whole.\n\n"
+        "THE NOTORIOUS MRS. EBBSMITH was the play we saw.\n\nTHE NOTORIOUS MRS. EBBSMITH ran for a month.\n"
+    )
+    assert not reader.looks_like_transcript(prose)
+    path = tmp_path / "book.txt"
+    path.write_text(prose, encoding="utf-8")
+    assert not pipeline.is_transcript(path, pipeline.SegmentOptions())
+
+
+# -- the real files ---------------------------------------------------------------------------------
+
+NASA = CORPORA / "transcripts" / "14_nasa_mercury-atlas-6_glenn_air-to-ground_timestamp-line-then-CODE-colon.txt"
+PLAY = CORPORA / "transcripts" / "22_play_mind-the-paint-girl_pinero-1912_CAPS-name-line_latin1-crlf.txt"
+absent = pytest.mark.skipif(not CORPORA.is_dir(), reason="../shared/corpora is not here")
+
+
+@pytest.mark.corpora
+@absent
+@pytest.mark.filterwarnings("ignore::voicetune.errors.InputWarning")
+def test_the_flight_log_gives_the_pilots_words_without_times_fields_or_the_one_ground_line():
+    transcript = reader.parse(NASA)
+    speakers = Counter(t.speaker for t in transcript.turns)
+    assert set(speakers) == {"P", "CC", "CT", "R", "S", "SY", "G"}  # G speaks once, as the codes around it do
+    found = reader.passages(transcript, "P")
+    text = "\n".join(p.text for p in found)
+    assert not re.search(r"\[-?\d\d:|_page|_tape|_extra|\[glossary|\[time:|\bCC:|He has contact", text)
+    pilot = " ".join(t.text for t in transcript.turns if t.speaker == "P").split()
+    assert len(text.split()) >= 0.95 * len(pilot)
+
+
+@pytest.mark.corpora
+@absent
+@pytest.mark.filterwarnings("ignore::voicetune.errors.InputWarning", "ignore::voicetune.errors.Notice")
+def test_the_play_gives_lilys_lines_without_directions_acts_others_or_the_licence():
+    transcript = reader.parse(PLAY)
+    speakers = Counter(t.speaker for t in transcript.turns)
+    assert {"THE LADIES", "PALK", "TAVISH", "JIMMIE, MRS. UPJOHN, AND ROPER"} <= set(speakers)
+    assert not {"London", "THE NOTORIOUS MRS", "DAMAGE"} & set(speakers)  # the title page and the licence
+    found = reader.passages(transcript, "LILY")
+    text = "\n".join(p.text for p in found)
+    assert len(found) >= 250
+    assert not re.search(r"\[_|_\]|END OF THE|THE (?:SECOND|THIRD) ACT|Gutenberg|Many happy returns of the day|Buck up, Lil", text)
+
+
+# -- the real question: the part of the interviewer's turn that asks --------------------------------
+
+AD_READ = (
+    "This episode is brought to you by our friends at Linode. Go to linode.com/changelog to get $100 in credit. "
+    "Their cloud servers start at five dollars a month and come with a free trial, so sign up today. "
+)
+
+
+@pytest.mark.parametrize(
+    "turn, question",
+    [
+        (AD_READ + "So, Henk, where did it all start for you?", "So, Henk, where did it all start for you?"),
+        ("Welcome to the show, Henk, how are you?", "Henk, how are you?"),
+        ("Welcome back to the show. It's great to have you here.", None),
+        ("We'll be right back after this word from our sponsor.", None),
+        (AD_READ + "What are you waiting for? Use code VOICE at checkout.", None),
+        ("Next question.", None),
+        ("Next question?", None),
+        ("Thank you. Go ahead.", None),
+        ("Thanks, Jen. Will the President sign it?", "Will the President sign it?"),
+        ("Why boats? Take your time.", "Why boats?"),
+        ("Why boats?", "Why boats?"),
+    ],
+)
+def test_real_question_is_what_asks_never_an_ad_a_welcome_or_housekeeping(turn, question):
+    assert real_question(turn) == question
+
+
+def test_a_reporters_long_preamble_is_trimmed_to_the_question_and_its_short_lead_in():
+    preamble = (
+        "Senate Republicans have been calling on the President to withdraw his nominee for weeks now, citing her record. "
+        "That escalated last week when a former investigator came forward with new claims about the case from 1989. "
+        "The White House has so far stood by her, and Democrats on the committee have too. "
+    )
+    question = real_question("Thank you. " + preamble + "Does the President still support her nomination? And will he say so today?")
+    assert question.endswith("Does the President still support her nomination? And will he say so today?")
+    assert len(question.split()) <= 50 and "Thank you" not in question and "for weeks now" not in question
+
+
+def test_a_rare_label_shape_counts_inside_the_dialogue_not_on_the_title_page(tmp_path):
+    title = "THE BOAT\n\nLondon: William Heinemann\n\nA COMEDY\n\nLondon: William Heinemann, 1912\n\n"
+    turns = [f"Q. Question {k}?\n\nSMITH. Answer {k}, in so many words.\n\n" for k in range(50)]
+    moderator = "Moderator: We have five minutes left.\n\n"
+    path = tmp_path / "t.txt"
+    path.write_text(title + "".join(turns[:25]) + moderator + "".join(turns[25:]) + moderator, encoding="utf-8")
+    speakers = Counter(t.speaker for t in reader.parse(path).turns)
+    assert speakers["Moderator"] == 2 and "London" not in speakers
+    assert not [p for p in reader.passages(reader.parse(path), "SMITH", min_chars=1) if "minutes left" in p.text]
+
+
+def test_a_transcript_all_in_capitals_keeps_its_paragraphs_and_a_mixed_one_loses_its_act_lines(tmp_path):
+    caps = "Q. WHERE WERE YOU?\n\nA. AT HOME ALL NIGHT.\n\nTHEN I WENT OUT.\n\nQ. WHY?\n\nA. TO SEE THE BOATS.\n"
+    path = tmp_path / "t.txt"
+    path.write_text(caps, encoding="utf-8")
+    assert [t.text for t in reader.parse(path).turns][1] == "AT HOME ALL NIGHT.\n\nTHEN I WENT OUT."
+    path.write_text(caps.lower().replace("q.", "Q.").replace("a.", "A.").replace("then i went out.", "END OF THE FIRST ACT."), encoding="utf-8")
+    assert [t.text for t in reader.parse(path).turns][1] == "at home all night."
+
+
+PODCAST = """---
+title: "Delivering dinner, episode 12"
+guest: Jess Lachs
+host: Tim Host
+---
+
+Tim Host (00:00:01):
+Welcome to Dinner Talk. I'm your host, Tim, and my guest today is Jessica Lachs. Jessica, welcome to the show.
+
+Jessica Lachs (00:00:05):
+Thanks for having me, Tim. It is a pleasure to be here and talk about what we do.
+
+Tim Host (00:00:09):
+This episode is brought to you by Acme Mattress. Go to acme.com/dinner and use code DINNER for 20% off. Acme has a free trial of 100 nights, so sign up today. Okay. So, Jessica, how did you get into food delivery?
+
+Jessica Lachs (00:00:31):
+I started as an analyst, counting orders by hand in a spreadsheet that nobody else wanted to open.
+
+(00:01:11):
+Then the orders doubled every month, and the spreadsheet was not enough, so we built the first models.
+
+Tim Host (00:01:40):
+We'll be right back after this word from our sponsor.
+
+Jessica Lachs (00:01:44):
+And I will still be here, thinking about spreadsheets and the orders in them.
+"""
+
+
+def test_a_podcast_with_front_matter_name_time_lines_continuations_and_ad_reads(tmp_path):
+    path = tmp_path / "episode.md"
+    path.write_text(PODCAST, encoding="utf-8")
+    with pytest.warns(Notice, match=r"is the speaker Jessica Lachs \(by surname, as the file's front matter names its guest\)"):
+        found = pipeline.passages(path, pipeline.SegmentOptions(persona="Jess Lachs", min_chars=1))
+    assert [p.question for p in found] == [None, "So, Jessica, how did you get into food delivery?", None]
+    assert found[1].text == (
+        "I started as an analyst, counting orders by hand in a spreadsheet that nobody else wanted to open. "
+        "Then the orders doubled every month, and the spreadsheet was not enough, so we built the first models."
+    ).replace(". Then", ".\n\nThen")
+    assert not re.search(r"\d:\d\d|title:|Tim Host|Acme", "\n".join(p.text for p in found))
