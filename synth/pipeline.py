@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 from synth.sources import cache, extract
 from synth.repair import clean, segment
-from synth.transcripts import labels, speakers, reader as transcripts
+from synth.transcripts import labels, markup, speakers, reader as transcripts
 from synth.transcripts.normalise import normalise
 from synth.generation import specificity
 from voicetune.dataset import DatasetFile
@@ -179,9 +179,15 @@ def _hidden(relative: Path) -> bool:
 def is_transcript(book: Path, options: SegmentOptions) -> bool:
     """Subtitles and JSON always are; .txt/.md are when most of their paragraphs are labelled
     turns of two or more speakers, or when --persona is given and the file has speaker labels
-    (without them, --persona only names the author of a book)."""
+    (without them, --persona only names the author of a book). A web page is read as the eye
+    sees it (markup.py) and is one on the same first test, or with --persona where speakers
+    answer each other (a memoir's signature lines are labels nobody answers)."""
     suffix = book.suffix.lower()
-    if suffix in extract.TEXT_SUFFIXES:
+    if suffix in markup.SUFFIXES:
+        extract.check_file(book)
+        text = _quiet(transcripts.source_text, book)
+        found = transcripts.looks_like_transcript(text) or (options.persona is not None and transcripts.holds_dialogue(text))
+    elif suffix in extract.TEXT_SUFFIXES:
         extract.check_file(book)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Notice)  # the encoding is said once, when the file is read for its text
@@ -192,6 +198,13 @@ def is_transcript(book: Path, options: SegmentOptions) -> bool:
     if found and options.pages:
         raise BadInput(f"--pages applies to PDFs; {book.name} is a transcript")
     return found
+
+
+def _quiet(read: Callable, path: Path):
+    """`read(path)` without its notices: the encoding is said once, when the file is read for its text."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Notice)
+        return read(path)
 
 
 def dataset_name(name: str | None, persona: str | None, books: Sequence[Path]) -> str:

@@ -27,9 +27,15 @@ FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\
 HONORIFIC = r"(?:MR|MRS|MS|MX|DR|PROF|REV|SEN|REP|GOV|GEN|ADM|CAPT|COL|LT|SGT|HON|AMB)\."
 
 _BOLD = re.compile(r"^(?P<open>\*\*|__)(?P<name>[^\W\d_][^*_:\n]{0,60}?)\s*(?::(?P=open)|(?P=open)\s*:)(?P<rest>\s.*|$)", re.DOTALL)
-_QA = re.compile(r"^(?P<name>[QA])(?P<mark>[.:]?)(?:[ \t]+(?P<rest>\S.*)|$)", re.DOTALL)
+_QA = re.compile(r"^(?P<name>[QA])(?P<mark>[.:]?)(?:(?:[ \t]+|(?<=[.:])\s*(?:--|\u2014)\s*)(?P<rest>\S.*)|$)", re.DOTALL)  # "Q. Where", "Q.--\"Where"
 _CAPS = re.compile(
     rf"^(?P<name>(?:{HONORIFIC}\s+)?[A-Z][A-Z'\u2019-]+(?:\s+[A-Z][A-Z'\u2019-]*){{0,3}})\s*(?P<mark>[:.])(?P<rest>\s.*|$)", re.DOTALL
+)
+# "Mr. McCONNELL.", "Ms. LANDRIEU.", "Mr. NELSON of Nebraska.", "The PRESIDING OFFICER (Mr. Graham)." (the Congressional Record, Hansard)
+_HONOURED = re.compile(
+    r"^(?P<name>(?:Mr|Mrs|Ms|Miss|Mx|Dr|Madam|Sir|Dame|Lord|Lady|Senator|Rep|Sen|The)\.?\s+(?:Mc|Mac|De|Di|Du|La|Le|Van|Von|O')?[A-Z][A-Z'\u2019-]+"
+    r"(?:\s+(?:Mc|Mac|De)?[A-Z][A-Z'\u2019-]+){0,3}(?:\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?)(?:\s+\([^()\n]{1,40}\))?\s*(?P<mark>[:.])(?P<rest>\s.*|$)",
+    re.DOTALL,
 )
 _COLON = re.compile(r"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){0,3}?)\s*:(?P<rest>\s.*|$)", re.DOTALL)
 _TIMED = re.compile(rf"^(?P<name>[A-Z][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*\\?[\[(]\s*{CLOCK}\s*\\?[\])]\s*:(?P<rest>\s.*|$)", re.DOTALL)
@@ -56,6 +62,8 @@ def find(line: str) -> Label | None:
         kind = "qa" if m.group("mark") or m.group("name") == "Q" else "bare-a"
         return Label(m.group("name"), m.group("rest") or "", kind)
     if (m := _CAPS.match(line)) and m.group("name").split()[-1].rstrip(".") not in _NOT_NAMES:
+        return Label(" ".join(m.group("name").split()), m.group("rest"), "caps")
+    if m := _HONOURED.match(line):
         return Label(" ".join(m.group("name").split()), m.group("rest"), "caps")
     if m := _TIMED.match(line):  # "Jessica Lachs (00:00:05):", the time is the transcript's, not speech
         return Label(m.group("name"), m.group("rest"), "timed")

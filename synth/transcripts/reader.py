@@ -14,7 +14,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-from synth.transcripts import labels
+from synth.transcripts import labels, markup
 from synth.transcripts.normalise import normalise
 from voicetune.errors import BadInput, InputWarning
 from synth.transcripts.speakers import persona_name
@@ -42,7 +42,7 @@ def parse(path: Path) -> Transcript:
     if suffix == ".json":
         raw = json_turns(path)
     else:
-        text = normalise(read_text(path))
+        text = normalise(source_text(path))
         raw = subtitle_turns(text) if suffix in {".srt", ".vtt"} else labelled_turns(text)
         guests = labels.guests(text)
     turns = merge_turns([(speaker, clean_speech(text), time) for speaker, text, time in raw])
@@ -51,24 +51,42 @@ def parse(path: Path) -> Transcript:
     return Transcript(path, turns, guests)
 
 
+def source_text(path: Path) -> str:
+    """A transcript file's text; a web page's as a person sees it (markup.py)."""
+    text = read_text(path)
+    return markup.transcript_text(text) if path.suffix.lower() in markup.SUFFIXES else text
+
+
 def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
     """(speaker, text, time) for each labelled turn. Unlabelled paragraphs continue the turn
-    before them; text before the first label (a title, a place and time) is no one's turn.
-    A turn's time is the last timestamp at or before its start."""
+    before them, but text before the first label (a title, a place and time), a heading and
+    what follows it, and narration after a turn that was one closed quotation are no one's
+    turn. A turn's time is the last timestamp at or before its start."""
     paragraphs = labels.blocks(text)
     speakers = labels.speakers(paragraphs)
     turns: list[list] = []
-    now = None
+    now, open_turn = None, False
     for paragraph in paragraphs:
         time, body = labels.lead_time(paragraph)
         now = time or now
         label = labels.find(body)
         if label and label.name in speakers:
             turns.append([label.name, label.rest, clock(now)])
-        elif turns:
+            open_turn = True
+        elif body.startswith("# ") or (turns and _closed_quote(turns[-1][1])):
+            open_turn = False  # a heading, or narration after a quoted answer: the page's words, not a speaker's
+        elif open_turn:
             turns[-1][1] += "\n\n" + body
         now = next((m.group("time") for m in reversed(list(labels.TIMESTAMP.finditer(body)))), now)
     return [tuple(t) for t in turns]
+
+
+def _closed_quote(turn: str) -> bool:
+    """A turn given as one quotation (`A.--"Yes; he had..."`) that has closed: what follows
+    unlabelled is the writer's narration, not the speaker's (a quotation running on into a new
+    paragraph leaves its close for the last one)."""
+    text = turn.strip()
+    return len(text) > 1 and text[0] in "\"\u201c\u00ab\u201e" and text.rstrip("*_")[-1] in "\"\u201d\u00bb"
 
 
 def looks_like_transcript(text: str) -> bool:
@@ -77,6 +95,24 @@ def looks_like_transcript(text: str) -> bool:
     turns = labelled_turns(text)
     speakers = Counter(speaker for speaker, _, _ in turns)
     return sum(n >= 2 for n in speakers.values()) >= 2 and len(turns) >= 0.5 * len(labels.blocks(text))
+
+
+def holds_dialogue(text: str, least: int = 3) -> bool:
+    """`least` or more exchanges: a labelled turn followed straight away by another speaker's
+    (a label alone on its line is followed by its text first). A book's recurring signature
+    lines ("BEETHOVEN.") are labels too, but nobody answers them."""
+    paragraphs = labels.blocks(normalise(text))
+    speakers = labels.speakers(paragraphs)
+    names: list[str | None] = []
+    own_text = False
+    for paragraph in paragraphs:
+        label = labels.find(labels.lead_time(paragraph)[1])
+        if own_text and not (label and label.name in speakers):
+            own_text = False  # the text of the label before it
+            continue
+        names.append(label.name if label and label.name in speakers else None)
+        own_text = bool(label and label.name in speakers and not label.rest.strip())
+    return sum(1 for a, b in zip(names, names[1:]) if a and b and a != b) >= least
 
 
 def subtitle_turns(text: str) -> list[tuple[str, str, str | None]]:

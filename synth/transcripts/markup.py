@@ -1,0 +1,160 @@
+"""An HTML transcript's text as a person sees it, for the same label reader as plain text.
+
+A web page says who speaks in many ways: `<p><strong>Name</strong>: text</p>`, `<cite>Name:</cite>`
+on a line above the text, `<em>Q.</em>--"..."`, `<dt>Name</dt><dd>text</dd>`, `<span
+class="speaker">Name</span> text`, a table row of a speaker cell and a text cell, or a `<pre>`
+page of hard-wrapped lines with `  Mr. SMITH.` two spaces in. Each is laid out here as the
+eye reads it, so that `labels` finds the speakers by the same rule as in a .txt file:
+
+- block elements end a paragraph; a line break in the source (or <br>) ends a line within it,
+  so a turn whose <p> was never closed still starts its own line; headings become `# Heading`
+- a definition term, and an element whose class names a speaker, end in a colon: they label
+  what follows; a table row is its cells joined by tabs (`Name<TAB>text`)
+- page furniture never becomes a turn: <head>, scripts, styles, navigation, headers, footers,
+  asides and forms are dropped, and so are elements whose role or class says they are chrome
+- <pre> keeps its lines; page markers (`[[Page S8511]]`, `[Page 12]`) are removed with the
+  blank lines around them, so the sentence they cut joins up again; and where the page's
+  labels stand at a margin its wrapped lines never pass, a paragraph indented past that
+  margin (a bill read by the clerk, a letter read into the record, a centred title) is
+  quoted text, nobody's turn
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html.parser import HTMLParser
+
+from synth.transcripts import labels
+
+SUFFIXES = {".html", ".htm", ".xhtml"}
+_BLOCKS = {
+    "p", "div", "section", "article", "main", "body", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "table", "tr", "pre",
+    "figure", "figcaption", "hr", "address", "center", "details", "summary", "h1", "h2", "h3", "h4", "h5", "h6",
+}  # fmt: skip
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_FURNITURE = {"head", "title", "script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "svg", "math", "button", "select", "iframe"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_CHROME = re.compile(r"\b(?:nav(?:bar|igation)?|menu|breadcrumbs?|sidebar|footer|header|banner|cookies?|share|social|subscribe|comments?|advert\w*|ads?|skip-link)\b", re.I)
+_CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"}
+_SPEAKER_CLASS = re.compile(r"\b(?:speaker|speaker[-_]?name|interlocutor|voice)\b", re.I)
+PAGE_MARKER = re.compile(r"\[\[?\s*(?:Page|p\.)\s*[A-Z]?\d+\s*\]\]?", re.I)  # "[[Page S8511]]", "[Page 12]", "[p. 7]"
+
+
+class _Layout(HTMLParser):
+    """Paragraphs of lines, as a browser would show them (see the module's docstring)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[str] = []
+        self.current: list[str] = []
+        self.stack: list[tuple[str, str]] = []  # open elements: (tag, what closing it does: "skip", "label" or "")
+        self.skip = self.pre = self.row = 0
+        self.heading = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: v or "" for k, v in attrs}
+        if tag in _VOID:
+            if tag == "br" and not self.skip:
+                self.current.append("\n")
+            elif tag == "hr" and not self.skip:
+                self.flush()
+            return
+        chrome = tag in _FURNITURE or attrs.get("role", "").lower() in _CHROME_ROLES or _CHROME.search(f"{attrs.get('class', '')} {attrs.get('id', '')}")
+        labelled = tag == "dt" or _SPEAKER_CLASS.search(f"{attrs.get('class', '')} {attrs.get('itemprop', '')}")
+        self.stack.append((tag, "skip" if chrome else "label" if labelled else ""))
+        self.skip += bool(chrome)
+        if self.skip:
+            return
+        if tag in _BLOCKS:
+            self.flush()
+            self.heading = tag in _HEADINGS
+        self.pre += tag == "pre"
+        self.row += tag == "tr"
+        if tag in {"td", "th"} and "".join(self.current).strip():
+            self.current.append("\t")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag in _VOID or tag not in (open_tag for open_tag, _ in self.stack):
+            return  # a stray end tag: browsers ignore it
+        while self.stack:  # end tags left out inside this one (<p> never closed) close with it
+            open_tag, does = self.stack.pop()
+            self._close(open_tag, does)
+            if open_tag == tag:
+                break
+
+    def _close(self, tag, does):
+        if does == "skip":
+            self.skip -= 1
+            return
+        if self.skip:
+            return
+        if does == "label" and not "".join(self.current).rstrip().endswith((":", ".")):
+            self.current.append(":")
+        if tag in _BLOCKS:
+            self.flush()
+        self.pre -= tag == "pre"
+        self.row -= tag == "tr"
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        if not self.pre:
+            data = re.sub(r"[ \t\r\f\v]+", " ", data)
+            if self.row or self.heading:
+                data = data.replace("\n", " ")
+        self.current.append(data)
+
+    def flush(self):
+        text = "".join(self.current)
+        if self.pre:
+            text = text.replace("\r\n", "\n")
+        else:
+            text = "\n".join(line.strip() for line in text.split("\n") if line.strip())
+        if text.strip():
+            self.paragraphs.append(f"# {' '.join(text.split())}" if self.heading else text.strip("\n"))
+        self.current, self.heading = [], False
+
+
+def transcript_text(markup: str) -> str:
+    """The page's text, paragraphs separated by blank lines, furniture and page markers left out."""
+    parser = _Layout()
+    parser.feed(markup)
+    parser.close()
+    while parser.stack:
+        parser._close(*parser.stack.pop())
+    parser.flush()
+    return "\n\n".join(unquote_margin(without_page_markers(p)) for p in parser.paragraphs)
+
+
+def without_page_markers(text: str) -> str:
+    """`text` without page markers; one alone on its line goes with the blank lines around it,
+    so a sentence the page break cut in two is one paragraph again."""
+    text = re.sub(rf"\n[ \t]*\n[ \t]*{PAGE_MARKER.pattern}[ \t]*\n[ \t]*\n", "\n", text, flags=re.I)
+    text = re.sub(rf"(?m)^[ \t]*{PAGE_MARKER.pattern}[ \t]*\n", "", text, flags=re.I)
+    return PAGE_MARKER.sub("", text)
+
+
+def unquote_margin(text: str) -> str:
+    """`text` (a <pre> block, or any paragraph) without its quoted paragraphs: those indented
+    past the margin its labels stand at, where its wrapped lines stand at or left of that margin."""
+    lines = text.split("\n")
+    indents = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+    margins = Counter(len(line) - len(line.lstrip(" ")) for line in lines if line.strip() and labels.find(line.strip()))
+    if not margins or not indents:
+        return text
+    label_margin = margins.most_common(1)[0][0]
+    if Counter(indents).most_common(1)[0][0] > label_margin:
+        return text  # hanging indents: the text column is right of the labels, so indentation quotes nothing
+    kept = [p for p in re.split(r"\n[ \t]*\n", text) if not _quoted(p, label_margin)]
+    return "\n\n".join(kept)
+
+
+def _quoted(paragraph: str, margin: int) -> bool:
+    lines = [line for line in paragraph.split("\n") if line.strip()]
+    return bool(lines) and all(len(line) - len(line.lstrip(" ")) > margin for line in lines)
