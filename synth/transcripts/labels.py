@@ -27,7 +27,7 @@ FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\
 HONORIFIC = r"(?:MR|MRS|MS|MX|DR|PROF|REV|SEN|REP|GOV|GEN|ADM|CAPT|COL|LT|SGT|HON|AMB)\."
 
 _BOLD = re.compile(r"^(?P<open>\*\*|__)(?P<name>[^\W\d_][^*_:\n]{0,60}?)\s*(?::(?P=open)|(?P=open)\s*:)(?P<rest>\s.*|$)", re.DOTALL)
-_QA = re.compile(r"^(?P<name>[QA])(?P<mark>[.:]?)(?:(?:[ \t]+|(?<=[.:])\s*(?:--|\u2014)\s*)(?P<rest>\S.*)|$)", re.DOTALL)  # "Q. Where", "Q.--\"Where"
+_QA = re.compile(r"^(?P<name>[QA])(?P<mark>[.:]?)(?![ \t]*[A-Z]\.)(?:(?:[ \t]+|(?<=[.:])\s*(?:--|\u2014)\s*)(?P<rest>\S.*)|$)", re.DOTALL)  # "Q. Where", "Q.--\"Where"; not "A. C. HORTON."
 _CAPS = re.compile(
     rf"^(?P<name>(?:{HONORIFIC}\s+)?[A-Z][A-Z'\u2019-]+(?:\s+[A-Z][A-Z'\u2019-]*){{0,3}})\s*(?P<mark>[:.])(?P<rest>\s.*|$)", re.DOTALL
 )
@@ -49,7 +49,7 @@ _NOT_NAMES = {"OK", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE", "TO", 
 class Label:
     name: str  # the speaker, as the transcript writes it ("MS. PSAKI", "Q")
     rest: str  # the text after the label
-    kind: str  # "bold", "qa", "bare-a", "caps", "timed", "colon", "tab"
+    kind: str  # "bold", "qa", "bare-a", "caps", "honoured", "timed", "colon", "tab"
 
 
 def find(line: str) -> Label | None:
@@ -64,7 +64,7 @@ def find(line: str) -> Label | None:
     if (m := _CAPS.match(line)) and m.group("name").split()[-1].rstrip(".") not in _NOT_NAMES:
         return Label(" ".join(m.group("name").split()), m.group("rest"), "caps")
     if m := _HONOURED.match(line):
-        return Label(" ".join(m.group("name").split()), m.group("rest"), "caps")
+        return Label(" ".join(m.group("name").split()), m.group("rest"), "honoured")
     if m := _TIMED.match(line):  # "Jessica Lachs (00:00:05):", the time is the transcript's, not speech
         return Label(m.group("name"), m.group("rest"), "timed")
     if (m := _COLON.match(line)) and m.group("name").upper() not in _NOT_NAMES:
@@ -136,11 +136,15 @@ def blocks(text: str) -> list[str]:
 
 
 def speakers(paragraphs: list[str]) -> set[str]:
-    """Label names that are speakers: in bold, or labelling two or more paragraphs; a bare `A`
-    only where bare or dotted `Q`s label two or more."""
+    """Label names that are speakers: in bold, or labelling two or more paragraphs, or an
+    honorific and a name in capitals (`Mr. SMITH.`) where two such names are speakers; a bare
+    `A` only where bare or dotted `Q`s label two or more."""
     labels = [label for p in paragraphs if (label := find(lead_time(p)[1]))]
     counts = Counter(label.name for label in labels)
     found = {label.name for label in labels if label.kind == "bold" or (counts[label.name] >= 2 and label.kind != "bare-a")}
+    # "Mr. CHAMBLISS." speaking once among senators who speak often: the form recurs, as bold does
+    if len({label.name for label in labels if label.kind == "honoured" and label.name in found}) >= 2:
+        found |= {label.name for label in labels if label.kind == "honoured"}
     if "Q" in found and counts["A"] >= 2:
         found.add("A")
     return found

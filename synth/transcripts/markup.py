@@ -7,16 +7,18 @@ page of hard-wrapped lines with `  Mr. SMITH.` two spaces in. Each is laid out h
 eye reads it, so that `labels` finds the speakers by the same rule as in a .txt file:
 
 - block elements end a paragraph; a line break in the source (or <br>) ends a line within it,
-  so a turn whose <p> was never closed still starts its own line; headings become `# Heading`
+  so a turn whose <p> was never closed still starts its own line; headings, and blocks all in
+  bold capitals (`END OF TAPE`), become `# Heading`
 - a definition term, and an element whose class names a speaker, end in a colon: they label
   what follows; a table row is its cells joined by tabs (`Name<TAB>text`)
 - page furniture never becomes a turn: <head>, scripts, styles, navigation, headers, footers,
-  asides and forms are dropped, and so are elements whose role or class says they are chrome
+  asides and forms are dropped, and so are elements whose role, class or id says they are
+  chrome or credits (`class="sidebar"`, `id="attribution"`)
 - <pre> keeps its lines; page markers (`[[Page S8511]]`, `[Page 12]`) are removed with the
   blank lines around them, so the sentence they cut joins up again; and where the page's
-  labels stand at a margin its wrapped lines never pass, a paragraph indented past that
-  margin (a bill read by the clerk, a letter read into the record, a centred title) is
-  quoted text, nobody's turn
+  labels stand indented and its wrapped lines left of them, a line indented to the labels'
+  margin starts a paragraph, and a paragraph indented past it (a bill read by the clerk, a
+  letter read into the record, a vote's roll, a centred title) is quoted text, nobody's turn
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ _BLOCKS = {
     "p", "div", "section", "article", "main", "body", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "table", "tr", "pre",
     "figure", "figcaption", "hr", "address", "center", "details", "summary", "h1", "h2", "h3", "h4", "h5", "h6",
 }  # fmt: skip
+_BOLD = {"b", "strong"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _FURNITURE = {"head", "title", "script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "svg", "math", "button", "select", "iframe"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_CHROME = re.compile(r"\b(?:nav(?:bar|igation)?|menu|breadcrumbs?|sidebar|footer|header|banner|cookies?|share|social|subscribe|comments?|advert\w*|ads?|skip-link)\b", re.I)
+_CHROME = re.compile(r"\b(?:nav(?:bar|igation)?|menu|breadcrumbs?|sidebar|footer|header|banner|cookies?|share|social|subscribe|comments?|advert\w*|ads?|skip-link|attribution|credits?|copyright|licen[cs]e|colophon)\b", re.I)
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"}
 _SPEAKER_CLASS = re.compile(r"\b(?:speaker|speaker[-_]?name|interlocutor|voice)\b", re.I)
 PAGE_MARKER = re.compile(r"\[\[?\s*(?:Page|p\.)\s*[A-Z]?\d+\s*\]\]?", re.I)  # "[[Page S8511]]", "[Page 12]", "[p. 7]"
@@ -49,8 +52,9 @@ class _Layout(HTMLParser):
         self.paragraphs: list[str] = []
         self.current: list[str] = []
         self.stack: list[tuple[str, str]] = []  # open elements: (tag, what closing it does: "skip", "label" or "")
-        self.skip = self.pre = self.row = 0
+        self.skip = self.pre = self.row = self.bold = 0
         self.heading = False
+        self.plain = False  # the block holds text outside bold
 
     def handle_starttag(self, tag, attrs):
         attrs = {k: v or "" for k, v in attrs}
@@ -71,6 +75,7 @@ class _Layout(HTMLParser):
             self.heading = tag in _HEADINGS
         self.pre += tag == "pre"
         self.row += tag == "tr"
+        self.bold += tag in _BOLD
         if tag in {"td", "th"} and "".join(self.current).strip():
             self.current.append("\t")
 
@@ -100,6 +105,7 @@ class _Layout(HTMLParser):
             self.flush()
         self.pre -= tag == "pre"
         self.row -= tag == "tr"
+        self.bold -= tag in _BOLD
 
     def handle_data(self, data):
         if self.skip:
@@ -108,6 +114,7 @@ class _Layout(HTMLParser):
             data = re.sub(r"[ \t\r\f\v]+", " ", data)
             if self.row or self.heading:
                 data = data.replace("\n", " ")
+        self.plain = self.plain or (not self.bold and bool(data.strip()))
         self.current.append(data)
 
     def flush(self):
@@ -117,8 +124,14 @@ class _Layout(HTMLParser):
         else:
             text = "\n".join(line.strip() for line in text.split("\n") if line.strip())
         if text.strip():
-            self.paragraphs.append(f"# {' '.join(text.split())}" if self.heading else text.strip("\n"))
-        self.current, self.heading = [], False
+            self.paragraphs.append(f"# {' '.join(text.split())}" if self.heading or self._bold_title(text) else text.strip("\n"))
+        self.current, self.heading, self.plain = [], False, False
+
+    def _bold_title(self, text: str) -> bool:
+        """A block all in bold capitals (`<p><strong>END OF TAPE</strong></p>`) shows as a heading;
+        a bold label alone on its line (`<b>LILY.</b>`) is still a label."""
+        letters = [c for c in text if c.isalpha()]
+        return not self.plain and bool(letters) and not any(c.islower() for c in letters) and not labels.find(text.strip())
 
 
 def transcript_text(markup: str) -> str:
@@ -142,19 +155,26 @@ def without_page_markers(text: str) -> str:
 
 def unquote_margin(text: str) -> str:
     """`text` (a <pre> block, or any paragraph) without its quoted paragraphs: those indented
-    past the margin its labels stand at, where its wrapped lines stand at or left of that margin."""
+    past the margin its labels stand at, where its wrapped lines stand left of that margin.
+    There, each line indented to the margin starts a paragraph, as it does on the page."""
     lines = text.split("\n")
-    indents = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
-    margins = Counter(len(line) - len(line.lstrip(" ")) for line in lines if line.strip() and labels.find(line.strip()))
-    if not margins or not indents:
+    labelled = [bool(line.strip() and labels.find(line.strip())) for line in lines]
+    margins = Counter(_indent(line) for line, label in zip(lines, labelled) if label)
+    # where a labelled line's text wraps to: the page's text column
+    wraps = Counter(_indent(nxt) for line, nxt, label, nxt_label in zip(lines, lines[1:], labelled, labelled[1:]) if label and nxt.strip() and not nxt_label)
+    if not margins or not wraps:
         return text
     label_margin = margins.most_common(1)[0][0]
-    if Counter(indents).most_common(1)[0][0] > label_margin:
-        return text  # hanging indents: the text column is right of the labels, so indentation quotes nothing
+    if wraps.most_common(1)[0][0] >= label_margin:
+        return text  # flush or hanging indents: the text column is not left of the labels, so indentation quotes nothing
     kept = [p for p in re.split(r"\n[ \t]*\n", text) if not _quoted(p, label_margin)]
-    return "\n\n".join(kept)
+    return re.sub(rf"\n(?= {{{label_margin},}}\S)", "\n\n", "\n\n".join(kept))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _quoted(paragraph: str, margin: int) -> bool:
     lines = [line for line in paragraph.split("\n") if line.strip()]
-    return bool(lines) and all(len(line) - len(line.lstrip(" ")) > margin for line in lines)
+    return bool(lines) and all(_indent(line) > margin for line in lines)

@@ -29,6 +29,7 @@ _STAGE_NOTE = re.compile(
     rf"\\?\[[^\]\n]*(?:{_STAGE_WORDS})[^\]\n]*?\\?\]|\((?:[^)\n]*(?:{_STAGE_WORDS})[^)\n]*|[A-Z][a-z-]*(?: [a-z-]+){{0,2}}\.)\)",
     re.IGNORECASE,
 )
+_EDITORIAL = re.compile(r"\((?:[^()]|\([^()]*\))*\)\.?|\[(?:[^\[\]]|\[[^\[\]]*\])*\]\.?", re.DOTALL)  # a paragraph wholly in brackets
 _CUE_TIME = re.compile(rf"^\s*(?P<start>{labels.CLOCK})\s*-->\s*{labels.CLOCK}")
 _VOICE = re.compile(r"<v(?:\.[\w.]+)?\s+([^>]+)>")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
@@ -64,15 +65,18 @@ def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
     turn. A turn's time is the last timestamp at or before its start."""
     paragraphs = labels.blocks(text)
     speakers = labels.speakers(paragraphs)
+    found = [labels.find(labels.lead_time(p)[1]) for p in paragraphs]
+    marked_a = any(label and label.name == "A" and label.kind == "qa" for label in found)  # "A." answers: a bare "A" starts a sentence
     turns: list[list] = []
     now, open_turn = None, False
-    for paragraph in paragraphs:
+    for paragraph, label in zip(paragraphs, found):
         time, body = labels.lead_time(paragraph)
         now = time or now
-        label = labels.find(body)
-        if label and label.name in speakers:
+        if label and label.name in speakers and not (marked_a and label.kind == "bare-a"):
             turns.append([label.name, label.rest, clock(now)])
             open_turn = True
+        elif _EDITORIAL.fullmatch(body):
+            continue  # "(At the request of Mr. Reid, the following statement was ordered printed.)": the editor's, and the turn goes on
         elif body.startswith("# ") or (turns and _closed_quote(turns[-1][1])):
             open_turn = False  # a heading, or narration after a quoted answer: the page's words, not a speaker's
         elif open_turn:
