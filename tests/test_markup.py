@@ -40,6 +40,7 @@ CHROME = """<!DOCTYPE html><html><head><title>Ada Host: Episode 7</title><script
         ("<tr><td>Ada Host</td><td>{}</td></tr>", "<tr><th>Ben Guest</th><td>{}</td></tr>"),
         ("<cite>Ada Host:</cite>\n<time>0:00</time>\n<p>{}</p>", "<cite>Ben Guest:</cite>\n<time>1:02</time>\n<p>{}</p>"),
         ("<P CLASS=x><EM>Ada Host</EM>:<BR>{}</P>", "<P><EM>Ben Guest</EM>:<BR>{}</P>"),
+        ("<p><b>Ada Host</b></p><p>{}</p>", "<h4><b>Ben Guest</b></h4><p>{}</p>"),
     ],
 )
 def test_each_sites_spelling_of_a_turn_reads_as_the_same_turns(tmp_path, host, guest):
@@ -67,10 +68,10 @@ def test_a_turn_whose_paragraph_was_never_closed_still_starts_its_own_line(tmp_p
 def test_a_title_block_and_headings_are_no_ones_turn(tmp_path):
     page = f"""<h1>Ada Host talks to Ben Guest</h1><h2>Ada Host &amp; Ben Guest</h2>
     <p>Ada Host: Where did it start?</p><p>Ben Guest: {ANSWER}</p>
-    <h3>CHAPTER II. THE BOATS.</h3><p>The boats were sold that winter, as the town records show.</p>
+    <p><strong><em>END OF TAPE ONE</em></strong></p><p>The boats were sold that winter, as the town records show.</p>
     <p>Ada Host: And then?</p><p>Ben Guest: Then nothing.</p>"""
     found = dict(turns(tmp_path, page)[:2])
-    assert "CHAPTER" not in found["Ben Guest"] and "town records" not in found["Ben Guest"]
+    assert "TAPE" not in found["Ben Guest"] and "town records" not in found["Ben Guest"]
 
 
 def test_q_dash_dash_answers_end_where_their_quotation_closes(tmp_path):

@@ -7,8 +7,9 @@ page of hard-wrapped lines with `  Mr. SMITH.` two spaces in. Each is laid out h
 eye reads it, so that `labels` finds the speakers by the same rule as in a .txt file:
 
 - block elements end a paragraph; a line break in the source (or <br>) ends a line within it,
-  so a turn whose <p> was never closed still starts its own line; headings, and blocks all in
-  bold capitals (`END OF TAPE`), become `# Heading`
+  so a turn whose <p> was never closed still starts its own line; headings become `# Heading`
+- a short block all in bold is a speaker's name where it recurs (`<p><b>ADA HOST</b></p>` ->
+  `ADA HOST:`), and a title where it stands once in capitals (`END OF TAPE`)
 - a definition term, and an element whose class names a speaker, end in a colon: they label
   what follows; a table row is its cells joined by tabs (`Name<TAB>text`)
 - page furniture never becomes a turn: <head>, scripts, styles, navigation, headers, footers,
@@ -50,6 +51,7 @@ class _Layout(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.paragraphs: list[str] = []
+        self.bold_blocks: set[int] = set()  # which paragraphs are all in bold, or headings
         self.current: list[str] = []
         self.stack: list[tuple[str, str]] = []  # open elements: (tag, what closing it does: "skip", "label" or "")
         self.skip = self.pre = self.row = self.bold = 0
@@ -124,14 +126,24 @@ class _Layout(HTMLParser):
         else:
             text = "\n".join(line.strip() for line in text.split("\n") if line.strip())
         if text.strip():
-            self.paragraphs.append(f"# {' '.join(text.split())}" if self.heading or self._bold_title(text) else text.strip("\n"))
+            if not self.plain or self.heading:
+                self.bold_blocks.add(len(self.paragraphs))
+            self.paragraphs.append(f"# {' '.join(text.split())}" if self.heading else text.strip("\n"))
         self.current, self.heading, self.plain = [], False, False
 
-    def _bold_title(self, text: str) -> bool:
-        """A block all in bold capitals (`<p><strong>END OF TAPE</strong></p>`) shows as a heading;
-        a bold label alone on its line (`<b>LILY.</b>`) is still a label."""
-        letters = [c for c in text if c.isalpha()]
-        return not self.plain and bool(letters) and not any(c.islower() for c in letters) and not labels.find(text.strip())
+    def bold_names(self) -> None:
+        """A short block all in bold, or a heading, says who speaks next where it recurs
+        (`<p><b>ADA HOST</b></p>` or `<h4>Ada Host</h4>`, then the text): it becomes `ADA HOST:`.
+        Bold once, in capitals (`END OF TAPE`), it is a title."""
+        blocks = {i: " ".join(self.paragraphs[i].split()).removeprefix("# ") for i in self.bold_blocks}
+        counts = Counter(blocks.values())
+        for i, text in blocks.items():
+            if labels.find(text) or len(text.split()) > 5:
+                continue  # a bold label with its text, or a bold sentence: the speaker's emphasis
+            if counts[text] >= 2:
+                self.paragraphs[i] = f"{text.rstrip('.')}:"
+            elif not any(c.islower() for c in text) or self.paragraphs[i].startswith("# "):
+                self.paragraphs[i] = f"# {text}"
 
 
 def transcript_text(markup: str) -> str:
@@ -142,6 +154,7 @@ def transcript_text(markup: str) -> str:
     while parser.stack:
         parser._close(*parser.stack.pop())
     parser.flush()
+    parser.bold_names()
     return "\n\n".join(unquote_margin(without_page_markers(p)) for p in parser.paragraphs)
 
 
