@@ -24,9 +24,11 @@ def turns(tmp_path, page, name="t.html"):
 
 
 CHROME = """<!DOCTYPE html><html><head><title>Ada Host: Episode 7</title><script>var Ada = "Ada Host: x";</script></head>
-<body><nav><a href="/">Ada Host: home</a></nav><header class="site-header">Ada Host: the show</header>
-<div role="navigation">Ben Guest: menu</div>
+<body class="post has-sidebar"><nav><a href="/">Ada Host: home</a></nav><header class="site-header">Ada Host: the show</header>
+<div role="navigation">Ben Guest: menu</div><p>Episode 7 of the show, in which Ben tells of the sea.</p>
 {body}
+<p><a href="https://x/apple">Subscribe on Apple Podcasts</a> <a href="https://x/next">Next episode</a></p>
+<div class="cookie-banner">We use cookies to make this site work.</div>
 <footer>Ada Host: (c) 2026</footer><aside class="sidebar">Ben Guest: subscribe</aside></body></html>"""
 
 
@@ -44,7 +46,8 @@ CHROME = """<!DOCTYPE html><html><head><title>Ada Host: Episode 7</title><script
     ],
 )
 def test_each_sites_spelling_of_a_turn_reads_as_the_same_turns(tmp_path, host, guest):
-    body = "".join([host.format("Where did it start?"), guest.format(ANSWER), host.format("And then?"), guest.format("The boats &amp; the sea.")])
+    last = 'The boats<a href="#n1"><sup>1</sup></a> &amp; the sea.'
+    body = "".join([host.format("Where did it start?"), guest.format(ANSWER), host.format("And then?"), guest.format(last)])
     if "<dt>" in host:
         body = f"<dl>{body}</dl>"
     if "<tr>" in host:

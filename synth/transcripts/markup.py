@@ -39,7 +39,11 @@ _BOLD = {"b", "strong"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _FURNITURE = {"head", "title", "script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "svg", "math", "button", "select", "iframe"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_CHROME = re.compile(r"\b(?:nav(?:bar|igation)?|menu|breadcrumbs?|sidebar|footer|header|banner|cookies?|share|social|subscribe|comments?|advert\w*|ads?|skip-link|attribution|credits?|copyright|licen[cs]e|colophon)\b", re.I)
+_CHROME = set(
+    "nav navbar navigation menu breadcrumb breadcrumbs sidebar footer header banner cookie cookies share sharing social subscribe"
+    " comments advert advertisement ads ad promo newsletter related attribution credits copyright license licence colophon".split()
+)
+_CONTAINERS = {"html", "body", "main", "article"}  # "has-sidebar" on the page's body says nothing about the body
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"}
 _SPEAKER_CLASS = re.compile(r"\b(?:speaker|speaker[-_]?name|interlocutor|voice)\b", re.I)
 PAGE_MARKER = re.compile(r"\[\[?\s*(?:Page|p\.)\s*[A-Z]?\d+\s*\]\]?", re.I)  # "[[Page S8511]]", "[Page 12]", "[p. 7]"
@@ -53,10 +57,12 @@ class _Layout(HTMLParser):
         self.paragraphs: list[str] = []
         self.bold_blocks: set[int] = set()  # which paragraphs are all in bold, or headings
         self.current: list[str] = []
-        self.stack: list[tuple[str, str]] = []  # open elements: (tag, what closing it does: "skip", "label" or "")
+        self.stack: list[tuple[str, str, int]] = []  # open elements: (tag, what closing it does: "skip", "label", "marker" or "", where its text starts)
         self.skip = self.pre = self.row = self.bold = 0
         self.heading = False
         self.plain = False  # the block holds text outside bold
+        self.link = 0
+        self.unlinked = False  # the block holds text outside links
 
     def handle_starttag(self, tag, attrs):
         attrs = {k: v or "" for k, v in attrs}
@@ -66,9 +72,10 @@ class _Layout(HTMLParser):
             elif tag == "hr" and not self.skip:
                 self.flush()
             return
-        chrome = tag in _FURNITURE or attrs.get("role", "").lower() in _CHROME_ROLES or _CHROME.search(f"{attrs.get('class', '')} {attrs.get('id', '')}")
+        chrome = _chrome(tag, attrs)
         labelled = tag == "dt" or _SPEAKER_CLASS.search(f"{attrs.get('class', '')} {attrs.get('itemprop', '')}")
-        self.stack.append((tag, "skip" if chrome else "label" if labelled else ""))
+        marker = tag == "sup" or tag == "a" and attrs.get("href", "").startswith("#")  # a note's number, if that is all it holds
+        self.stack.append((tag, "skip" if chrome else "label" if labelled else "marker" if marker else "", len(self.current)))
         self.skip += bool(chrome)
         if self.skip:
             return
@@ -78,6 +85,7 @@ class _Layout(HTMLParser):
         self.pre += tag == "pre"
         self.row += tag == "tr"
         self.bold += tag in _BOLD
+        self.link += tag == "a"
         if tag in {"td", "th"} and "".join(self.current).strip():
             self.current.append("\t")
 
@@ -87,15 +95,15 @@ class _Layout(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
-        if tag in _VOID or tag not in (open_tag for open_tag, _ in self.stack):
+        if tag in _VOID or tag not in (open_tag for open_tag, _, _ in self.stack):
             return  # a stray end tag: browsers ignore it
         while self.stack:  # end tags left out inside this one (<p> never closed) close with it
-            open_tag, does = self.stack.pop()
-            self._close(open_tag, does)
+            open_tag, does, start = self.stack.pop()
+            self._close(open_tag, does, start)
             if open_tag == tag:
                 break
 
-    def _close(self, tag, does):
+    def _close(self, tag, does, start=0):
         if does == "skip":
             self.skip -= 1
             return
@@ -103,11 +111,14 @@ class _Layout(HTMLParser):
             return
         if does == "label" and not "".join(self.current).rstrip().endswith((":", ".")):
             self.current.append(":")
+        if does == "marker" and re.fullmatch(r"\s*\[?[\d*\u2020\u2021\u00a7]{1,3}\]?\s*", "".join(self.current[start:])):
+            del self.current[start:]  # "Randolph,<sup>1</sup> and": the note's number is not speech
         if tag in _BLOCKS:
             self.flush()
         self.pre -= tag == "pre"
         self.row -= tag == "tr"
         self.bold -= tag in _BOLD
+        self.link -= tag == "a"
 
     def handle_data(self, data):
         if self.skip:
@@ -117,6 +128,7 @@ class _Layout(HTMLParser):
             if self.row or self.heading:
                 data = data.replace("\n", " ")
         self.plain = self.plain or (not self.bold and bool(data.strip()))
+        self.unlinked = self.unlinked or (not self.link and bool(data.strip()))
         self.current.append(data)
 
     def flush(self):
@@ -125,11 +137,13 @@ class _Layout(HTMLParser):
             text = text.replace("\r\n", "\n")
         else:
             text = "\n".join(line.strip() for line in text.split("\n") if line.strip())
+        if not self.unlinked and len(text.split()) < 12 and not labels.find(text.strip()):
+            text = ""  # a block of nothing but a few links ("Subscribe on Apple Podcasts", "Next episode"): navigation
         if text.strip():
             if not self.plain or self.heading:
                 self.bold_blocks.add(len(self.paragraphs))
             self.paragraphs.append(f"# {' '.join(text.split())}" if self.heading else text.strip("\n"))
-        self.current, self.heading, self.plain = [], False, False
+        self.current, self.heading, self.plain, self.unlinked = [], False, False, False
 
     def bold_names(self) -> None:
         """A short block all in bold, or a heading, says who speaks next where it recurs
@@ -144,6 +158,15 @@ class _Layout(HTMLParser):
                 self.paragraphs[i] = f"{text.rstrip('.')}:"
             elif not any(c.islower() for c in text) or self.paragraphs[i].startswith("# "):
                 self.paragraphs[i] = f"# {text}"
+
+
+def _chrome(tag: str, attrs: dict[str, str]) -> bool:
+    """Page furniture: by its tag, its role, or a class or id that ends in a word for chrome
+    (`site-footer`, `main-nav`, `cookie-banner`; not `has-sidebar` on the page's body)."""
+    if tag in _FURNITURE or attrs.get("role", "").lower() in _CHROME_ROLES:
+        return True
+    names = f"{attrs.get('class', '')} {attrs.get('id', '')}".lower().split()
+    return tag not in _CONTAINERS and any(re.split(r"[-_]", name)[-1] in _CHROME for name in names)
 
 
 def transcript_text(markup: str) -> str:
