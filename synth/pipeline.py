@@ -104,7 +104,7 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
         notes += [f"{name}: speakers", *speakers.speaker_summary(transcript, speaker)]
         found = transcripts.passages(transcript, speaker, options.min_chars, options.max_chars, source=name)
     else:
-        if options.persona is not None and path.suffix.lower() in extract.TEXT_SUFFIXES:
+        if options.persona is not None and path.suffix.lower() in extract.TEXT_SUFFIXES | markup.SUFFIXES:
             _warn_if_dialogue(path, name, options.persona)
         document = extract.extract(path, options.password, options.pages)
         cleaned = clean.clean(document)
@@ -119,11 +119,13 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
 
 
 def _warn_if_dialogue(path: Path, name: str, persona: str) -> None:
-    """A text file read as a book although its lines look like dialogue (two or more labels that
-    start a line again and again): --persona would only name an author, so say what was seen."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Notice)  # the encoding is said once, when the file is read for its text
-        counts = labels.dialogue_labels(normalise(read_text(path)))
+    """A text file or web page read as a book although its lines look like dialogue (two or more
+    labels that start a line again and again; on a web page, one speaker answering another):
+    --persona would only name an author, so say what was seen."""
+    text = _quiet(transcripts.source_text, path)
+    if path.suffix.lower() in markup.SUFFIXES and not transcripts.holds_dialogue(text, least=1):
+        return  # a web page's recurring bold names or signature lines ("BEETHOVEN.") that nobody answers
+    counts = labels.dialogue_labels(normalise(text))
     recurring = [(label, n) for label, n in counts.most_common() if n >= 2]
     if len(recurring) < 2 or sum(n for _, n in recurring) < 3:
         return

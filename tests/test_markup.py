@@ -9,6 +9,7 @@ import pytest
 from conftest import CORPORA
 from synth import pipeline
 from synth.transcripts import markup, reader as transcripts
+from voicetune.errors import InputWarning
 
 ANSWER = "I grew up by the sea, and the boats were the first machines I ever loved, every one of them. " * 4
 
@@ -61,11 +62,11 @@ def test_a_turn_whose_paragraph_was_never_closed_still_starts_its_own_line(tmp_p
     page = f"""<h1>Interview with Ben Guest</h1>
     <p><strong>Ben Guest</strong>: {ANSWER}
     <strong>Ada Host</strong>: Do you remember the war?
-    <strong>Ben Guest</strong>: I remember <em>[pause]</em>. Only the boats.</p>
+    <strong>Ben Guest</strong>: I remember <em>[voice trails off]</em>. Only the <i>boats</i>.</p>
     <p><strong>Ada Host</strong>: Thank you.</p>"""
     found = turns(tmp_path, page)
     assert [speaker for speaker, _ in found] == ["Ben Guest", "Ada Host", "Ben Guest", "Ada Host"]
-    assert found[2][1] == "I remember. Only the boats."
+    assert found[2][1] == "I remember. Only the boats."  # the transcriber's note in italic brackets is gone, her italics stay
 
 
 def test_a_title_block_and_headings_are_no_ones_turn(tmp_path):
@@ -145,9 +146,22 @@ def test_page_markers_are_removed_and_the_sentence_they_cut_joins_up():
 
 
 def test_an_html_memoir_with_signature_lines_stays_a_book_with_persona(tmp_path):
-    letters = "".join(f"<h3>{n}. TO HIS BROTHER.</h3><p>{ANSWER}</p><p>Your loving</p><p>BEETHOVEN.</p>" for n in range(1, 6))
+    letters = "".join(f"<h3>{n}. TO HIS BROTHER.</h3><p>{ANSWER}</p><p>Your loving</p><p>BEETHOVEN.</p><p>FATHER.</p>" for n in range(1, 6))
     path = write(tmp_path, "letters.htm", f"<html><body><h1>Letters</h1>{letters}</body></html>")
-    assert not pipeline.is_transcript(path, pipeline.SegmentOptions(persona="BEETHOVEN"))
+    options = pipeline.SegmentOptions(persona="BEETHOVEN")
+    assert not pipeline.is_transcript(path, options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)  # nobody answers a signature: no dialogue to warn of
+        assert pipeline.read_source(path, path.name, options).passages
+
+
+def test_an_html_book_with_a_little_dialogue_is_read_as_a_book_with_a_warning_saying_what_was_seen(tmp_path):
+    narration = "".join(f"<p>{ANSWER}</p>" for _ in range(4))
+    qa = "".join(f'<p><em>Q.</em>--"Question {n}?"</p><p><em>A.</em>--"Answer {n}."</p><p>{ANSWER}</p>' for n in range(2))
+    path = write(tmp_path, "t.html", f"{narration}{qa}")
+    with pytest.warns(InputWarning, match=r"t.html: read as a book, with --persona 'A.' as its author, though its lines look like dialogue: labels Q \(2\), A \(2\)"):
+        source = pipeline.read_source(path, path.name, pipeline.SegmentOptions(persona="A."))
+    assert source.passages
 
 
 def test_an_html_dialogue_with_persona_is_a_transcript_though_most_of_it_is_narration(tmp_path):

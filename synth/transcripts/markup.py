@@ -10,6 +10,8 @@ eye reads it, so that `labels` finds the speakers by the same rule as in a .txt 
   so a turn whose <p> was never closed still starts its own line; headings become `# Heading`
 - a short block all in bold is a speaker's name where it recurs (`<p><b>ADA HOST</b></p>` ->
   `ADA HOST:`), and a title where it stands once in capitals (`END OF TAPE`)
+- a note in brackets and italics (`<em>[pause]</em>`, `<i>[Norwood laughs]</i>`) is the
+  transcriber's, and a note's number (`<sup>1</sup>`) no one's: both are left out
 - a definition term, and an element whose class names a speaker, end in a colon: they label
   what follows; a table row is its cells joined by tabs (`Name<TAB>text`)
 - page furniture never becomes a turn: <head>, scripts, styles, navigation, headers, footers,
@@ -75,7 +77,9 @@ class _Layout(HTMLParser):
         chrome = _chrome(tag, attrs)
         labelled = tag == "dt" or _SPEAKER_CLASS.search(f"{attrs.get('class', '')} {attrs.get('itemprop', '')}")
         marker = tag == "sup" or tag == "a" and attrs.get("href", "").startswith("#")  # a note's number, if that is all it holds
-        self.stack.append((tag, "skip" if chrome else "label" if labelled else "marker" if marker else "", len(self.current)))
+        aside = tag in {"i", "em"}  # "<em>[pause]</em>": the transcriber's note, if that is all it holds
+        does = "skip" if chrome else "label" if labelled else "marker" if marker else "aside" if aside else ""
+        self.stack.append((tag, does, len(self.current)))
         self.skip += bool(chrome)
         if self.skip:
             return
@@ -113,6 +117,8 @@ class _Layout(HTMLParser):
             self.current.append(":")
         if does == "marker" and re.fullmatch(r"\s*\[?[\d*\u2020\u2021\u00a7]{1,3}\]?\s*", "".join(self.current[start:])):
             del self.current[start:]  # "Randolph,<sup>1</sup> and": the note's number is not speech
+        if does == "aside" and re.fullmatch(r"\s*\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)*\]\s*", "".join(self.current[start:])):
+            self.current[start:] = ["\0"]  # where the note was: "I remember <em>[pause]</em>." -> "I remember."
         if tag in _BLOCKS:
             self.flush()
         self.pre -= tag == "pre"
@@ -132,7 +138,7 @@ class _Layout(HTMLParser):
         self.current.append(data)
 
     def flush(self):
-        text = "".join(self.current)
+        text = re.sub(r"[ \t]*\0[ \t]*(?=[,.!?;:])", "", "".join(self.current)).replace("\0", " ")
         if self.pre:
             text = text.replace("\r\n", "\n")
         else:

@@ -111,11 +111,14 @@ def holds_dialogue(text: str, least: int = 3) -> bool:
     own_text = False
     for paragraph in paragraphs:
         label = labels.find(labels.lead_time(paragraph)[1])
-        if own_text and not (label and label.name in speakers):
+        speaker = label.name if label and label.name in speakers else None
+        if own_text and not speaker:
             own_text = False  # the text of the label before it
             continue
-        names.append(label.name if label and label.name in speakers else None)
-        own_text = bool(label and label.name in speakers and not label.rest.strip())
+        if own_text:
+            names[-1] = None  # a label that got no text ("BEETHOVEN." then "FATHER.") is no turn
+        names.append(speaker)
+        own_text = bool(speaker and not label.rest.strip())
     return sum(1 for a, b in zip(names, names[1:]) if a and b and a != b) >= least
 
 
