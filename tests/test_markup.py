@@ -41,6 +41,8 @@ CHROME = """<!DOCTYPE html><html><head><title>Ada Host: Episode 7</title><script
         ("<dt>Ada Host</dt><dd>{}</dd>", "<dt>Ben Guest</dt><dd>{}</dd>"),
         ('<div><span class="speaker">Ada Host</span> {}</div>', '<div><span class="speaker-name">Ben Guest</span> {}</div>'),
         ("<tr><td>Ada Host</td><td>{}</td></tr>", "<tr><th>Ben Guest</th><td>{}</td></tr>"),
+        ("<tr><td class=time>0:01</td><td>Ada Host</td><td>{}</td></tr>", "<tr><td class=time>0:09</td><td>Ben Guest</td><td>{}</td></tr>"),
+        ('<div><span class="speaker-name">Ada Host</span> <span class="timestamp">0:05</span><p>{}</p></div>', '<div><span class="speaker-name">Ben Guest</span> <span class="timestamp">0:09</span><p>{}</p></div>'),
         ("<cite>Ada Host:</cite>\n<time>0:00</time>\n<p>{}</p>", "<cite>Ben Guest:</cite>\n<time>1:02</time>\n<p>{}</p>"),
         ("<P CLASS=x><EM>Ada Host</EM>:<BR>{}</P>", "<P><EM>Ben Guest</EM>:<BR>{}</P>"),
         ("<p><b>Ada Host</b></p><p>{}</p>", "<h4><b>Ben Guest</b></h4><p>{}</p>"),

@@ -12,6 +12,8 @@ eye reads it, so that `labels` finds the speakers by the same rule as in a .txt 
   `ADA HOST:`), and a title where it stands once in capitals (`END OF TAPE`)
 - a note in brackets and italics (`<em>[pause]</em>`, `<i>[Norwood laughs]</i>`) is the
   transcriber's, and a note's number (`<sup>1</sup>`) no one's: both are left out
+- a `<time>`, or an element whose class says it is a timestamp, stands on a line of its own,
+  where the label reader drops it as a time line
 - a definition term, and an element whose class names a speaker, end in a colon: they label
   what follows; a table row is its cells joined by tabs (`Name<TAB>text`)
 - page furniture never becomes a turn: <head>, scripts, styles, navigation, headers, footers,
@@ -47,6 +49,7 @@ _CHROME = set(
 )
 _CONTAINERS = {"html", "body", "main", "article"}  # "has-sidebar" on the page's body says nothing about the body
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"}
+_TIME_CLASS = re.compile(r"\b(?:time|timestamp|timecode|time-?stamp|start-?time)\b", re.I)
 _SPEAKER_CLASS = re.compile(r"\b(?:speaker|speaker[-_]?name|interlocutor|voice)\b", re.I)
 PAGE_MARKER = re.compile(r"\[\[?\s*(?:Page|p\.)\s*[A-Z]?\d+\s*\]\]?", re.I)  # "[[Page S8511]]", "[Page 12]", "[p. 7]"
 
@@ -78,7 +81,8 @@ class _Layout(HTMLParser):
         labelled = tag == "dt" or _SPEAKER_CLASS.search(f"{attrs.get('class', '')} {attrs.get('itemprop', '')}")
         marker = tag == "sup" or tag == "a" and attrs.get("href", "").startswith("#")  # a note's number, if that is all it holds
         aside = tag in {"i", "em"}  # "<em>[pause]</em>": the transcriber's note, if that is all it holds
-        does = "skip" if chrome else "label" if labelled else "marker" if marker else "aside" if aside else ""
+        timed = tag == "time" or _TIME_CLASS.search(attrs.get("class", ""))  # a time on a line of its own: the transcript's, not speech
+        does = "skip" if chrome else "label" if labelled else "marker" if marker else "aside" if aside else "line" if timed else ""
         self.stack.append((tag, does, len(self.current)))
         self.skip += bool(chrome)
         if self.skip:
@@ -90,6 +94,8 @@ class _Layout(HTMLParser):
         self.row += tag == "tr"
         self.bold += tag in _BOLD
         self.link += tag == "a"
+        if does == "line":
+            self.current.append("\n")
         if tag in {"td", "th"} and "".join(self.current).strip():
             self.current.append("\t")
 
@@ -113,6 +119,8 @@ class _Layout(HTMLParser):
             return
         if self.skip:
             return
+        if does == "line":
+            self.current.append("\n")
         if does == "label" and not "".join(self.current).rstrip().endswith((":", ".")):
             self.current.append(":")
         if does == "marker" and re.fullmatch(r"\s*\[?[\d*\u2020\u2021\u00a7]{1,3}\]?\s*", "".join(self.current[start:])):
