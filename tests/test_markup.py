@@ -232,3 +232,9 @@ def test_the_congressional_record_page_gives_mcconnells_words_only():
 def test_the_html_books_stay_books_with_persona(name, persona):
     path = next((CORPORA / "books").glob(f"{name}*"))
     assert not pipeline.is_transcript(path, pipeline.SegmentOptions(persona=persona))
+
+
+def test_a_paragraph_wholly_in_brackets_is_the_editors_and_the_turn_goes_on_past_it(tmp_path):
+    text = "[-00:00:00:03]\nCC: Do you read?\n\n[00:00:00:07]\nP: Roger. Loud and clear.\n\n[00:00:00:08]\n\nAnd the clock is running.\n\nCC: Roger?\n\n(Recess.)\n\nP: Fine."
+    found = turns(tmp_path, text, "air-to-ground.txt")
+    assert found == [("CC", "Do you read?"), ("P", "Roger. Loud and clear.\n\nAnd the clock is running."), ("CC", "Roger?"), ("P", "Fine.")]

@@ -76,7 +76,7 @@ def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
             turns.append([label.name, label.rest, clock(now)])
             open_turn = True
         elif _EDITORIAL.fullmatch(body):
-            continue  # "(At the request of Mr. Reid, the following statement was ordered printed.)": the editor's, and the turn goes on
+            pass  # "(At the request of Mr. Reid, ...)", "[00:00:00:03]": the editor's, and the turn goes on
         elif body.startswith("# ") or (turns and _closed_quote(turns[-1][1])):
             open_turn = False  # a heading, or narration after a quoted answer: the page's words, not a speaker's
         elif open_turn:
