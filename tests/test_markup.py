@@ -121,6 +121,8 @@ ready, and I yield the floor.
 bill was amended yesterday?
   (At the request of Mr. Reid, the following was printed in the Record.)
   Mr. SMITH of Ohio. I am aware of it, and I am not moved by it.
+  The amendment (No. 12) was agreed to.
+  The motion to reconsider was laid on the table.
   Mr. O'BRIEN. Madam President, I suggest the absence of a quorum.
   The PRESIDING OFFICER. The clerk will call the roll.
 </pre></body></html>"""
@@ -135,6 +137,7 @@ def test_a_pre_page_reads_its_indented_labels_and_leaves_quotations_markers_and_
     assert smith.startswith("Madam President, I rise") and "the bill is not ready, and I yield the floor." in smith
     assert "undersigned" not in smith and "Page" not in smith and "ORDER OF BUSINESS" not in " ".join(t for _, t in found)
     assert "At the request" not in found[3][1]  # the editor's note in brackets is nobody's words
+    assert found[4][1] == "I am aware of it, and I am not moved by it."  # the record's narration after it is nobody's
 
 
 def test_hanging_indents_in_a_pre_are_continuation_lines_not_quotations(tmp_path):

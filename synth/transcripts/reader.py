@@ -30,6 +30,12 @@ _STAGE_NOTE = re.compile(
     re.IGNORECASE,
 )
 _EDITORIAL = re.compile(r"\((?:[^()]|\([^()]*\))*\)\.?|\[(?:[^\[\]]|\[[^\[\]]*\])*\]\.?", re.DOTALL)  # a paragraph wholly in brackets
+# a parliamentary record's own narration between speeches: "The amendment (No. 1293) was agreed to.", "The clerk read as follows:"
+_PROCEEDINGS = re.compile(
+    r"(?:The|An?)\s+(?:[\w-]+\s+){0,3}?(?:motion|amendments?|bill|question|resolution|nomination|report|clerk|yeas and nays|result|preamble|title|vote)\b"
+    r"(?:\([^()\n]*\)|[^.:()\n]){0,80}?(?:\b(?:was|were)\s+(?:not\s+)?(?:agreed\s+to|rejected|ordered|passed|adopted|withdrawn|laid\s+on\s+the\s+table|read(?:\s+the\s+\w+\s+time)?)"
+    r"(?:\s+by\s+unanimous\s+consent)?\.|\bas\s+follows:)\s*\Z"
+)
 _CUE_TIME = re.compile(rf"^\s*(?P<start>{labels.CLOCK})\s*-->\s*{labels.CLOCK}")
 _VOICE = re.compile(r"<v(?:\.[\w.]+)?\s+([^>]+)>")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
@@ -77,8 +83,8 @@ def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
             open_turn = True
         elif _EDITORIAL.fullmatch(body):
             pass  # "(At the request of Mr. Reid, ...)", "[00:00:00:03]": the editor's, and the turn goes on
-        elif body.startswith("# ") or (turns and _closed_quote(turns[-1][1])):
-            open_turn = False  # a heading, or narration after a quoted answer: the page's words, not a speaker's
+        elif body.startswith("# ") or _PROCEEDINGS.match(body) or (turns and _closed_quote(turns[-1][1])):
+            open_turn = False  # a heading, the record's narration, or narration after a quoted answer: the page's words, not a speaker's
         elif open_turn:
             turns[-1][1] += "\n\n" + body
         now = next((m.group("time") for m in reversed(list(labels.TIMESTAMP.finditer(body)))), now)
