@@ -62,7 +62,8 @@ class _Layout(HTMLParser):
         self.paragraphs: list[str] = []
         self.bold_blocks: set[int] = set()  # which paragraphs are all in bold, or headings
         self.current: list[str] = []
-        self.stack: list[tuple[str, str, int]] = []  # open elements: (tag, what closing it does: "skip", "label", "marker" or "", where its text starts)
+        # open elements: (tag, what closing it does: "skip", "label", "marker", "aside", "line" or "", where its text starts)
+        self.stack: list[tuple[str, str, int]] = []
         self.skip = self.pre = self.row = self.bold = 0
         self.heading = False
         self.plain = False  # the block holds text outside bold
@@ -148,7 +149,7 @@ class _Layout(HTMLParser):
     def flush(self):
         text = re.sub(r"[ \t]*\0[ \t]*(?=[,.!?;:])", "", "".join(self.current)).replace("\0", " ")
         if self.pre:
-            text = text.replace("\r\n", "\n")
+            text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(8)  # indentation is measured in spaces
         else:
             text = "\n".join(line.strip() for line in text.split("\n") if line.strip())
         if not self.unlinked and len(text.split()) < 12 and not labels.find(text.strip()):
