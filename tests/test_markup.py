@@ -241,3 +241,8 @@ def test_a_paragraph_wholly_in_brackets_is_the_editors_and_the_turn_goes_on_past
     text = "[-00:00:00:03]\nCC: Do you read?\n\n[00:00:00:07]\nP: Roger. Loud and clear.\n\n[00:00:00:08]\n\nAnd the clock is running.\n\nCC: Roger?\n\n(Recess.)\n\nP: Fine."
     found = turns(tmp_path, text, "air-to-ground.txt")
     assert found == [("CC", "Do you read?"), ("P", "Roger. Loud and clear.\n\nAnd the clock is running."), ("CC", "Roger?"), ("P", "Fine.")]
+
+
+def test_a_pre_of_tab_separated_labels_keeps_them(tmp_path):
+    page = "<pre>\r\nHost\tWhere were you?\r\nGuest\tIn Paris.\r\n\tStill there.\r\nHost\tAnd then?\r\nGuest\tHome.\r\n</pre>"
+    assert turns(tmp_path, page) == [("Host", "Where were you?"), ("Guest", "In Paris. Still there."), ("Host", "And then?"), ("Guest", "Home.")]

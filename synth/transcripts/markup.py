@@ -149,7 +149,8 @@ class _Layout(HTMLParser):
     def flush(self):
         text = re.sub(r"[ \t]*\0[ \t]*(?=[,.!?;:])", "", "".join(self.current)).replace("\0", " ")
         if self.pre:
-            text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(8)  # indentation is measured in spaces
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text = re.sub(r"(?m)^[ \t]+", lambda m: m.group().expandtabs(8), text)  # indentation in spaces; `Name<TAB>text` stays
         else:
             text = "\n".join(line.strip() for line in text.split("\n") if line.strip())
         if not self.unlinked and len(text.split()) < 12 and not labels.find(text.strip()):
