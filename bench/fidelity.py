@@ -130,16 +130,33 @@ def oral_history(raw: bytes) -> list[tuple[str, str]]:
 
 def picquet(raw: bytes) -> list[tuple[str, str]]:
     """`<em>A.</em>--"..."` paragraphs are Louisa Picquet's answers, `<em>Q.</em>--` the writer's
-    questions; other paragraphs are the writer's narration, except those opening with a quotation
-    mark (her unlabelled quoted words, or letters): no one's here, so neither truth nor intruder."""
+    questions (the emphasis sometimes runs on: `<em>A.--"No, sir;</em>`); other paragraphs are
+    the writer's narration, except those opening with a quotation mark (her unlabelled quoted
+    words, or letters): no one's here, so neither truth nor intruder. A paragraph that goes on
+    with a quotation its answer opened and did not close, or with a sentence the paragraph break
+    cut (`...the property</p><p>was sold`), is that answer's."""
     text = raw.decode("utf-8").split('<section id="narrative">', 1)[1]
-    turns = []
+    turns: list[tuple[str, str]] = []
+    before, whose = "", "NARRATOR"  # the paragraph before, and whose it was (None: no one's)
     for paragraph in re.findall(r"(?s)<p>(.*?)</p>", text):
-        m = re.match(r"\s*<em>([QA]\.)</em>--", paragraph)
+        m = re.match(r"\s*<em>([QA]\.)(?:</em>)?\s*--", paragraph)
         body = strip_tags(paragraph[m.end() :] if m else paragraph)
-        if m or not body.lstrip().startswith(('"', "\u201c")):
-            turns.append((m.group(1) if m else "NARRATOR", body))
+        if m:
+            whose = m.group(1)
+        elif whose != "NARRATOR" and _runs_on(before, body):
+            pass  # the answer's, or no one's, as the paragraph it goes on from
+        else:
+            whose = None if body.lstrip().startswith(('"', "\u201c")) else "NARRATOR"
+        before = body
+        if whose:
+            turns.append((whose, body))
     return turns
+
+
+def _runs_on(before: str, paragraph: str) -> bool:
+    """`paragraph` goes on with `before`: its quotation is still open, or its sentence unfinished."""
+    before, paragraph = before.strip(), paragraph.strip()
+    return before.count('"') % 2 == 1 or not before.endswith((".", "!", "?", '"', ":")) or paragraph[:1].islower()
 
 
 def podcast_html(raw: bytes) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 from synth.sources import cache, extract
 from synth.repair import clean, segment
-from synth.transcripts import labels, speakers, reader as transcripts
+from synth.transcripts import labels, markup, speakers, reader as transcripts
 from synth.transcripts.normalise import normalise
 from synth.generation import specificity
 from voicetune.dataset import DatasetFile
@@ -104,7 +104,7 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
         notes += [f"{name}: speakers", *speakers.speaker_summary(transcript, speaker)]
         found = transcripts.passages(transcript, speaker, options.min_chars, options.max_chars, source=name)
     else:
-        if options.persona is not None and path.suffix.lower() in extract.TEXT_SUFFIXES:
+        if options.persona is not None and path.suffix.lower() in extract.TEXT_SUFFIXES | markup.SUFFIXES:
             _warn_if_dialogue(path, name, options.persona)
         document = extract.extract(path, options.password, options.pages)
         cleaned = clean.clean(document)
@@ -119,11 +119,13 @@ def read_source(path: Path, name: str, options: SegmentOptions) -> Source:
 
 
 def _warn_if_dialogue(path: Path, name: str, persona: str) -> None:
-    """A text file read as a book although its lines look like dialogue (two or more labels that
-    start a line again and again): --persona would only name an author, so say what was seen."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Notice)  # the encoding is said once, when the file is read for its text
-        counts = labels.dialogue_labels(normalise(read_text(path)))
+    """A text file or web page read as a book although its lines look like dialogue (two or more
+    labels that start a line again and again; on a web page, one speaker answering another):
+    --persona would only name an author, so say what was seen."""
+    text = _quiet(transcripts.source_text, path)
+    if path.suffix.lower() in markup.SUFFIXES and not transcripts.holds_dialogue(text, least=1):
+        return  # a web page's recurring bold names or signature lines ("BEETHOVEN.") that nobody answers
+    counts = labels.dialogue_labels(normalise(text))
     recurring = [(label, n) for label, n in counts.most_common() if n >= 2]
     if len(recurring) < 2 or sum(n for _, n in recurring) < 3:
         return
@@ -179,9 +181,15 @@ def _hidden(relative: Path) -> bool:
 def is_transcript(book: Path, options: SegmentOptions) -> bool:
     """Subtitles and JSON always are; .txt/.md are when most of their paragraphs are labelled
     turns of two or more speakers, or when --persona is given and the file has speaker labels
-    (without them, --persona only names the author of a book)."""
+    (without them, --persona only names the author of a book). A web page is read as the eye
+    sees it (markup.py) and is one on the same first test, or with --persona where speakers
+    answer each other (a memoir's signature lines are labels nobody answers)."""
     suffix = book.suffix.lower()
-    if suffix in extract.TEXT_SUFFIXES:
+    if suffix in markup.SUFFIXES:
+        extract.check_file(book)
+        text = _quiet(transcripts.source_text, book)
+        found = transcripts.looks_like_transcript(text) or (options.persona is not None and transcripts.holds_dialogue(text))
+    elif suffix in extract.TEXT_SUFFIXES:
         extract.check_file(book)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Notice)  # the encoding is said once, when the file is read for its text
@@ -192,6 +200,13 @@ def is_transcript(book: Path, options: SegmentOptions) -> bool:
     if found and options.pages:
         raise BadInput(f"--pages applies to PDFs; {book.name} is a transcript")
     return found
+
+
+def _quiet(read: Callable, path: Path):
+    """`read(path)` without its notices: the encoding is said once, when the file is read for its text."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Notice)
+        return read(path)
 
 
 def dataset_name(name: str | None, persona: str | None, books: Sequence[Path]) -> str:

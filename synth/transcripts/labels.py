@@ -39,9 +39,15 @@ _DASH = r"(?:--|[\u2013\u2014])"  # Q.--, NAME -- text, Name\u2014text
 
 UP = "A-Z\u00c0-\u00d6\u00d8-\u00de"  # capitals, Latin-1's too ("\u00c9mile Zola:", "JOS\u00c9:")
 _BOLD = re.compile(r"^(?P<open>\*\*|__)(?P<name>[^\W\d_][^*_:\n]{0,60}?)\s*(?::(?P=open)|(?P=open)\s*:)(?P<rest>\s.*|$)", re.DOTALL)
-_QA = re.compile(rf"^(?P<name>[QA])(?P<mark>[.:]?[ \t]*{_DASH}|[.:])?(?P<gap>[ \t]*)(?P<rest>.*)", re.DOTALL)
+_QA = re.compile(rf"^(?P<name>[QA])(?P<mark>[.:]?[ \t]*{_DASH}|[.:])?(?![ \t]*[A-Z]\.)(?P<gap>[ \t]*)(?P<rest>.*)", re.DOTALL)  # "Q. Where", "Q.--\"Where"; not "A. C. HORTON."
 _CAPS = re.compile(
     rf"^(?P<name>(?:{HONORIFIC}\s+)?[{UP}][{UP}'\u2019-]*[{UP}'\u2019](?:,?\s+(?:{HONORIFIC}\s+)?[{UP}](?:[{UP}'\u2019-]*[{UP}'\u2019])?){{0,5}})\s*(?:(?P<mark>[:.])(?P<rest>\s.*|$)|[:.]?[ \t]*{_DASH}\s*(?P<after>.*))",
+    re.DOTALL,
+)
+# "Mr. McCONNELL.", "Ms. LANDRIEU.", "Mr. NELSON of Nebraska.", "The PRESIDING OFFICER (Mr. Graham)." (the Congressional Record, Hansard)
+_HONOURED = re.compile(
+    r"^(?P<name>(?:Mr|Mrs|Ms|Miss|Mx|Dr|Madam|Sir|Dame|Lord|Lady|Senator|Rep|Sen|The)\.?\s+(?:Mc|Mac|De|Di|Du|La|Le|Van|Von|O')?[A-Z][A-Z'\u2019-]+"
+    r"(?:\s+(?:Mc|Mac|De)?[A-Z][A-Z'\u2019-]+){0,3}(?:\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?)(?:\s+\([^()\n]{1,40}\))?\s*(?P<mark>[:.])(?P<rest>\s.*|$)",
     re.DOTALL,
 )
 _COLON = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*:(?P<rest>\s.*|$)", re.DOTALL)
@@ -61,7 +67,7 @@ _NOT_NAMES = {"OK", "OKAY", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE"
 class Label:
     name: str  # the speaker, as the transcript writes it ("MS. PSAKI", "Q")
     rest: str  # the text after the label
-    kind: str  # "bold", "qa", "bare-a", "caps", "timed", "colon", "tab"
+    kind: str  # "bold", "qa", "bare-a", "caps", "honoured", "timed", "colon", "tab"
 
 
 def find(line: str) -> Label | None:
@@ -88,6 +94,8 @@ def _named(line: str) -> Label | None:
     if (m := _CAPS.match(line)) and not _not_a_name(m.group("name")):
         rest = m.group("rest") if m.group("mark") else m.group("after")
         return Label(" ".join(m.group("name").split()), rest, "caps")
+    if m := _HONOURED.match(line):
+        return Label(" ".join(m.group("name").split()), m.group("rest"), "honoured")
     if (m := _TIMED.match(line)) and not _not_a_name(m.group("name")):  # "Jessica Lachs (00:00:05):": the time is not speech
         return Label(m.group("name"), m.group("rest") if m.group("rest") is not None else m.group("below"), "timed")
     for pattern, kind in ((_DASHED, "dash"), (_COLON, "colon"), (_TAB, "tab")):
@@ -186,6 +194,9 @@ def speakers(paragraphs: list[str]) -> set[str]:
     }
     speakers_by_shape = Counter(shape for _, shape in {(label.name, _shape(label)) for label in recurring if _shape(label) in common})
     found |= {label.name for label in named if (_shape(label)[1] or label.name.isupper()) and speakers_by_shape[_shape(label)] >= 2}
+    # "Mr. CHAMBLISS." speaking once among senators who speak often: the form recurs, as bold does
+    if len({label.name for label in named if label.kind == "honoured" and label.name in found}) >= 2:
+        found |= {label.name for label in named if label.kind == "honoured"}
     if "Q" in found and counts["A"] >= 2:
         found.add("A")
     if "" in counts and found:

@@ -13,7 +13,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-from synth.transcripts import captions, labels, tables
+from synth.transcripts import captions, labels, markup, tables
 from synth.transcripts.captions import clock
 from synth.transcripts.normalise import normalise
 from synth.transcripts.questions import real_question
@@ -38,6 +38,13 @@ _DIRECTION_PARAGRAPH = re.compile(r"^\[?_.*_[.\]]?$", re.DOTALL)
 # "[glossary:MAX Q|max. Q]", "[time:00:50:24|00 50 24]": an editor's link, read as the words it shows
 _LINK = re.compile(r"\[[a-z]+:(?P<target>[^\]|\s][^\]|\n]*)(?:\|(?P<shown>[^\]\n]*))?\]")
 REPLY_WORDS = 4  # "I-- I should like to.": a reply in dialogue, too little for an answer below this
+_EDITORIAL = re.compile(r"\((?:[^()]|\([^()]*\))*\)\.?|\[(?:[^\[\]]|\[[^\[\]]*\])*\]\.?", re.DOTALL)  # a paragraph wholly in brackets
+# a parliamentary record's own narration between speeches: "The amendment (No. 1293) was agreed to.", "The clerk read as follows:"
+_PROCEEDINGS = re.compile(
+    r"(?:The|An?)\s+(?:[\w-]+\s+){0,3}?(?:motion|amendments?|bill|question|resolution|nomination|report|clerk|yeas and nays|result|preamble|title|vote)\b"
+    r"(?:\([^()\n]*\)|[^.:()\n]){0,80}?(?:\b(?:was|were)\s+(?:not\s+)?(?:agreed\s+to|rejected|ordered|passed|adopted|withdrawn|laid\s+on\s+the\s+table|read(?:\s+the\s+\w+\s+time)?)"
+    r"(?:\s+by\s+unanimous\s+consent)?\.|\bas\s+follows:)\s*\Z"
+)
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 
 
@@ -52,7 +59,7 @@ def parse(path: Path) -> Transcript:
     elif suffix in {".csv", ".tsv"}:
         raw = tables.csv_turns(path)
     else:
-        text = normalise(read_text(path))
+        text = normalise(source_text(path))
         raw = captions.subtitle_turns(text) if suffix in {".srt", ".vtt"} else labelled_turns(without_licence(text))
         guests = labels.guests(text)
     turns = merge_turns([(speaker, clean_speech(text), time) for speaker, text, time in raw])
@@ -62,21 +69,34 @@ def parse(path: Path) -> Transcript:
     return Transcript(path, turns, guests)
 
 
+def source_text(path: Path) -> str:
+    """A transcript file's text; a web page's as a person sees it (markup.py)."""
+    text = read_text(path)
+    return markup.transcript_text(text) if path.suffix.lower() in markup.SUFFIXES else text
+
+
 def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
     """(speaker, text, time) for each labelled turn. Unlabelled paragraphs continue the turn
-    before them; text before the first label (a title, a place and time) is no one's turn.
-    A turn's time is the last timestamp at or before its start."""
+    before them, but text before the first label (a title, a place and time), a heading and
+    what follows it, and narration after a turn that was one closed quotation are no one's
+    turn. A turn's time is the last timestamp at or before its start."""
     paragraphs = labels.blocks(text)
     speakers = labels.speakers(paragraphs)
+    found = [labels.find(p) for p in paragraphs]
+    marked_a = any(label and label.name == "A" and label.kind == "qa" for label in found)  # "A." answers: a bare "A" starts a sentence
     turns: list[list] = []
-    now = None
-    for paragraph in paragraphs:
+    now, open_turn = None, False
+    for paragraph, label in zip(paragraphs, found):
         time, body = labels.lead_time(paragraph)
         now = time or now
-        label = labels.find(paragraph)
-        if label and label.name in speakers:
+        if label and label.name in speakers and not (marked_a and label.kind == "bare-a"):
             turns.append([label.name, label.rest, clock(now)])
-        elif turns:
+            open_turn = True
+        elif _EDITORIAL.fullmatch(body):
+            pass  # "(At the request of Mr. Reid, ...)", "[00:00:00:03]": the editor's, and the turn goes on
+        elif body.startswith("# ") or _PROCEEDINGS.match(body) or (turns and _closed_quote(turns[-1][1])):
+            open_turn = False  # a heading, the record's narration, or narration after a quoted answer: the page's words, not a speaker's
+        elif open_turn:
             turns[-1][1] += "\n\n" + body
         now = next((m.group("time") for m in reversed(list(labels.TIMESTAMP.finditer(body)))), now)
     return [tuple(t) for t in turns]
@@ -87,12 +107,41 @@ def without_licence(text: str) -> str:
     return "\n".join(line for _, line in boilerplate.strip_gutenberg([(0, line) for line in text.split("\n")]))
 
 
+def _closed_quote(turn: str) -> bool:
+    """A turn given as one quotation (`A.--"Yes; he had..."`) that has closed: what follows
+    unlabelled is the writer's narration, not the speaker's (a quotation running on into a new
+    paragraph leaves its close for the last one)."""
+    text = turn.strip()
+    return len(text) > 1 and text[0] in "\"\u201c\u00ab\u201e" and text.rstrip("*_")[-1] in "\"\u201d\u00bb"
+
+
 def looks_like_transcript(text: str) -> bool:
     """Two or more speakers with two or more labelled turns each, labelling most paragraphs."""
     text = normalise(text)
     turns = labelled_turns(text)
     speakers = Counter(speaker for speaker, _, _ in turns)
     return sum(n >= 2 for n in speakers.values()) >= 2 and len(turns) >= 0.5 * len(labels.blocks(text))
+
+
+def holds_dialogue(text: str, least: int = 3) -> bool:
+    """`least` or more exchanges: a labelled turn followed straight away by another speaker's
+    (a label alone on its line is followed by its text first). A book's recurring signature
+    lines ("BEETHOVEN.") are labels too, but nobody answers them."""
+    paragraphs = labels.blocks(normalise(text))
+    speakers = labels.speakers(paragraphs)
+    names: list[str | None] = []
+    own_text = False
+    for paragraph in paragraphs:
+        label = labels.find(paragraph)
+        speaker = label.name if label and label.name in speakers else None
+        if own_text and not speaker:
+            own_text = False  # the text of the label before it
+            continue
+        if own_text:
+            names[-1] = None  # a label that got no text ("BEETHOVEN." then "FATHER.") is no turn
+        names.append(speaker)
+        own_text = bool(speaker and not label.rest.strip())
+    return sum(1 for a, b in zip(names, names[1:]) if a and b and a != b) >= least
 
 
 def clean_speech(text: str) -> str:
