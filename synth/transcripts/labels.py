@@ -153,7 +153,7 @@ def lead_time(paragraph: str) -> tuple[str | None, str]:
 
 def blocks(text: str) -> list[str]:
     """Paragraphs, and within them each line that starts with a label: transcripts put one
-    turn per paragraph or one per line. A line indented deeper than the one before it goes on
+    turn per paragraph or one per line. A line indented deeper than an unfinished one before it goes on
     with it ("CT: ... transmitting on\n     HF UHF. Do you read?"). Time lines and the
     transcriber's fields are dropped."""
     result: list[str] = []
@@ -164,7 +164,8 @@ def blocks(text: str) -> list[str]:
             indent = len(raw) - len(raw.lstrip())
             if TIME_LINE.match(line) or FIELD_LINE.match(line):
                 continue
-            if result and result[-1] and (deeper or not find(line)):
+            unfinished = deeper and not re.search(r"[.!?][\"')\]\u201d]*$", result[-1] if result else "")  # "...ordered to be printed.)\n Mr. ROCKEFELLER." starts a turn
+            if result and result[-1] and (unfinished or not find(line)):
                 result[-1] += "\n" + line
             else:
                 result.append(line)
