@@ -139,10 +139,10 @@ def picquet(raw: bytes) -> list[tuple[str, str]]:
     turns: list[tuple[str, str]] = []
     before, whose = "", "NARRATOR"  # the paragraph before, and whose it was (None: no one's)
     for paragraph in re.findall(r"(?s)<p>(.*?)</p>", text):
-        m = re.match(r"\s*<em>([QA]\.)(?:</em>)?\s*--", paragraph)
+        m = re.match(r"\s*<em>([QA])\.?(?:</em>)?\s*--", paragraph)  # once, `<em>A</em>--` without its period
         body = strip_tags(paragraph[m.end() :] if m else paragraph)
         if m:
-            whose = m.group(1)
+            whose = m.group(1) + "."
         elif whose != "NARRATOR" and _runs_on(before, body):
             pass  # the answer's, or no one's, as the paragraph it goes on from
         else:
