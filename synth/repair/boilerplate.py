@@ -51,7 +51,7 @@ _HINTS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in HINTS.it
 CAPITALS = 0.9  # share of capital letters above which a paragraph is a title page or a contents list
 _CAPITAL_LEAD = re.compile(r"^(?:[^a-z\s]+\s+){8,}?(?=[A-Z][a-z]+\s+[a-z])")  # 8+ words in capitals, then a sentence
 # ...that list chapters: two or more labels with their numbers ("STAVE I ... STAVE II")
-_LISTED = re.compile(r"\b(?:CHAPTER|PART|BOOK|STAVE|LETTER|SECTION|ACT|VOLUME)\s+(?:[IVXLC]+|\d+|ONE|TWO|THREE|FOUR|FIVE)\b")
+_LISTED = re.compile(r"\b(?:CHAPTER|PART|BOOK|STAVE|LETTER|SECTION|ACT|VOLUME|APPENDIX)\s+(?:[IVXLC]+|\d+|[A-Z]|ONE|TWO|THREE|FOUR|FIVE)\b")
 # a salutation, a signature or an attribution in capitals: the author's, not a title page
 _ADDRESS = re.compile(r"""^[\-\u2013\u2014"'\u201c\u2018]|[,:;!?\-\u2013\u2014]\W*$""")
 
