@@ -146,6 +146,21 @@ def test_docx_title_and_heading_styles_name_chapters_and_a_contents_list_goes(tm
     assert [r.text for r in extract.extract(path).removed] == ["Contents", "THE BOATS", "THE STORM", "SPRING"]
 
 
+def test_notes_and_their_markers_go_and_other_links_stay(tmp_path):
+    html = tmp_path / "letters.htm"
+    html.write_bytes((
+        '<h3 id="l1">1. TO ZMESKALL.</h3><p>' + BODY + 'Throw off a hundred impressions of the plate.<sup><a href="#fn1">[1]</a></sup> '
+        'As I said in <a href="#l2">the next letter</a>, farewell!</p><div class="fn" id="fn1"><p>[Footnote 1: The editor thinks it a visiting-card.</p>'
+        '<p>Frau Eyloff saw one too.]</p></div><h3 id="l2">2. TO ZMESKALL.</h3><p>' + BODY + 'Come soon.<a epub:type="noteref" href="n.html#x">*</a></p>'
+        '<aside epub:type="footnote"><p>* Zmeskall never came, says the editor.</p></aside>'
+    ).encode("latin-1"))
+    document = extract.extract(html)
+    assert [r.kind for r in document.removed] == ["note"] * 3
+    text = " ".join(p.text for p in passages(html))
+    assert "editor" not in text and "Eyloff" not in text and "[1]" not in text and "*" not in text
+    assert "impressions of the plate. As I said in the next letter, farewell!" in text
+
+
 # -- boilerplate: the author's words stay ---------------------------------------------------------
 
 

@@ -9,7 +9,9 @@ What goes is decided by where a block stands and what it is, never by its words 
 - a section (a heading and the blocks up to the next one) that the EPUB's guide or landmarks
   name as such, or whose text is mostly links into the book itself (a contents list, a list
   of illustrations), or a run of three or more blocks that each repeat a heading of the book;
-- a heading or short block right after a picture that repeats the picture's alt text (a caption).
+- a heading or short block right after a picture that repeats the picture's alt text (a caption);
+- a note: an element that a marker in the text ("[1]", "*", a link to it) points to, or that the book
+  marks as a footnote or endnote; the marker goes too.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 VOID = {"br", "img", "hr", "meta", "link", "input", "col", "area", "base", "wbr", "source", "embed", "param", "track"}
 # What a book marks as not its text: EPUB 3 structural semantics and ARIA roles (without "doc-")
 NOT_TEXT = {"cover", "titlepage", "halftitlepage", "copyright-page", "toc", "landmarks", "loi", "lot", "loa", "lov", "colophon", "imprint", "imprimatur", "seriespage", "pagelist", "page-list"}
+NOTES = {"footnote", "endnote", "endnotes", "rearnote", "rearnotes", "footnotes", "note"}  # an editor's or the author's notes, apart from the text
+_NOTE_MARK = re.compile(r"^\s*[\[(]?\s*(?:\d{1,3}|[*\u2020\u2021\u00a7\u00b6]{1,3})\s*[\])]?\s*$")  # "[1]", "12", "*", "\u2020"
 GUTENBERG = {"pg-boilerplate", "pg-header", "pg-footer"}  # Project Gutenberg's header and licence sections
 LINK_SHARE = 0.5  # a section whose text is at least this share links into the book is a contents list
 MIN_ENTRIES = 3  # ...when it has this many entries or more
@@ -56,6 +60,9 @@ class _Blocks(HTMLParser):
         self.in_link = False
         self.marked: list[list] = []  # [tag, reason, depth] of the open elements marked as not the text
         self.image = ""
+        self.link_text: list[str] = []
+        self.link_target: str | None = None
+        self.note_ids: set[str] = set()  # ids that a note marker in the text points to
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -74,8 +81,9 @@ class _Blocks(HTMLParser):
         elif tag == "img":
             self.image = attrs.get("alt") or ""
         elif tag == "a" and attrs.get("href") and not re.match(r"[a-z][a-z0-9+.-]*:", attrs["href"], re.I):
-            self.in_link, self.links = True, self.links + 1
-        reason = not_text(attrs)
+            self.in_link, self.links, self.link_text = True, self.links + 1, []
+            self.link_target = attrs["href"].split("#", 1)[1] if "#" in attrs["href"] else None
+        reason = not_text(attrs) or ("note" if attrs.get("id") in self.note_ids and tag not in VOID else None)
         if reason and tag not in VOID:
             self.flush()
             self.marked.append([tag, reason, 1])
@@ -90,8 +98,13 @@ class _Blocks(HTMLParser):
             self.skip = max(0, self.skip - 1)
         elif tag in BLOCKS:
             self.flush()
-        elif tag == "a":
-            self.in_link = False
+        elif tag == "a" and self.in_link:
+            text, self.in_link = "".join(self.link_text), False
+            if self.link_target and _NOTE_MARK.match(text):  # "[1]" pointing at a note: the note is not the author's
+                self.note_ids.add(self.link_target)
+            else:
+                self.current.append(text)
+                self.link_chars += len(text.strip())
         if self.marked and self.marked[-1][0] == tag:
             self.marked[-1][2] -= 1
             if not self.marked[-1][2]:
@@ -100,9 +113,7 @@ class _Blocks(HTMLParser):
 
     def handle_data(self, data):
         if not self.skip:
-            self.current.append(data)
-            if self.in_link:
-                self.link_chars += len(data.strip())
+            (self.link_text if self.in_link else self.current).append(data)
 
     def flush(self):
         lines = [" ".join(line.split()) for line in "".join(self.current).split("\n")]
@@ -117,6 +128,8 @@ class _Blocks(HTMLParser):
 def not_text(attrs: dict) -> str | None:
     """Why an element's text is not the author's, by what the book marks it as; None if it is."""
     types = set((attrs.get("epub:type") or "").split()) | {r.removeprefix("doc-") for r in (attrs.get("role") or "").split()}
+    if types & NOTES:
+        return "note"
     if types & NOT_TEXT:
         return "contents" if types & {"toc", "landmarks", "loi", "lot", "loa", "lov", "pagelist", "page-list"} else "front matter"
     if GUTENBERG & (set((attrs.get("class") or "").split()) | {attrs.get("id")}):
