@@ -274,6 +274,18 @@ def heading_strings(raw: list[str]) -> set[str]:
     return {h for h in flat if len(h) >= 8 or " " in h}
 
 
+def heading_inside(heading: str, text: str) -> bool:
+    """A heading left in a passage: a chapter label ("Chapter 8.") anywhere, a title on a line of its
+    own, or glued after a sentence's end or a '#'. A title used in a sentence ("I pitied Frankenstein;",
+    "Marley's Ghost held up its hand") is the author's prose, not a heading."""
+    if heading not in text:
+        return False
+    if _heading_lines(heading):
+        return True
+    h = re.escape(heading)
+    return bool(re.search(rf"(?m)^{h}\s*$|[.!?\"'\u201d\u2019]\s+{h}\s*$|#\s*{h}", text))
+
+
 # -- the code under test, as `synth segment --persona NAME` calls it --------------------------------
 
 LONG_QUESTION_WORDS = 60  # longer than anyone's question: a preamble, an ad read, a whole turn
@@ -283,7 +295,7 @@ _AD = re.compile(
     r"|(?:after|take) (?:the|this|a) (?:short |quick )?break|welcome (?:back )?to (?:the|our|this)|thanks? (?:you )?for (?:having|joining)",
     re.IGNORECASE,
 )
-_TIMESTAMP = re.compile(r"\[-?\d[\d:]*\]|\\\[\d|\b\d{1,2}:\d\d:\d\d(?:[.,]\d+)?\b|-->|<time>")
+_TIMESTAMP = re.compile(r"\[-?\d+(?::\d+)+\]|\\\[\d|\b\d{1,2}:\d\d:\d\d(?:[.,]\d+)?\b|-->|<time>")
 _BOILERPLATE = re.compile(r"removed (\d+) paragraphs? of publisher boilerplate \(([\d,]+) characters\), e\.g\. (.*)$")
 
 
@@ -339,7 +351,7 @@ def measure(path: Path, name: str, persona: str | None) -> dict:
         "long or ads": (sum(len(q.split()) > LONG_QUESTION_WORDS for q in asked), sum(bool(_AD.search(q)) for q in asked)),
         "timestamps": sum(len(_TIMESTAMP.findall(t)) for t in texts),
         "suspects": 1e4 * suspects / max(total_words, 1),
-        "headings": sum(1 for t in texts if any(h in t for h in heads)),
+        "headings": sum(1 for t in texts if any(heading_inside(h, t) for h in heads)),
         "boilerplate": (int(boiler.group(1)), boiler.group(3)[:50]) if boiler else (0, ""),
         "speakers": source.speaker,
     }

@@ -30,6 +30,10 @@ class Removed:
 class Document:
     path: Path
     pages: tuple[Page, ...]
+    # EPUB, DOCX, HTML: pages are the file's own parts (spine files), their paragraphs and headings
+    # marked by the markup: a page's end ends a paragraph, and there are no running heads to strip
+    marked: bool = False
+    removed: tuple[Removed, ...] = ()  # what the markup says is not the author's (contents, captions, licence)
 
 
 @dataclass(frozen=True)

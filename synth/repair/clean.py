@@ -34,6 +34,7 @@ _ROMAN = re.compile(r"^[IVXLC]{1,7}\.?$")
 _LABEL_START = r"^(?:chapter|part|book|adventure|section|act|letter|volume|appendix)\s+(?:\d+|[ivxlc]+|[a-z]+)\b"
 _LABEL = re.compile(_LABEL_START + r"\.?$", re.IGNORECASE)  # "Chapter XI", a title on the next line
 _TITLED_LABEL = re.compile(_LABEL_START, re.IGNORECASE)  # "Chapter 1: The Harbour" too
+_BARE_LABEL = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:\d+|[IVXLC]+|one|two|three|four|five|six|seven|eight|nine|ten)\.?$", re.IGNORECASE)  # "STAVE ONE."
 _TOC_ENTRY = re.compile(r"^\D.*\D\s+\d{1,4}$")  # "A Scandal In Bohemia 3"
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*")
@@ -184,14 +185,18 @@ def _heading_shape(line: str, width: int) -> bool:
     )
 
 
-def chapter_title(headings: list[str]) -> str | None:
+def chapter_title(headings: list[str], marked: bool = False) -> str | None:
     """The chapter name from the heading lines that precede a chapter's text.
 
     ["Adventure VII", "The Adventure Of The Blue", "Carbuncle", "I"] -> "Adventure VII: The
     Adventure Of The Blue Carbuncle". Section numbers and table-of-contents lines are not names.
+    Headings the markup marks (`marked`: an e-book's) are never wrapped: the name is the last one,
+    after its label when the one before is a bare label (["PREFACE"], ["STAVE ONE.", "MARLEY'S GHOST."]).
     """
     lines = [h for h in headings if not _NUMERAL.match(h) and not (_TOC_ENTRY.match(h) and not _LABEL.match(h))]
     labels = [i for i, h in enumerate(lines) if _TITLED_LABEL.match(h)]
+    if marked and not labels:  # a marked heading is whole: the last, after its label ("STAVE ONE." + "MARLEY'S GHOST.")
+        lines = lines[-2:] if len(lines) > 1 and _BARE_LABEL.match(lines[-2]) else lines[-1:]
     lines = lines[labels[-1] :] if labels else lines[-2:]
     if not lines:
         return None
@@ -211,7 +216,12 @@ def read_lines(doc: Document, bar=None) -> tuple[Lines, list[Removed]]:
     `bar` (a tqdm bar, see `progress`) is advanced after each step."""
     bar = bar or progress(doc, disable=True)
     texts, removed = layout.body_texts(doc.pages)
-    pages = strip_furniture([page_lines(text) for text in texts])
+    pages = [page_lines(text) for text in texts]
+    if doc.marked:  # a spine file's end ends its paragraph; no running heads in an e-book's files
+        pages = [lines + [""] for lines in pages]
+        removed = [*doc.removed, *removed]
+    else:
+        pages = strip_furniture(pages)
     numbered = [(page.number, line) for page, lines in zip(doc.pages, pages) for line in lines]
     bar.update()
     numbered, noted = notes.strip_notes(boilerplate.strip_gutenberg(numbered))
@@ -272,7 +282,7 @@ def line_paragraphs(lines: Lines) -> list[Paragraph]:
     vocab, width = vocabulary(texts), text_width(texts)
     splits = frozenset(splitwords.suspects("\n".join(texts)))
     result: list[Paragraph] = []
-    chapter, headings, current = None, [], []
+    chapter, headings, current, marked = None, [], [], True
     for i, (number, line) in enumerate(lines):
         if current and (not line or (_ROMAN.match(line) and _SENTENCE_END.search(current[-1][1]))):
             result.append(_paragraph(current, chapter, vocab, splits))
@@ -282,9 +292,10 @@ def line_paragraphs(lines: Lines) -> list[Paragraph]:
         if not current and (is_heading(line, _following(lines, i), width) or _NUMERAL.match(line)):
             match = _MARKDOWN_HEADING.match(line)
             headings.append(match.group(1).strip() if match else line)
+            marked = marked and bool(match)
             continue
         if headings:
-            chapter, headings = chapter_title(headings) or chapter, []
+            chapter, headings, marked = chapter_title(headings, marked) or chapter, [], True
         current.append((number, line))
         if _SENTENCE_END.search(line) and len(line) < SHORT_LINE * width:
             result.append(_paragraph(current, chapter, vocab, splits))
