@@ -302,10 +302,22 @@ def test_clean_reports_what_it_removed():
         ("a loud bell rang", "a loud bell rang"),  # "aloud" is a word, and so are "a" and "loud"
         ("Van Dyke painted", "Van Dyke painted"),  # a capital starts a word of its own
         ("any one of them", "any one of them"),  # two words the book uses
+        ("bread a nd salt", "bread and salt"),  # a one-letter word, then a fragment that never is one
+        ("o f the sea", "of the sea"),
+        ("on an- other day", "on another day"),  # a line-end hyphen left inside the line
+        ("a self- made man", "a self-made man"),  # ...where the book writes the word with it
+        ("pre- and post-war", "pre- and post-war"),  # a hyphen that waits for its word
+        ("it may be so", "it may be so"),  # two everyday words, though the book writes "maybe" and never "may"
+        ("went in to the sea", "went in to the sea"),
+        ("the White House said", "the White House said"),  # "whitehouse.gov" is an address, not a word
+        ("a head of us", "a head of us"),
     ],
 )
 def test_split_words_join_by_the_books_vocabulary(line, repaired):
-    book = "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud. Father. Her."
+    book = (
+        "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud. Father. Her. "
+        "Bread and butter, and more. Of course. Another. Self-made. Maybe. Into. See whitehouse.gov or www.whitehouse.gov. Ahead. Salt. Sea."
+    )
     assert splitwords.join(f"{book}\n{line}").split("\n")[1] == repaired
 
 
@@ -391,3 +403,11 @@ def test_repairing_a_large_document_shows_its_progress_on_stderr(monkeypatch, ca
     assert clean.paragraphs(doc(text))
     err = capsys.readouterr().err
     assert "repairing book.pdf" in err and f"/{clean.STEPS} " in err
+
+
+def test_letters_set_apart_by_tabs_read_as_words():
+    """An e-book's HTML can hold a tab inside a word ("a\tnd"), as a PDF holds a kerning gap."""
+    body = "The truth of it. Bread and salt, and the sea. A boat, a net and a rope, and then the end."
+    text = body + "\n\n" + "It was the tr\tuth, bread a\tnd salt, and th\te sea."
+    (paragraph,) = clean.paragraphs(Document(Path("b.html"), (Page(1, text),)))[1:]
+    assert paragraph.text == "It was the truth, bread and salt, and the sea."
