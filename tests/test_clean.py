@@ -411,3 +411,27 @@ def test_letters_set_apart_by_tabs_read_as_words():
     text = body + "\n\n" + "It was the tr\tuth, bread a\tnd salt, and th\te sea."
     (paragraph,) = clean.paragraphs(Document(Path("b.html"), (Page(1, text),)))[1:]
     assert paragraph.text == "It was the truth, bread and salt, and the sea."
+
+
+# -- printer's slugs and running heads on short documents -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "VerDate Sep<11>2014 16:21 Jan 05, 2015 Jkt 235001 PO 00000 Frm 00013 Fmt 4700 Sfmt 4700 E:\\FR\\FM\\06JAN1.SGM 06JAN1",
+        "Holmes_9780143039433_Text.indd 23 5/1/12 3:42 PM",
+        "04-PROOF job 2231 plate 17 run 3 12.03.19",
+    ],
+)
+def test_a_printers_slug_at_the_page_foot_goes(slug):
+    page = ["The boats went out before dawn, as they always had.", "In 1865 there were 300 men and 12 boats on the quay, and 4 of them were ours.", slug]
+    assert furniture.strip_furniture([page]) == [page[:2]]
+
+
+def test_a_running_head_with_an_advancing_page_number_goes_from_a_two_page_article():
+    head = "Federal Register / Vol. 80, No. 3 / Rules and Regulations"
+    pages = [[f"{head} 513", "The boats went out before dawn."], [f"514 {head}", "The men came back at noon."]]
+    assert furniture.strip_furniture(pages) == [["The boats went out before dawn."], ["The men came back at noon."]]
+    chapters = [["Chapter 1", "The boats went out before dawn."], ["Chapter 2", "The men came back at noon."]]
+    assert furniture.strip_furniture(chapters) == chapters  # a label with its number, not a header

@@ -330,8 +330,9 @@ def is_caption(text: str) -> bool:
 
 def is_prose(text: str) -> bool:
     """False for index and table-of-contents blocks: mostly page numbers, few words; and for
-    a block without a letter (a title page's dates, a chart's axis)."""
-    if not re.search(r"[^\W\d_]", text):
+    a block without a letter or a full stop (a title page's "1859–1930", a chart's axis; a
+    letter's dateline "1823." stays)."""
+    if not re.search(r"[^\W\d_]", text) and not _SENTENCE_END.search(text):
         return False
     tokens = text.split()
     numbers = sum(1 for t in tokens if re.fullmatch(r"\W*\d[\d\-\u2013,;.]*\W*", t))
