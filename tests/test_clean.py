@@ -311,12 +311,13 @@ def test_clean_reports_what_it_removed():
         ("went in to the sea", "went in to the sea"),
         ("the White House said", "the White House said"),  # "whitehouse.gov" is an address, not a word
         ("a head of us", "a head of us"),
+        ("a pt de foie gras", "a pt de foie gras"),  # "pâté" with its accented letters lost, next to "apt", a rare word
     ],
 )
 def test_split_words_join_by_the_books_vocabulary(line, repaired):
     book = (
         "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud. Father. Her. "
-        "Bread and butter, and more. Of course. Another. Self-made. Maybe. Into. See whitehouse.gov or www.whitehouse.gov. Ahead. Salt. Sea."
+        "Bread and butter, and more, and more, and more, and more, and more, and more, and more, and more, and more. Of course, of course, of course, of course, of course, of course, of course, of course, of course. Apt. Another. Self-made. Maybe. Into. See whitehouse.gov or www.whitehouse.gov. Ahead. Salt. Sea."
     )
     assert splitwords.join(f"{book}\n{line}").split("\n")[1] == repaired
 
@@ -407,7 +408,7 @@ def test_repairing_a_large_document_shows_its_progress_on_stderr(monkeypatch, ca
 
 def test_letters_set_apart_by_tabs_read_as_words():
     """An e-book's HTML can hold a tab inside a word ("a\tnd"), as a PDF holds a kerning gap."""
-    body = "The truth of it. Bread and salt, and the sea. A boat, a net and a rope, and then the end."
+    body = "The truth of it. Bread and salt, and the sea. A boat, a net and a rope, and then the end. " * 3
     text = body + "\n\n" + "It was the tr\tuth, bread a\tnd salt, and th\te sea."
     (paragraph,) = clean.paragraphs(Document(Path("b.html"), (Page(1, text),)))[1:]
     assert paragraph.text == "It was the truth, bread and salt, and the sea."

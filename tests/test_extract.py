@@ -327,6 +327,7 @@ def test_split_word_suspects_are_counted_before_the_repair_and_gone_after(tmp_pa
 KERNED_SHORT = [
     "The boats and the nets were out, and another storm came over the harbour in the night.",
     "A man and a boy stood on the quay; the other men were in the shed with the engine.",
+    "They mended and painted and argued, and the rope and the nets and the lamps and the charts were ready.",
     "Th|e men a|nd th|e boys waited, and an- other hour went by before the boats came in.",
     "It may be that the boy saw it first, or maybe the man; the White House of the harbour master was dark.",
 ]

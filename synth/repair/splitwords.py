@@ -20,6 +20,7 @@ from itertools import pairwise
 from voicetune.words import COMMON
 
 _ADDRESS = re.compile(r"\S*(?:://|www\.|@|\.(?:com|org|gov|net|edu|uk|io)\b)\S*", re.IGNORECASE)  # URLs, e-mail addresses, domains
+OFTEN = 10  # uses of a short word that a one-letter word and a fragment may be joined into
 ENDINGS = set("ing ings ed er ers est ly ness ment ments tion tions sion sions ture tures ous ously ity ful fully less able ible ally ance ence ive ist ists ism".split())
 
 
@@ -106,8 +107,8 @@ def _is_split(a: str, b: str, vocab: Counter[str], in_pairs: Counter[str]) -> bo
         return False
     if word_b:  # "fat her": a fragment that is never a word, then a word
         return len(a) > 1
-    if word_a and len(a) == 1:  # "a nd", "o f"; never "a loud", "a head"
-        return len(b) <= 3 and b.islower()
+    if word_a and len(a) == 1:  # "a nd", "o f" into a word the text uses often; never "a loud", "a head"
+        return len(b) <= 3 and b.islower() and vocab[(a + b).lower()] >= OFTEN  # "a pt" (a lost "pâté") is not "apt"
     if word_a:  # "vigorous ly", "his torical"
         return len(b) <= 2 or b.lower() in ENDINGS or len(b) >= 5
     return True
