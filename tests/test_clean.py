@@ -302,10 +302,23 @@ def test_clean_reports_what_it_removed():
         ("a loud bell rang", "a loud bell rang"),  # "aloud" is a word, and so are "a" and "loud"
         ("Van Dyke painted", "Van Dyke painted"),  # a capital starts a word of its own
         ("any one of them", "any one of them"),  # two words the book uses
+        ("bread a nd salt", "bread and salt"),  # a one-letter word, then a fragment that never is one
+        ("o f the sea", "of the sea"),
+        ("on an- other day", "on another day"),  # a line-end hyphen left inside the line
+        ("a self- made man", "a self-made man"),  # ...where the book writes the word with it
+        ("pre- and post-war", "pre- and post-war"),  # a hyphen that waits for its word
+        ("it may be so", "it may be so"),  # two everyday words, though the book writes "maybe" and never "may"
+        ("went in to the sea", "went in to the sea"),
+        ("the White House said", "the White House said"),  # "whitehouse.gov" is an address, not a word
+        ("a head of us", "a head of us"),
+        ("a pt de foie gras", "a pt de foie gras"),  # "pâté" with its accented letters lost, next to "apt", a rare word
     ],
 )
 def test_split_words_join_by_the_books_vocabulary(line, repaired):
-    book = "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud. Father. Her."
+    book = (
+        "The truth. A death. Vigorously. The Heat-Ray. Read aloud. The Vandyke beard. Anyone. Any. One. A bell. Loud. Father. Her. "
+        "Bread and butter, and more, and more, and more, and more, and more, and more, and more, and more, and more. Of course, of course, of course, of course, of course, of course, of course, of course, of course. Apt. Another. Self-made. Maybe. Into. See whitehouse.gov or www.whitehouse.gov. Ahead. Salt. Sea."
+    )
     assert splitwords.join(f"{book}\n{line}").split("\n")[1] == repaired
 
 
@@ -391,3 +404,35 @@ def test_repairing_a_large_document_shows_its_progress_on_stderr(monkeypatch, ca
     assert clean.paragraphs(doc(text))
     err = capsys.readouterr().err
     assert "repairing book.pdf" in err and f"/{clean.STEPS} " in err
+
+
+def test_letters_set_apart_by_tabs_read_as_words():
+    """An e-book's HTML can hold a tab inside a word ("a\tnd"), as a PDF holds a kerning gap."""
+    body = "The truth of it. Bread and salt, and the sea. A boat, a net and a rope, and then the end. " * 3
+    text = body + "\n\n" + "It was the tr\tuth, bread a\tnd salt, and th\te sea."
+    (paragraph,) = clean.paragraphs(Document(Path("b.html"), (Page(1, text),)))[1:]
+    assert paragraph.text == "It was the truth, bread and salt, and the sea."
+
+
+# -- printer's slugs and running heads on short documents -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "VerDate Sep<11>2014 16:21 Jan 05, 2015 Jkt 235001 PO 00000 Frm 00013 Fmt 4700 Sfmt 4700 E:\\FR\\FM\\06JAN1.SGM 06JAN1",
+        "Holmes_9780143039433_Text.indd 23 5/1/12 3:42 PM",
+        "04-PROOF job 2231 plate 17 run 3 12.03.19",
+    ],
+)
+def test_a_printers_slug_at_the_page_foot_goes(slug):
+    page = ["The boats went out before dawn, as they always had.", "In 1865 there were 300 men and 12 boats on the quay, and 4 of them were ours.", slug]
+    assert furniture.strip_furniture([page]) == [page[:2]]
+
+
+def test_a_running_head_with_an_advancing_page_number_goes_from_a_two_page_article():
+    head = "Federal Register / Vol. 80, No. 3 / Rules and Regulations"
+    pages = [[f"{head} 513", "The boats went out before dawn."], [f"514 {head}", "The men came back at noon."]]
+    assert furniture.strip_furniture(pages) == [["The boats went out before dawn."], ["The men came back at noon."]]
+    chapters = [["Chapter 1", "The boats went out before dawn."], ["Chapter 2", "The men came back at noon."]]
+    assert furniture.strip_furniture(chapters) == chapters  # a label with its number, not a header

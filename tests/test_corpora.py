@@ -311,3 +311,28 @@ def test_a_folder_of_two_briefings_skips_the_one_where_the_persona_never_speaks(
     with pytest.warns(Notice, match=rf"^skipped 1 file where Psaki never speaks: {re.escape(LEAVITT.name)}$"):
         found = pipeline.passages([LEAVITT, psaki], pipeline.SegmentOptions(persona="Psaki"))
     assert found and {p.source for p in found} == {psaki.name}
+
+
+# -- columns and headings set large ---------------------------------------------------------------
+
+MULTICOLUMN = CORPORA / "pdf" / "30_multicol_st-mary-witney-social-audit_landscape-sidebars.pdf"
+
+
+def test_public_speaking_chapters_that_open_mid_page_open_their_own_passage():
+    """CHAPTER XVII follows a full line ending "chapters." on page 148: only its larger type says it is a heading."""
+    found = passages(SPEAKING)
+    assert not [p.text for p in found if re.search(r"\bCHAPTER [IVXL]+\b", p.text)]
+    assert any(p.chapter == "CHAPTER XVII: THOUGHT AND RESERVE POWER" and p.text.startswith("Providence is always on the side") for p in found)
+
+
+def test_multicolumn_report_reads_each_column_whole():
+    """The report's columns share their baselines across a gutter of 0.7 em."""
+    text = text_of(MULTICOLUMN)
+    for sentence in [
+        "The first stage of the appeal has been very successful, with the roof of the church now in good repair.",
+        "There are three levels of local government: Oxford County Council, West Oxfordshire District Council (local authority) and Witney Town Council.",
+        "Additions, restoration and reordering have taken place over the centuries",
+        "Smiths Industries bought a factory in Witney in 1949 and, in keeping with the post-war climate of social responsibility, built 192 houses for its employees.",
+    ]:
+        assert sentence in text
+    assert "has Oxfordshire District Council" not in text and "The first stage of the appeal has" in text

@@ -299,11 +299,16 @@ KERNED = [
 ]
 
 
-def test_words_split_by_kerning_are_whole_in_passages(tmp_path):
-    path = pdfs.kerned_pdf(tmp_path / "kerned.pdf", KERNED)
+def kerned_text(tmp_path, lines: list[str]) -> tuple[str, str]:
+    """(pypdf's text of a kerned PDF of these lines, the text of its passages)."""
+    path = pdfs.kerned_pdf(tmp_path / "kerned.pdf", lines)
     raw = "\n".join(page.text for page in extract.extract(path).pages)
+    return raw, " ".join(p.text for p in passages(path, min_chars=50))
+
+
+def test_words_split_by_kerning_are_whole_in_passages(tmp_path):
+    raw, text = kerned_text(tmp_path, KERNED)
     assert "tr uth" in raw and "deat h" in raw and "vigorous ly" in raw and "thr ough" in raw  # what pypdf gives
-    text = " ".join(p.text for p in passages(path, min_chars=50))
     for whole in ("the truth of a death that changed him", "spoke vigorously of it", "walked through the town", "the Heat-Ray was only"):
         assert whole in text
     assert "a loud bell" in text  # "aloud" is a word too, but "a" and "loud" are two here
@@ -317,6 +322,22 @@ def test_split_word_suspects_are_counted_before_the_repair_and_gone_after(tmp_pa
     assert set(splitwords.suspects(raw)) == {("tr", "uth"), ("deat", "h"), ("vigorous", "ly"), ("thr", "ough"), ("Heat-", "Ray")}
     assert ("a", "loud") in splitwords.suspects(raw, strict=False)  # the measure's broader count
     assert not splitwords.suspects(clean.repaired_text(clean.paragraphs(extract.extract(path))))
+
+
+KERNED_SHORT = [
+    "The boats and the nets were out, and another storm came over the harbour in the night.",
+    "A man and a boy stood on the quay; the other men were in the shed with the engine.",
+    "They mended and painted and argued, and the rope and the nets and the lamps and the charts were ready.",
+    "Th|e men a|nd th|e boys waited, and an- other hour went by before the boats came in.",
+    "It may be that the boy saw it first, or maybe the man; the White House of the harbour master was dark.",
+]
+
+
+def test_short_fragments_set_apart_by_kerning_are_whole_and_word_pairs_are_left(tmp_path):
+    raw, text = kerned_text(tmp_path, KERNED_SHORT)
+    assert "Th e men a nd th e boys" in raw  # what pypdf gives
+    assert "The men and the boys waited, and another hour went by" in text
+    assert "It may be that the boy" in text and "the White House of the harbour" in text
 
 
 # -- e-books and documents -----------------------------------------------------------------------------

@@ -120,3 +120,24 @@ def test_the_sample_book_loses_nothing():
     from conftest import SAMPLE_BOOK
 
     assert clean.clean(extract.extract(SAMPLE_BOOK)).removed == ()
+
+
+@pytest.mark.parametrize("columns", [2, 3])
+def test_columns_on_shared_baselines_read_one_at_a_time(tmp_path, columns):
+    """A 3 mm gutter (under an em at 9 pt) between columns whose lines share their baselines:
+    no line is joined to its neighbour across the gutter, so every paragraph reads whole."""
+    story = pdfs.story(30)
+    text = passages_of(pdfs.columns_pdf(tmp_path / "columns.pdf", story, columns=columns))
+    assert [p for p in story if p not in text] == []
+
+
+def test_a_heading_set_large_never_runs_into_the_paragraph_before_it(tmp_path):
+    """A chapter opening mid-page after a full line that ends a sentence: only its size tells
+    it from the paragraph's last line."""
+    full = "We laughed about it afterwards, for the wound was small and the surgeon kind."
+    page = [(20, 30 + i * LEAD, BODY, line) for i, line in enumerate(FULL)]
+    page += [(20, 45, BODY, full), (60, 58, 16, "CHAPTER II"), (45, 66, 16, "THE LONG ROLL"), (20, 76, BODY, FULL[2]), (20, 81, BODY, FULL[0])]
+    path = pdfs.placed_pdf(tmp_path / "chapter.pdf", [page])
+    found = pipeline.passages(path, pipeline.SegmentOptions(min_chars=20))
+    assert not any("CHAPTER" in p.text or "LONG ROLL" in p.text for p in found)
+    assert found[-1].chapter == "CHAPTER II: THE LONG ROLL" and found[0].chapter != found[-1].chapter

@@ -31,6 +31,7 @@ PARAGRAPH_BREAK = "\n\n"
 _SENTENCE_END = re.compile(r"""[.!?]["'\u201d\u2019)\]]*$""")
 _NUMERAL = re.compile(r"^(?:\d{1,3}|[IVXLC]{1,7})\.?$")  # a section number on its own line
 _ROMAN = re.compile(r"^[IVXLC]{1,7}\.?$")
+_NO_LETTERS = re.compile(r"^[^\w]*\d[^a-zA-Z]*(?<![.!?])$")  # a chart's axis or a table's cells, never a sentence's end
 _LABEL_START = r"^(?:chapter|part|book|adventure|section|act|letter|volume|appendix)\s+(?:\d+|[ivxlc]+|[a-z]+)\b"
 _LABEL = re.compile(_LABEL_START + r"\.?$", re.IGNORECASE)  # "Chapter XI", a title on the next line
 _TITLED_LABEL = re.compile(_LABEL_START, re.IGNORECASE)  # "Chapter 1: The Harbour" too
@@ -284,7 +285,7 @@ def line_paragraphs(lines: Lines) -> list[Paragraph]:
     result: list[Paragraph] = []
     chapter, headings, current, marked = None, [], [], True
     for i, (number, line) in enumerate(lines):
-        if current and (not line or (_ROMAN.match(line) and _SENTENCE_END.search(current[-1][1]))):
+        if current and (not line or ((_ROMAN.match(line) or _NO_LETTERS.match(line)) and _SENTENCE_END.search(current[-1][1]))):
             result.append(_paragraph(current, chapter, vocab, splits))
             current = []
         if not line:
@@ -339,7 +340,11 @@ def is_caption(text: str) -> bool:
 
 
 def is_prose(text: str) -> bool:
-    """False for index and table-of-contents blocks: mostly page numbers, few words."""
+    """False for index and table-of-contents blocks: mostly page numbers, few words; and for
+    a block without a letter or a full stop (a title page's "1859–1930", a chart's axis; a
+    letter's dateline "1823." stays)."""
+    if not re.search(r"[^\W\d_]", text) and not _SENTENCE_END.search(text):
+        return False
     tokens = text.split()
     numbers = sum(1 for t in tokens if re.fullmatch(r"\W*\d[\d\-\u2013,;.]*\W*", t))
     return numbers < 3 or numbers < 0.2 * len(tokens)

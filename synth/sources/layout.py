@@ -15,7 +15,9 @@ The rules, each on one page against the book's body size (the size most of its l
   goes, and so does a full-size cell off the column that the lines above and below share;
 - a line all in small type goes when a body line sits beside it (same height, no overlap);
 - small type below the page's last body line, starting at the body's left margin, is a note;
-- two pieces of one line that the file gives apart (a column beside a picture) are joined.
+- a line all in larger type than the body (a heading) stands between blank lines;
+- two pieces of one line that the file gives apart (a column beside a picture) are joined;
+  pieces either side of a gutter (a blank band between columns, down many lines) never are.
 A page where no rule applies keeps pypdf's text exactly.
 """
 
@@ -31,6 +33,9 @@ from synth.document import Removed
 GAP = 2.5  # em: wider than any word space in justified text (the OCR'd diary's widest is 1.3 em)
 SMALL = 0.93  # of the body size: captions are set at 0.7-0.9 of it (a size wobbling by OCR stays above)
 JOIN = 1.2  # em: the most between two pieces of one line that are joined
+GUTTER_LINES = 3  # lines ending at a band and starting after it: a gutter between columns
+RAGGED = 3  # em: how far short of its column's edge a ragged line may end
+DISPLAY = 1.1  # of the body size: a line all in type this large or larger is a heading
 CAPTION_WORDS = 12
 CAPTION = "caption or sidebar"
 NOTE = "note below the text"
@@ -94,13 +99,30 @@ def page_body(text: str, runs: Sequence, size: float, number: int = 0) -> tuple[
             kept.append([["\n", 0, 0, 0, 0]] if any("\n" in r[TEXT] for r in line.runs) else [])
         else:
             kept.append([[" ", 0, 0, 0, 0] if id(r) in dropped else r for r in line.runs])
-    if not _join_pieces(lines, kept, size) and not drops:
+    display = {i for i, line in enumerate(lines) if kept[i] and _display(line, size)}
+    if not _join_pieces(lines, kept, size) and not drops and not display:
         return text, []
     result = ""
-    for run in (r for line in kept for r in line):
-        if run[TEXT] != "\n" or run[SIZE] or (result and not result.endswith("\n")):
-            result += run[TEXT]  # a dropped line's line break only where the text before it has none
+    for i, line in enumerate(kept):
+        result = _block_break(result) if i in display else result
+        for run in line:
+            if run[TEXT] != "\n" or run[SIZE] or (result and not result.endswith("\n")):
+                result += run[TEXT]  # a dropped line's line break only where the text before it has none
+        result = _block_break(result) if i in display else result
     return result, removed
+
+
+def _display(line: _Line, size: float) -> bool:
+    """A line all in type larger than the body's, with two letters or more: a heading. (A drop
+    cap is one letter, and shares its line or stands alone.)"""
+    inked = [r for cell in line.cells for r in cell]
+    return sum(c.isalpha() for r in inked for c in r[TEXT]) >= 2 and all(r[SIZE] >= DISPLAY * size for r in inked)
+
+
+def _block_break(text: str) -> str:
+    """The text ended by a blank line, as a paragraph ends: a heading never runs into the
+    paragraph before it or after it, whatever its punctuation."""
+    return text if not text or text.endswith("\n\n") else text.rstrip(" ") + ("\n" if text.endswith("\n") else "\n\n")
 
 
 def _lines(runs: Sequence, size: float) -> list[_Line]:
@@ -222,23 +244,49 @@ def _note_drops(lines: list[_Line], size: float) -> dict[int, list[list]]:
 def _join_pieces(lines: list[_Line], kept: list[list], size: float) -> bool:
     """Join a body line to a later one that continues it on the same baseline, a word space
     away: an OCR layer gives a column beside a picture as a block of its own. The pieces are
-    joined where the first one is, left to right."""
-    joined = False
+    joined where the first one is, left to right. Pieces either side of a gutter are not: the
+    columns of a page (newspaper, Federal Register, a report's two columns) sit on one baseline
+    as often as not, and their gutter can be narrower than an em."""
+    pairs = _pieces(lines, kept, size)
+    gutters = _gutters(lines, [(lines[left].x1, lines[right].x0) for _, _, left, right in pairs], size)
+    for (i, j, left, right), gutter in zip(pairs, gutters):
+        if not gutter and kept[i] and kept[j]:
+            kept[i] = [[_text(kept[left]).rstrip("\n") + " " + _text(kept[right]), 0, 0, 0, 0]]
+            kept[j] = []
+    return any(not gutter for gutter in gutters)
+
+
+def _pieces(lines: list[_Line], kept: list[list], size: float) -> list[tuple[int, int, int, int]]:
+    """(i, j, left, right): body line i and a later line j on its baseline, a word space apart."""
+    found, taken = [], set()
     for i, line in enumerate(lines):
-        if not kept[i] or not _body_sized(line, size) or len(line.cells) != 1:
+        if not kept[i] or i in taken or not _body_sized(line, size) or len(line.cells) != 1:
             continue
         for j in range(i + 1, len(lines)):
             other = lines[j]
-            if not kept[j] or len(other.cells) != 1 or not _body_sized(other, size) or abs(other.y - line.y) > 0.2 * size:
+            if j in taken or not kept[j] or len(other.cells) != 1 or not _body_sized(other, size) or abs(other.y - line.y) > 0.2 * size:
                 continue
             left, right = (i, j) if line.x1 <= other.x0 else (j, i)
-            gap = lines[right].x0 - lines[left].x1
-            if 0 <= gap <= JOIN * size:
-                kept[i] = [[_text(kept[left]).rstrip("\n") + " " + _text(kept[right]), 0, 0, 0, 0]]
-                kept[j] = []
-                joined = True
+            if 0 <= lines[right].x0 - lines[left].x1 <= JOIN * size:
+                found.append((i, j, left, right))
+                taken |= {i, j}
                 break
-    return joined
+    return found
+
+
+def _gutters(lines: list[_Line], gaps: list[tuple[float, float]], size: float) -> list[bool]:
+    """Whether each gap (x where a left piece ends, x where its right piece starts) is a gutter:
+    GUTTER_LINES body lines or more of the page end just before it (a column's right edge, ragged
+    up to RAGGED em) and as many start just after it (the next column's left edge). A line
+    broken beside a picture has the picture on its left: only its own pieces end there."""
+    body = [line for line in lines if _body_sized(line, size)]
+
+    def gutter(left: float, right: float) -> bool:
+        ending = sum(left - RAGGED * size <= line.x1 <= right for line in body)
+        starting = sum(left <= line.x0 <= right + size for line in body)
+        return min(ending, starting) >= GUTTER_LINES
+
+    return [gutter(left, right) for left, right in gaps]
 
 
 def _text(runs: list) -> str:
