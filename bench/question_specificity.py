@@ -3,6 +3,12 @@ book's passages, ranked by MiniLM cosine and, independently, by BM25 over words,
 generating, with the synth wall time of each (engine start excluded; one engine for all ways).
 
     .venv/bin/python bench/question_specificity.py [--ways baseline,select] [--sherlock 100]
+    .venv/bin/python bench/question_specificity.py --score data/memoir/interview.jsonl ...
+
+--score measures files `synth run` wrote, without a model (issue 24's before/after): MRR by both
+measures over the file's own passages, the share of records whose question passes every check of
+synth/generation/natural.py (a record without a question fails), the share failing each, the
+share made from key terms, replies per kept question and the seconds, from the manifest beside it.
 
 Books: the sample memoir (all 28 passages) and the first --sherlock passages of the Sherlock Holmes
 PDF in ../shared/corpora (skipped when absent). Every way samples at temperature 0.7, so figures
@@ -15,7 +21,9 @@ measures at <= 1.5x the baseline's time.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections import Counter
 import time
 from dataclasses import fields, replace
 from pathlib import Path
@@ -25,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synth import pipeline, synthesis  # noqa: E402
 from voicetune import embed, prompts
-from synth.generation import specificity
+from synth.generation import natural, specificity
+from voicetune.dataset import DatasetFile  # noqa: E402
 from synth.config import SynthConfig  # noqa: E402
 from voicetune.engine import Sampling, VLLMEngine  # noqa: E402
 from synth.generation.generate import generate  # noqa: E402
@@ -73,6 +82,38 @@ VARIANTS: dict[str, tuple[dict, bool]] = {  # name -> (Job settings over the bas
 }
 
 
+def checks(records) -> tuple[float, Counter]:
+    """The share of records whose question passes every check (natural.py), and how many fail each
+    (a record without a question fails as `no_question`); each judged with the passage before it."""
+    answers = {r.id: r.answer for r in records}
+    failed: Counter = Counter()
+    passed = 0
+    for r in records:
+        found = natural.faults(r.question, r.answer, answers.get(r.context_id or "", "")) if r.question.strip() else ["no_question"]
+        failed.update(found)
+        passed += not found
+    return passed / len(records), failed
+
+
+def score(path: Path) -> None:
+    """One `synth run` output, measured offline; its manifest gives the replies and the seconds."""
+    records = DatasetFile(path).read()
+    texts = [r.answer for r in records]
+    own, questions = list(range(len(records))), [r.question for r in records]
+    by_minilm = specificity.measure(specificity.MiniLMRanker(texts), questions, own)
+    by_bm25 = specificity.measure(specificity.BM25Ranker(texts), questions, own)
+    share, failed = checks(records)
+    manifest = json.loads(DatasetFile(path).manifest.read_text())
+    counts = manifest["counts"]
+    kept = sum(1 for r in records if r.question.strip())
+    replies = counts.get("replies") or sum(counts["rejected_replies"].values()) + kept  # before issue 24: the rejected and the kept
+    templates = sum(1 for r in records if r.question_source == "template")
+    by_fault = ", ".join(f"{name} {n / len(records):.0%}" for name, n in failed.most_common())
+    print(f"{str(path):<48}{len(records):>5}  MiniLM MRR {by_minilm.mrr:.2f}  BM25 MRR {by_bm25.mrr:.2f}  pass {share:.0%}  "
+          f"templates {templates / len(records):.0%}  replies/kept {replies / max(kept, 1):.1f}  "
+          f"{manifest['generating_s']:.0f} s generating, {manifest['elapsed_s']:.0f} s in all\n    fail: {by_fault or 'none'}", flush=True)
+
+
 def run_way(engine, passages, way: dict):
     job = Job(**way["job"])  # the ranker's start (MiniLM load, passages embedded) is counted below
     assert engine.llm.reset_prefix_cache(), "vLLM did not empty its prefix cache"  # no way reuses another's prefill
@@ -90,7 +131,12 @@ def main():
     parser.add_argument("--sherlock", type=int, default=100, help="first N passages of the Sherlock Holmes PDF (0: skip)")
     parser.add_argument("--show", type=int, default=0, help="print this many questions of each way and book")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--score", nargs="+", type=Path, help="measure these synth run outputs instead (no model)")
     args = parser.parse_args()
+    if args.score:
+        for path in args.score:
+            score(path)
+        return
     chosen = {name: way for name, way in ways().items() if args.ways is None or name in args.ways.split(",")}
     books = [("memoir", pipeline.passages(MEMOIR, pipeline.SegmentOptions()))]
     if args.sherlock and SHERLOCK.exists():
