@@ -42,6 +42,7 @@ from synth.generation.job import Job  # noqa: E402
 from voicetune.models import compute_dtype, dtype_name, resolve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+DRAW_SEED = 24  # the blind read's draw (issue 24)
 MEMOIR = ROOT / "data" / "sample" / "memoir.pdf"
 SHERLOCK = ROOT.parent / "shared" / "corpora" / "pdf" / "01_book_sherlock-holmes_tex-ligatures-hyphenation-headers.pdf"
 
@@ -114,6 +115,17 @@ def score(path: Path) -> None:
           f"{manifest['generating_s']:.0f} s generating, {manifest['elapsed_s']:.0f} s in all\n    fail: {by_fault or 'none'}", flush=True)
 
 
+def draw(path: Path, count: int, seed: int = DRAW_SEED) -> None:
+    """The blind read's sample (README, "Reading questions as a reviewer"): `count` records drawn
+    with random.Random(seed).sample from the file's records in file order, each question printed
+    above the start of its passage, without its flags, source or scores."""
+    import random
+
+    records = DatasetFile(path).read()
+    for n, r in enumerate(random.Random(seed).sample(records, min(count, len(records))), start=1):
+        print(f"{n:>2}. Q: {r.question or '(none)'}\n    A: {' '.join(r.answer.split())[:400]}\n")
+
+
 def run_way(engine, passages, way: dict):
     job = Job(**way["job"])  # the ranker's start (MiniLM load, passages embedded) is counted below
     assert engine.llm.reset_prefix_cache(), "vLLM did not empty its prefix cache"  # no way reuses another's prefill
@@ -132,10 +144,11 @@ def main():
     parser.add_argument("--show", type=int, default=0, help="print this many questions of each way and book")
     parser.add_argument("--model", default=None)
     parser.add_argument("--score", nargs="+", type=Path, help="measure these synth run outputs instead (no model)")
+    parser.add_argument("--draw", type=int, default=0, help="with --score: print this many records of each file, drawn at random (seeded), for a blind read")
     args = parser.parse_args()
     if args.score:
         for path in args.score:
-            score(path)
+            draw(path, args.draw) if args.draw else score(path)
         return
     chosen = {name: way for name, way in ways().items() if args.ways is None or name in args.ways.split(",")}
     books = [("memoir", pipeline.passages(MEMOIR, pipeline.SegmentOptions()))]

@@ -37,6 +37,11 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("How did the news of the eruption at Olympus Mons affect you?", "invents_names"),
         ("Was it the Zodiac moment when you saw the smoke?", "invents_names"),
         ("Did it sound like a firecracker exploding inside a locked cupboard?", "invents_names"),
+        # from a default run on 220 passages of the Sherlock Holmes book, passing every check before these
+        ("What do you think of the term 'heliograph'?", "quiz_question"),
+        ("What is your take on the topic of smoke, woods and common?", "quiz_question"),
+        ("Who lit the heliograph on the common?", "quiz_question"),
+        ("How do you respond to their question about the smoke?", "quiz_question"),
         # other spellings of the same faults
         ("Why did I go? Where did you go?", "several_questions"),
         ("When did you leave and why did you never come back?", "several_questions"),

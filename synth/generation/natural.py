@@ -46,10 +46,13 @@ _QUIZ = [
     re.compile(r"\b(?:the\s+)?(?:name|meaning|definition|term|word|synonym)\s+(?:of|for)\b", re.IGNORECASE),
     re.compile(r"\bwhat\s+(?:does|did)\b.*\b(?:mean|stand\s+for)\s*\?", re.IGNORECASE),
     re.compile(r"^(?:how\s+many|how\s+much|in\s+what\s+year|what\s+year|what\s+colou?r|which\s+(?:year|word|term|colou?r))\b", re.IGNORECASE),
+    # About the words rather than the life: "What do you think of the term 'Farrington'?", "the topic of
+    # black, Balzac and Harris", "the most interesting fact", "how did you respond to their question?"
+    re.compile(r"\b(?:(?:the|this|that)\s+(?:term|word|phrase|concept)s?|topics?|facts?|tone|article|(?:their|your|the|this|that)\s+questions?)\b", re.IGNORECASE),
 ]
-# "What is X?" / "Who was X?" with no "you" in it asks for a fact, not for the author's experience
+# "What is X?", "Who killed X?" with no "you" in it asks for a fact, not for the author's experience
 # ("What was it like ...?" asks for it).
-_FACT = re.compile(r"^(?:what|who|which)(?:'s|\s+(?:is|are|was|were))\b(?!\s+it\s+like\b)", re.IGNORECASE)
+_FACT = re.compile(r"^(?:(?:what|which)(?:'s|\s+(?:is|are|was|were))\b(?!\s+it\s+like\b)|who\b)", re.IGNORECASE)
 _SECOND_PERSON = {"you", "your", "yours", "yourself", "yourselves", "you're", "you've", "you'd", "you'll"}
 _NAME = re.compile(r"\b[A-Z][\w'\u2019-]*")
 _STEM = 5  # words sharing their first letters count as the same word ("exploding", "explosion")
