@@ -24,6 +24,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from functools import lru_cache
 import time
 from dataclasses import fields, replace
 from pathlib import Path
@@ -96,6 +97,33 @@ def checks(records) -> tuple[float, Counter]:
     return passed / len(records), failed
 
 
+TRANSCRIPTS = {  # real interviews in ../shared/corpora and whose answers they hold: their questions are the register's reference
+    "02_changelog_founders-talk-7_henk-rogers_podcast-interview.md": "Henk Rogers",
+    "10_whitehouse_briefing-2025-01-29_leavitt_bare-Q-nbsp.md": "MS. LEAVITT",
+    "11_whitehouse_briefing-2021-07-19_psaki_bare-Q-ascii-space.md": "MS. PSAKI",
+}
+
+
+@lru_cache(maxsize=1)
+def interviewers():
+    """MiniLM vectors of the real interviewers' questions (one question sentence each), or None without the corpora."""
+    from synth.generation.judge import candidates
+
+    folder = SHERLOCK.parents[1] / "transcripts"
+    if not folder.exists():
+        return None
+    found = [q for name, persona in TRANSCRIPTS.items() for p in pipeline.passages(folder / name, pipeline.SegmentOptions(persona=persona)) for q in candidates(p.question or "")]
+    return embed.embed(found)
+
+
+def register(questions) -> float | None:
+    """Mean over the questions of the MiniLM cosine to the nearest real interviewer's question."""
+    reference, asked = interviewers(), [q for q in questions if q.strip()]
+    if reference is None or not asked:
+        return None
+    return (embed.embed(asked) @ reference.T).max(dim=1).values.mean().item()
+
+
 def score(path: Path) -> None:
     """One `synth run` output, measured offline; its manifest gives the replies and the seconds."""
     records = DatasetFile(path).read()
@@ -110,9 +138,11 @@ def score(path: Path) -> None:
     replies = counts.get("replies") or sum(counts["rejected_replies"].values()) + kept  # before issue 24: the rejected and the kept
     templates = sum(1 for r in records if r.question_source == "template")
     by_fault = ", ".join(f"{name} {n / len(records):.0%}" for name, n in failed.most_common())
+    near = register(questions)
     print(f"{str(path):<48}{len(records):>5}  MiniLM MRR {by_minilm.mrr:.2f}  BM25 MRR {by_bm25.mrr:.2f}  pass {share:.0%}  "
           f"templates {templates / len(records):.0%}  replies/kept {replies / max(kept, 1):.1f}  "
-          f"{manifest['generating_s']:.0f} s generating, {manifest['elapsed_s']:.0f} s in all\n    fail: {by_fault or 'none'}", flush=True)
+          f"{manifest['generating_s']:.0f} s generating, {manifest['elapsed_s']:.0f} s in all\n    fail: {by_fault or 'none'}"
+          f"\n    register: {'-' if near is None else f'{near:.2f}'} (MiniLM cosine to the nearest real interviewer's question, mean)", flush=True)
 
 
 def draw(path: Path, count: int, seed: int = DRAW_SEED) -> None:
