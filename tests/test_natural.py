@@ -50,6 +50,9 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("Who was the man on the common?", "quiz_question"),
         ("What is the name of the common?", "quiz_question"),
         ("How did my walk in the woods go?", "asks_as_author"),
+        ("How did you get that old wooden trawler, Rab?", "asks_as_author"),  # put to someone in the passage
+        ("What made you, David?", "asks_as_author"),
+        ("How did you get to know the passengers, and what made you stay?", "several_questions"),
         ("What happened next?", "shell_question"),
     ],
 )
@@ -70,6 +73,8 @@ def test_bad_questions_fail(question, fault):
         "What did you and your brother see from the common?",
         "Can you tell me what you saw from the common?",
         "What made you look toward the woods?",
+        "So, what did you see from the common?",
+        "Jen, when did you see the heliograph?",  # the one asked, named first
     ],
 )
 def test_interview_questions_pass(question):
@@ -121,7 +126,7 @@ def _real_questions():
 def test_real_interviewers_questions_mostly_pass():
     """Real questions may bring in what the answer does not say (the invention check is for
     generated ones), and live follow-ups ("Why?") lean on what was said before; the rest pass.
-    Measured 2026-12-05: 83% of 207 question sentences pass every other check."""
+    Measured 2026-12-05: 82% of 207 question sentences pass every other check."""
     real = _real_questions()
     assert len(real) > 150
     passed = [q for q, answer in real if not set(natural.faults(q, answer)) - {"invents_names"}]

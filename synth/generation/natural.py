@@ -1,8 +1,8 @@
 """Would a reviewer keep this question as written? The checks an interview question must pass,
 each a named fault that becomes a record's flag when a kept question still has it:
 
-  asks_as_author     the asker speaks as the author ("Why did I walk into the woods?"); "tell me"
-                     and its kin are the interviewer's and pass
+  asks_as_author     the asker speaks as the author ("Why did I walk into the woods?") or to someone
+                     else by name ("How about you, David?"); "tell me" and its kin are the interviewer's
   several_questions  two or more questions in one ("What is your name, and what is a Sunday school?")
   shell_question     no word that says what it is about: it fits any passage ("What would you like to know?")
   invents_names      a name, or two or more uncommon words, that neither the passage nor what was said
@@ -32,7 +32,7 @@ _WH = r"(?:what|why|how|where|when|who|whom|which|whose)"
 _AUX = r"(?:is|are|was|were|do|does|did|have|has|had|can|could|would|will|should|shall|may|might|must)"
 # A clause that asks on its own: a question word with its verb ("how do ...", "what's ..."), or a
 # verb before its subject ("did you ...").
-_ASKS = re.compile(rf"^(?:{_WH}(?:'s|\s+{_AUX}\b)|{_AUX}\s+(?:you|he|she|it|they|we|there|this|that|the|your)\b)", re.IGNORECASE)
+_ASKS = re.compile(rf"^(?:{_WH}(?:'s|\s+{_AUX}\b|\s+\w+\s+(?:you|he|she|it|they|we)\b)|{_AUX}\s+(?:you|he|she|it|they|we|there|this|that|the|your)\b)", re.IGNORECASE)
 _JOINS = re.compile(r"\s*[,;:]\s*(?:and|but|then|also)?\s*|\s+(?:and|but)\s+(?:then\s+|also\s+)?", re.IGNORECASE)
 # Words that say nothing of what a question is about, beyond the everyday words of voicetune.words.
 GENERIC = COMMON | set(
@@ -63,8 +63,19 @@ def _stems(text: str) -> set[str]:
     return {w.removesuffix("'s")[:_STEM] for w in words(text)}
 
 
+# A name or title called out at the end: the question is put to someone in the passage, not to the
+# author ("How did you get the trawler, Rab?"). Not at the start, where interviewers name the one
+# they ask ("Jen, when will ...?") or the subject ("On China, ...").
+_ASIDES = {"okay", "ok", "right", "yes", "oh", "ah", "finally", "lastly", "first", "second", "secondly", "sir", "madam"}
+_VOCATIVE = re.compile(r",\s*(?:[A-Z][\w'\u2019-]*\s*)+[?.!]?$")
+
+
 def asks_as_author(question: str) -> bool:
-    return bool(_FIRST_PERSON & set(words(_ASK_ME.sub(" ", question))))
+    """The asker's own "I", or a question put to someone else by name."""
+    if _FIRST_PERSON & set(words(_ASK_ME.sub(" ", question))):
+        return True
+    called = _VOCATIVE.search(question.strip())
+    return called is not None and not set(words(called.group())) <= GENERIC | _ASIDES  # "So, ...", "Well, ..." call no one
 
 
 def several_questions(question: str) -> bool:
