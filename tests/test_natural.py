@@ -52,6 +52,11 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("How did my walk in the woods go?", "asks_as_author"),
         ("How did you get that old wooden trawler, Rab?", "asks_as_author"),  # put to someone in the passage
         ("What made you, David?", "asks_as_author"),
+        ("How did you get out of it, Mr. Windibank?", "asks_as_author"),
+        ("How did you, Mr. Holmes, decide to leave the common?", "asks_as_author"),
+        ("How did you, sir, feel about the smoke?", "asks_as_author"),
+        ("How did you live, felt, and decided to walk into the woods?", "quiz_question"),  # the prompt's words given back
+        ("How did you decide to decide on the woods?", "shell_question"),
         ("How did you get to know the passengers, and what made you stay?", "several_questions"),
         ("What happened next?", "shell_question"),
     ],

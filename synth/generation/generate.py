@@ -296,6 +296,17 @@ class _Run:
                     self.summary.generated += 1
                     break  # the best of the replies; the rest are not needed
 
+    def template(self, u: int, kept: _Best | None) -> tuple[str, int | None] | None:
+        """The key-term question and its rank, if it should replace the best try `kept`."""
+        unit = self.units[u]
+        made = natural.template(self.passages[unit.index].text, self.topics[unit.index], form=unit.index)
+        if made is None or self.repeats(made):
+            return None
+        [rank] = self.rank([made], [unit.index])
+        if kept is None or kept.faulty or kept.duplicate or (rank is not None and rank < kept.rank):
+            return made, rank
+        return None
+
     def rejected(self, u: int, tries: _Tries, reason: str, text: str, question: str | None = None) -> None:
         tries.last_reason[u] = reason
         self.summary.rejected_replies[reason] += 1
@@ -303,17 +314,14 @@ class _Run:
         self.reject({"id": record_id(self.passages[unit.index], unit.k), "attempt": tries.attempt + 1, "reason": reason, "reply": text, **({"question": question} if question else {})})
 
     def settle_best(self, u: int, tries: _Tries) -> None:
-        """A unit no try settled: its best usable question if a reviewer could keep it, else a
-        question made from the passage's key terms (natural.template), else its best usable
-        question with its faults as flags, else none."""
+        """A unit no try settled: a question made from the passage's key terms (natural.template)
+        when its best try has a fault, is a repeat, or points to its passage less well than the
+        made one; else its best usable question (flagged with its faults), else none."""
         kept = tries.best.get(u)
-        if self.job.checks and (kept is None or kept.faulty):
-            unit = self.units[u]
-            made = natural.template(self.passages[unit.index].text, self.topics[unit.index], form=unit.index)
-            if made is not None and not self.repeats(made):
-                self.settle(u, self.record(u, made, [], "template", tries.keys[u], *self.rank([made], [unit.index])))
-                self.summary.templates += 1
-                return
+        if self.job.checks and (made := self.template(u, kept)) is not None:
+            self.settle(u, self.record(u, made[0], [], "template", tries.keys[u], made[1]))
+            self.summary.templates += 1
+            return
         if kept is not None:
             # Usable, only not as good as wanted: the best try is kept, marked for the reviewer.
             flags = (["repeats_a_question"] if kept.duplicate else []) + list(kept.faults)

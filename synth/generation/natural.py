@@ -49,6 +49,7 @@ _QUIZ = [
     # About the words rather than the life: "What do you think of the term 'Farrington'?", "the topic of
     # black, Balzac and Harris", "the most interesting fact", "how did you respond to their question?"
     re.compile(r"\b(?:(?:the|this|that)\s+(?:term|word|phrase|concept)s?|topics?|facts?|tone|article|(?:their|your|the|this|that)\s+questions?)\b", re.IGNORECASE),
+    re.compile(r"\blived?,?\s+(?:and\s+)?felt\b|\bfelt,?\s+(?:and|or)\s+decided\b", re.IGNORECASE),  # the prompt's words given back
 ]
 # "What is X?", "Who killed X?" with no "you" in it asks for a fact, not for the author's experience
 # ("What was it like ...?" asks for it).
@@ -66,8 +67,9 @@ def _stems(text: str) -> set[str]:
 # A name or title called out at the end: the question is put to someone in the passage, not to the
 # author ("How did you get the trawler, Rab?"). Not at the start, where interviewers name the one
 # they ask ("Jen, when will ...?") or the subject ("On China, ...").
-_ASIDES = {"okay", "ok", "right", "yes", "oh", "ah", "finally", "lastly", "first", "second", "secondly", "sir", "madam"}
-_VOCATIVE = re.compile(r",\s*(?:[A-Z][\w'\u2019-]*\s*)+[?.!]?$")
+_ASIDES = {"okay", "ok", "right", "yes", "oh", "ah", "finally", "lastly", "first", "second", "secondly"}
+_TITLE = r"(?:Mr|Mrs|Ms|Dr|St)\.?\s+|(?:Miss|Sir|Madam|Doctor|Captain|Uncle|Aunt)\s+"
+_VOCATIVE = re.compile(rf",\s*(?:(?:{_TITLE})?(?:[A-Z][\w'\u2019-]*\s*)+[?.!]?$|(?:{_TITLE})(?:[A-Z][\w'\u2019-]*\s*)+,|(?:sir|madam),)")
 
 
 def asks_as_author(question: str) -> bool:
@@ -92,8 +94,11 @@ def content_words(question: str) -> list[str]:
     return [w for w in words(question) if w.removesuffix("'s") not in GENERIC and len(w) > 2 and not w.isdigit()]
 
 
+_STUTTER = re.compile(r"\b(\w{4,})\s+to\s+\1\b", re.IGNORECASE)  # "decide to decide", "choose to choose"
+
+
 def shell_question(question: str) -> bool:
-    return not content_words(question)
+    return not content_words(question) or bool(_STUTTER.search(question))
 
 
 def invented(question: str, passage: str, context: str = "") -> list[str]:
