@@ -62,7 +62,20 @@ def ways() -> dict[str, dict]:
 
 # Generation as it was before issue 16: the question prompt without $topics, nucleus sampling, one reply.
 BEFORE = Sampling(temperature=0.7, top_p=0.95, max_tokens=96)
-TOPIC = prompts.load("question")  # names the passage's key terms ($topics: specificity.key_terms)
+# The question prompt of issue 16 (prompts/question.txt until issue 24 asked for an interviewer's
+# openings), which names the passage's key terms ($topics: specificity.key_terms); the ways below vary it.
+TOPIC = Template("""You are a journalist interviewing $persona about their life. Earlier they told you:
+\"\"\"
+$context
+\"\"\"
+
+Then they said:
+\"\"\"
+$passage
+\"\"\"
+
+Write the one short question you asked them just before they said this, the question their words answer perfectly. Speak to them as "you". Ask about feelings, motives or how they saw things rather than bare facts, and do not give the answer away. Their words are about $topics: name one of these in your question. Reply with the question only.
+""")
 QUESTION = TOPIC.template.replace(" Their words are about $topics: name one of these in your question.", "")
 QUESTION_BEFORE = Template(QUESTION)
 # A worked example: small models imitate a demonstration better than they follow an instruction.
