@@ -55,6 +55,8 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("How did you get out of it, Mr. Windibank?", "asks_as_author"),
         ("How did you, Mr. Holmes, decide to leave the common?", "asks_as_author"),
         ("How did you, sir, feel about the smoke?", "asks_as_author"),
+        ("How did you, David, react to the smoke?", "asks_as_author"),
+        ("How did you live, feel, or decided?", "quiz_question"),
         ("How did you live, felt, and decided to walk into the woods?", "quiz_question"),  # the prompt's words given back
         ("How did you decide to decide on the woods?", "shell_question"),
         ("How did you get to know the passengers, and what made you stay?", "several_questions"),
@@ -99,6 +101,7 @@ def test_names_from_the_context_are_not_invented():
         ("When my father sold the boat I stopped speaking to him.", ["father", "boat"], "Tell me about your father."),
         ("We met at the office on Chapel Lane that winter.", ["Chapel", "office"], "Tell me about Chapel Lane."),
         ("I worked at Dunmore's yard for a year.", ["Dunmore's"], "Tell me about Dunmore's yard."),
+        ("By degrees Mr. Duncan Ross took to coming in only once of a morning.", ["Ross"], "Tell me about Mr. Duncan Ross."),
         ("On Monday we sailed, and the sea was calm.", ["Monday", "sailed"], None),  # a date, then a verb: nothing to ask about
     ],
 )

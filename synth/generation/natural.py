@@ -49,7 +49,7 @@ _QUIZ = [
     # About the words rather than the life: "What do you think of the term 'Farrington'?", "the topic of
     # black, Balzac and Harris", "the most interesting fact", "how did you respond to their question?"
     re.compile(r"\b(?:(?:the|this|that)\s+(?:term|word|phrase|concept)s?|topics?|facts?|tone|article|(?:their|your|the|this|that)\s+questions?)\b", re.IGNORECASE),
-    re.compile(r"\blived?,?\s+(?:and\s+)?felt\b|\bfelt,?\s+(?:and|or)\s+decided\b", re.IGNORECASE),  # the prompt's words given back
+    re.compile(r"\blive[ds]?,?\s+(?:and\s+)?fe(?:lt|el)\b|\bfe(?:lt|el),?\s+(?:and|or)\s+decided?\b", re.IGNORECASE),  # the prompt's words given back
 ]
 # "What is X?", "Who killed X?" with no "you" in it asks for a fact, not for the author's experience
 # ("What was it like ...?" asks for it).
@@ -69,7 +69,8 @@ def _stems(text: str) -> set[str]:
 # they ask ("Jen, when will ...?") or the subject ("On China, ...").
 _ASIDES = {"okay", "ok", "right", "yes", "oh", "ah", "finally", "lastly", "first", "second", "secondly"}
 _TITLE = r"(?:Mr|Mrs|Ms|Dr|St)\.?\s+|(?:Miss|Sir|Madam|Doctor|Captain|Uncle|Aunt)\s+"
-_VOCATIVE = re.compile(rf",\s*(?:(?:{_TITLE})?(?:[A-Z][\w'\u2019-]*\s*)+[?.!]?$|(?:{_TITLE})(?:[A-Z][\w'\u2019-]*\s*)+,|(?:sir|madam),)")
+_VOCATIVE = re.compile(rf",\s*(?:(?:{_TITLE})?(?:[A-Z][\w'\u2019-]*\s*)+[?.!]?$|(?:{_TITLE})(?:[A-Z][\w'\u2019-]*\s*)+,|(?:sir|madam),)"
+                       rf"|\byou,\s*(?:{_TITLE})?(?:[A-Z][\w'\u2019-]*\s*)+,")
 
 
 def asks_as_author(question: str) -> bool:
@@ -143,7 +144,7 @@ def _subject(passage: str, term: str) -> str | None:
     if term.casefold() in _CALENDAR:
         return None
     if term[:1].isupper():
-        name = re.search(rf"(?<![.!?\"\u201c] )(?<!^)\b(?:{_CAPITALISED}\s+)*{re.escape(term)}\b(?:\s+{_CAPITALISED})*", passage)
+        name = re.search(rf"(?<![.!?\"\u201c] )(?<!^)\b(?:(?:Mr|Mrs|Ms|Dr|St)\.\s+)?(?:{_CAPITALISED}\s+)*{re.escape(term)}\b(?:\s+{_CAPITALISED})*", passage)
         if name is None:
             return None
         if name.group().endswith(("'s", "\u2019s")) and (noun := re.match(r"\s+([a-z]{3,})\b", passage[name.end():])):
