@@ -3,6 +3,12 @@ book's passages, ranked by MiniLM cosine and, independently, by BM25 over words,
 generating, with the synth wall time of each (engine start excluded; one engine for all ways).
 
     .venv/bin/python bench/question_specificity.py [--ways baseline,select] [--sherlock 100]
+    .venv/bin/python bench/question_specificity.py --score data/memoir/interview.jsonl ...
+
+--score measures files `synth run` wrote, without a model (issue 24's before/after): MRR by both
+measures over the file's own passages, the share of records whose question passes every check of
+synth/generation/natural.py (a record without a question fails), the share failing each, the
+share made from key terms, replies judged per record and the seconds, from the manifest beside it.
 
 Books: the sample memoir (all 28 passages) and the first --sherlock passages of the Sherlock Holmes
 PDF in ../shared/corpora (skipped when absent). Every way samples at temperature 0.7, so figures
@@ -15,7 +21,10 @@ measures at <= 1.5x the baseline's time.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections import Counter
+from functools import lru_cache
 import time
 from dataclasses import fields, replace
 from pathlib import Path
@@ -25,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synth import pipeline, synthesis  # noqa: E402
 from voicetune import embed, prompts
-from synth.generation import specificity
+from synth.generation import natural, specificity
+from voicetune.dataset import DatasetFile  # noqa: E402
 from synth.config import SynthConfig  # noqa: E402
 from voicetune.engine import Sampling, VLLMEngine  # noqa: E402
 from synth.generation.generate import generate  # noqa: E402
@@ -33,6 +43,7 @@ from synth.generation.job import Job  # noqa: E402
 from voicetune.models import compute_dtype, dtype_name, resolve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+DRAW_SEED = 24  # the blind read's draw (issue 24)
 MEMOIR = ROOT / "data" / "sample" / "memoir.pdf"
 SHERLOCK = ROOT.parent / "shared" / "corpora" / "pdf" / "01_book_sherlock-holmes_tex-ligatures-hyphenation-headers.pdf"
 
@@ -51,7 +62,20 @@ def ways() -> dict[str, dict]:
 
 # Generation as it was before issue 16: the question prompt without $topics, nucleus sampling, one reply.
 BEFORE = Sampling(temperature=0.7, top_p=0.95, max_tokens=96)
-TOPIC = prompts.load("question")  # names the passage's key terms ($topics: specificity.key_terms)
+# The question prompt of issue 16 (prompts/question.txt until issue 24 asked for an interviewer's
+# openings), which names the passage's key terms ($topics: specificity.key_terms); the ways below vary it.
+TOPIC = Template("""You are a journalist interviewing $persona about their life. Earlier they told you:
+\"\"\"
+$context
+\"\"\"
+
+Then they said:
+\"\"\"
+$passage
+\"\"\"
+
+Write the one short question you asked them just before they said this, the question their words answer perfectly. Speak to them as "you". Ask about feelings, motives or how they saw things rather than bare facts, and do not give the answer away. Their words are about $topics: name one of these in your question. Reply with the question only.
+""")
 QUESTION = TOPIC.template.replace(" Their words are about $topics: name one of these in your question.", "")
 QUESTION_BEFORE = Template(QUESTION)
 # A worked example: small models imitate a demonstration better than they follow an instruction.
@@ -73,6 +97,89 @@ VARIANTS: dict[str, tuple[dict, bool]] = {  # name -> (Job settings over the bas
 }
 
 
+def checks(records) -> tuple[float, Counter]:
+    """The share of records whose question passes every check (natural.py), and how many fail each
+    (a record without a question fails as `no_question`); each judged with the passage before it."""
+    answers = {r.id: r.answer for r in records}
+    failed: Counter = Counter()
+    passed = 0
+    for r in records:
+        found = natural.faults(r.question, r.answer, answers.get(r.context_id or "", "")) if r.question.strip() else ["no_question"]
+        failed.update(found)
+        passed += not found
+    return passed / len(records), failed
+
+
+TRANSCRIPTS = {  # real interviews in ../shared/corpora and whose answers they hold: their questions are the register's reference
+    "02_changelog_founders-talk-7_henk-rogers_podcast-interview.md": "Henk Rogers",
+    "10_whitehouse_briefing-2025-01-29_leavitt_bare-Q-nbsp.md": "MS. LEAVITT",
+    "11_whitehouse_briefing-2021-07-19_psaki_bare-Q-ascii-space.md": "MS. PSAKI",
+}
+
+
+@lru_cache(maxsize=1)
+def interviewers():
+    """MiniLM vectors of the real interviewers' questions (one question sentence each), or None without the corpora."""
+    from synth.generation.judge import candidates
+
+    folder = SHERLOCK.parents[1] / "transcripts"
+    if not folder.exists():
+        return None
+    found = [q for name, persona in TRANSCRIPTS.items() for p in pipeline.passages(folder / name, pipeline.SegmentOptions(persona=persona)) for q in candidates(p.question or "")]
+    return embed.embed(found)
+
+
+def register(questions) -> float | None:
+    """Mean over the questions of the MiniLM cosine to the nearest real interviewer's question."""
+    reference, asked = interviewers(), [q for q in questions if q.strip()]
+    if reference is None or not asked:
+        return None
+    return (embed.embed(asked) @ reference.T).max(dim=1).values.mean().item()
+
+
+def estimated_replies(path: Path, records, candidates: int) -> int:
+    """Replies of a file made before the manifest counted them (issue 24): `candidates` per request,
+    each record's requests its last try in the rejects log (1 if none). The records of this code, which
+    count them, give the same figure within 1%."""
+    last: dict[str, int] = {}
+    for line in DatasetFile(path).rejects.read_text().splitlines():
+        reject = json.loads(line)
+        last[reject["id"]] = max(last.get(reject["id"], 1), reject["attempt"])
+    return candidates * sum(last.get(r.id, 1) for r in records)
+
+
+def score(path: Path) -> None:
+    """One `synth run` output, measured offline; its manifest gives the replies and the seconds."""
+    records = DatasetFile(path).read()
+    texts = [r.answer for r in records]
+    own, questions = list(range(len(records))), [r.question for r in records]
+    by_minilm = specificity.measure(specificity.MiniLMRanker(texts), questions, own)
+    by_bm25 = specificity.measure(specificity.BM25Ranker(texts), questions, own)
+    share, failed = checks(records)
+    manifest = json.loads(DatasetFile(path).manifest.read_text())
+    counts = manifest["counts"]
+    kept = sum(1 for r in records if r.question.strip())
+    replies = counts.get("replies") or estimated_replies(path, records, manifest["sampling"]["n"])
+    templates = sum(1 for r in records if r.question_source == "template")
+    by_fault = ", ".join(f"{name} {n / len(records):.0%}" for name, n in failed.most_common())
+    near = register(questions)
+    print(f"{str(path):<48}{len(records):>5}  MiniLM MRR {by_minilm.mrr:.2f}  BM25 MRR {by_bm25.mrr:.2f}  pass {share:.1%}  "
+          f"templates {templates / len(records):.0%}  replies/record {replies / len(records):.1f}  "
+          f"{manifest['generating_s']:.0f} s generating, {manifest['elapsed_s']:.0f} s in all\n    fail: {by_fault or 'none'}"
+          f"\n    register: {'-' if near is None else f'{near:.2f}'} (MiniLM cosine to the nearest real interviewer's question, mean)", flush=True)
+
+
+def draw(path: Path, count: int, seed: int = DRAW_SEED) -> None:
+    """The blind read's sample (README, "Reading questions as a reviewer"): `count` records drawn
+    with random.Random(seed).sample from the file's records in file order, each question printed
+    above the start of its passage, without its flags, source or scores."""
+    import random
+
+    records = DatasetFile(path).read()
+    for n, r in enumerate(random.Random(seed).sample(records, min(count, len(records))), start=1):
+        print(f"{n:>2}. Q: {r.question or '(none)'}\n    A: {' '.join(r.answer.split())[:400]}\n")
+
+
 def run_way(engine, passages, way: dict):
     job = Job(**way["job"])  # the ranker's start (MiniLM load, passages embedded) is counted below
     assert engine.llm.reset_prefix_cache(), "vLLM did not empty its prefix cache"  # no way reuses another's prefill
@@ -90,7 +197,13 @@ def main():
     parser.add_argument("--sherlock", type=int, default=100, help="first N passages of the Sherlock Holmes PDF (0: skip)")
     parser.add_argument("--show", type=int, default=0, help="print this many questions of each way and book")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--score", nargs="+", type=Path, help="measure these synth run outputs instead (no model)")
+    parser.add_argument("--draw", type=int, default=0, help="with --score: print this many records of each file, drawn at random (seeded), for a blind read")
     args = parser.parse_args()
+    if args.score:
+        for path in args.score:
+            draw(path, args.draw) if args.draw else score(path)
+        return
     chosen = {name: way for name, way in ways().items() if args.ways is None or name in args.ways.split(",")}
     books = [("memoir", pipeline.passages(MEMOIR, pipeline.SegmentOptions()))]
     if args.sherlock and SHERLOCK.exists():

@@ -38,7 +38,7 @@ class SynthConfig:
     seed: int = 0
     per_passage: int = 1  # questions (records) per passage
     context_chars: int = CONTEXT_CHARS  # the previous passage's last sentences within this many characters (0: all)
-    retries: int = 2  # new tries for a reply with no usable question
+    retries: int = 1  # new tries for a reply with no usable question (a last one is made from the key terms: natural.template)
     turns: int = 1  # interviews: up to N consecutive passages of a chapter make one conversation
     candidates: int = 8  # replies per request (one prefill); the one that points best to its passage is kept
     max_rank: int = specificity.MAX_RANK  # retry a question whose own passage ranks below this (0: never)

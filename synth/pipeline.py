@@ -354,6 +354,8 @@ def write_manifest(
             "reused": summary.reused,
             "from_transcript": summary.from_transcript,
             "failed": summary.failed,
+            "templates": summary.templates,
+            "replies": summary.replies,
             "rejected_replies": dict(summary.rejected_replies),
         },
         "elapsed_s": round(elapsed, 2),

@@ -36,7 +36,7 @@ def job_for(config: SynthConfig, model: str) -> Job:
     return Job(
         template, sampling, prompt=config.prompt, model=model, persona=config.prompt_persona, context_chars=config.context_chars,
         per_passage=config.per_passage, retries=config.retries, turns=config.turns,
-        ranker=None if config.no_specificity else MiniLMRanker, max_rank=config.max_rank,
+        ranker=None if config.no_specificity else MiniLMRanker, max_rank=config.max_rank, checks=True,
     )
 
 
@@ -99,6 +99,8 @@ def summary_line(dataset: DatasetFile, records: list[Record], summary: Summary, 
     parts = [f"{summary.generated} generated", f"{summary.reused} reused"]
     if summary.from_transcript:
         parts.append(f"{summary.from_transcript} from the transcript")
+    if summary.templates:
+        parts.append(f"{summary.templates} from key terms (no reply a reviewer could keep)")
     if summary.failed:
         parts.append(f"{summary.failed} without a usable question (flagged)")
     rejected = sum(summary.rejected_replies.values())

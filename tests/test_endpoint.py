@@ -143,3 +143,19 @@ def test_ctrl_c_of_synth_run_with_an_endpoint_saves_and_stops_at_once(server, tm
     assert time.monotonic() - interrupted < 10, "waited for the requests in flight"
     assert run.returncode == 1 and "Error: interrupted: what was generated so far is saved" in stderr, stderr[-2000:]
     assert out.read_text().count("\n") == 2
+
+
+def test_an_endpoints_questions_are_judged_by_the_same_checks(server, tmp_path):
+    """`synth run --endpoint` builds its job as a local run does: every reply faces natural.py's checks,
+    and a passage whose replies all fail gets its question from the key terms."""
+    from synth.config import SynthConfig
+    from synth.synthesis import prepare
+
+    handler, url = server
+    handler.questions = ("Why did I go to sea?",)  # asked as the author, every time
+    backend, job, _ = prepare(SynthConfig(no_specificity=True, candidates=1, retries=1), model=None, endpoint=url)
+    assert job.checks
+    passage = Passage("p1", "I went to sea the winter my father sold the boat, and I never forgave him.", "b.pdf", 1, 1)
+    records, summary = pipeline.synthesize([passage], DatasetFile(tmp_path / "interview.jsonl"), backend.start, job)
+    assert (records[0].question, records[0].question_source) == ("Tell me about the boat.", "template")
+    assert summary.rejected_replies == {"asks_as_author": 2}

@@ -32,6 +32,6 @@ def test_rejects_and_manifest_are_written_next_to_the_output(tmp_path):
     path = pipeline.write_manifest(DatasetFile(out), Job(template, model="m"), summary=summary, records=records, backend="vLLM", prompt_path=prompts.find("question"), elapsed=3.0)
     manifest = json.loads(path.read_text())
     assert path.name == "interview.manifest.json"
-    assert manifest["counts"] == {"generated": 1, "reused": 0, "from_transcript": 0, "failed": 0, "rejected_replies": {"not_a_question": 1}}
+    assert manifest["counts"] == {"generated": 1, "reused": 0, "from_transcript": 0, "failed": 0, "templates": 0, "replies": 2, "rejected_replies": {"not_a_question": 1}}
     assert manifest["prompt"]["file"].endswith("question.txt") and len(manifest["prompt"]["sha256"]) == 64
     assert manifest["versions"]["transformers"]

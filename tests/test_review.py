@@ -115,6 +115,14 @@ def test_a_save_rewrites_the_file_with_the_change_and_a_new_version(served):
     assert status == 200 and [r.status for r in read_records(path)] == ["pending", "edited", "rejected"]
 
 
+def test_the_page_gets_the_question_checks_each_record_fails(served):
+    path, url = served
+    _, body = call(url + "/api/records")
+    assert body["checks"] == {"id1": ["shell_question"], "id2": ["shell_question"], "id3": ["shell_question"]}  # "Why 1?" fits any passage
+    call(url + "/api/records/id2", {"status": "edited", "question": "Why did you answer 2?", "version": body["version"]})
+    assert call(url + "/api/records")[1]["checks"]["id2"] == []
+
+
 def test_a_file_changed_on_disk_is_not_overwritten(served):
     path, url = served
     _, body = call(url + "/api/records")

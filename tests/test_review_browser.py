@@ -134,9 +134,11 @@ def test_filters_show_pending_only_and_flagged_only(browser, page):
     press(browser, "p")  # pending only: the accepted first record is no longer reachable
     press(browser, "k")
     assert text(browser, "question") == "Why stay?" and "(3 match the filters)" in text(browser, "position")
-    press(browser, "f")  # and flagged only: the one flagged record
+    press(browser, "f")  # and flagged only: the flagged record, and r4, whose question fails a check
     wait_for(browser, lambda d: text(d, "question") == "How was school?", "flagged record shown")
-    assert "(1 match the filters)" in text(browser, "position")
+    assert "(2 match the filters)" in text(browser, "position") and "gives_answer_away" in text(browser, "flags")
+    press(browser, "j")
+    wait_for(browser, lambda d: "check: invents_names" in text(d, "flags"), "a failed check shown as a flag")
 
 
 @pytest.fixture

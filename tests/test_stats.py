@@ -44,7 +44,7 @@ def test_worth_a_look_ranks_pending_records_by_how_many_problems_they_have():
     looks = stats.worth_a_look(records, stats.near_duplicates(records))
     assert [look.record.id for look in looks] == ["flagged", "short", "echo"]
     assert looks[0].reasons == ["flag no_question", "flag not_a_question", "no question"]
-    assert looks[1].reasons == ["short question (4 chars)"]
+    assert looks[1].reasons == ["question check: shell_question", "short question (4 chars)"]
     assert looks[2].reasons[0].startswith("question echoes the answer")
 
 
@@ -97,3 +97,17 @@ def test_conversations_are_counted_by_their_turns():
     turns = [record(f"t{i}", f"Q{i}?", conversation="t0", position=i + 1) for i in range(3)] + [record("s", "Q?")]
     assert "Conversations: 2 (1 of 1 turn, 1 of 3 turns); 4 turns usable" in stats.report(turns)
     assert "Conversations" not in stats.report([record("s", "Q?")])
+
+
+def test_question_checks_are_judged_now_and_counted():
+    records = [
+        record("good", "Why did you go to sea that winter?"),
+        record("author", "Why did I go to sea?", flags=["asks_as_author"]),
+        record("quiz", "What do you call the sea in winter?"),
+        record("none", "", flags=["no_question"]),
+    ]
+    text = stats.report(records)
+    assert "Question checks: 1 of 4 records have a question that passes every check; failed: asks_as_author 1, quiz_question 1" in text
+    looks = {look.record.id: look.reasons for look in stats.worth_a_look(records, [])}
+    assert looks["quiz"] == ["question check: quiz_question"]
+    assert looks["author"] == ["flag asks_as_author"]  # said once, by its flag

@@ -2,7 +2,8 @@
 editing records (a conversation's turns together), and its blind-test mode over a training run.
 
     GET  /?token=T              the page (review_page.html: vanilla JS, record text set with textContent only)
-    GET  /api/records           {"path", "version", "records", "interviews": [[id, ...], ...] (records.conversations)}
+    GET  /api/records           {"path", "version", "records", "interviews": [[id, ...], ...] (records.conversations),
+                                 "checks": {id: [the question checks it fails (stats.question_faults)]}}
     POST /api/records/<id>      {"status", "question"?, "answer"?, "version"} -> {"record", "version"}
     POST /api/records           {"version", "changes": [{"id", "status", "question"?, "answer"?}, ...]}
                                 -> {"records", "version"}: all or nothing (a whole conversation)
@@ -38,6 +39,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from synth.generation.judge import MAX_QUESTION_CHARS
+from synth.dataset.stats import question_faults
 from voicetune.dataset import DatasetFile
 from voicetune.records import STATUSES, JsonlAppender, MalformedFile, Record, conversations, dumps, iter_jsonl
 
@@ -288,7 +290,8 @@ class Handler(BaseHTTPRequestHandler):
             except MalformedFile as e:
                 return self.json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(e)})
             interviews = [[r.id for r in turns] for turns in conversations(records)]  # grouped here only: records.conversations
-            self.json(HTTPStatus.OK, {"path": str(self.server.data_path), "version": version, "records": [r.to_dict() for r in records], "interviews": interviews})
+            checks = question_faults(records)  # the question checks each fails, shown with its flags
+            self.json(HTTPStatus.OK, {"path": str(self.server.data_path), "version": version, "records": [r.to_dict() for r in records], "interviews": interviews, "checks": checks})
         elif route == "/api/blind" and blind:
             self.json(HTTPStatus.OK, blind.state())
         else:

@@ -1,6 +1,7 @@
 """What a reviewer wants to know about an interview.jsonl before reading it: counts by status and
 flag, conversations, question and answer lengths, duplicate questions, how well the questions point
-to their own passages (recall@1, MRR, the least specific first), and which records to look at first.
+to their own passages (recall@1, MRR, the least specific first), which questions a reviewer would
+not keep as written (synth/generation/natural.py's checks), and which records to look at first.
 
 Pure functions over records; `synth stats FILE` prints `report(records)`.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from synth.generation import specificity
+from synth.generation import natural, specificity
 from voicetune.records import STATUSES, Record, conversations, usable_turns
 from voicetune.words import STOPWORDS, words
 
@@ -65,9 +66,24 @@ def echo_share(question: str, answer: str) -> float:
     return len(content & set(words(answer))) / len(content) if content else 0.0
 
 
-def reasons(record: Record, duplicated: set[str]) -> list[str]:
+def question_faults(records: list[Record]) -> dict[str, list[str]]:
+    """id -> the checks of natural.py its question fails, judged now (so an older file, or a question
+    edited in review, is judged too), with the passage before it (`context_id`) as its context."""
+    answers = {r.id: r.answer for r in records}
+    return {r.id: natural.faults(r.question, r.answer, answers.get(r.context_id or "", "")) for r in records if r.question.strip()}
+
+
+def check_summary(records: list[Record], faults: dict[str, list[str]]) -> str:
+    failed = Counter(f for found in faults.values() for f in found)
+    passed = sum(1 for found in faults.values() if not found)
+    by = ", ".join(f"{name} {failed[name]}" for name in natural.FAULTS if failed[name]) or "none"
+    return f"Question checks: {passed} of {len(records)} records have a question that passes every check; failed: {by}"
+
+
+def reasons(record: Record, duplicated: set[str], faults: list[str] = ()) -> list[str]:
     """Why a record is worth a look, most serious first."""
     found = [f"flag {flag}" for flag in record.flags]
+    found += [f"question check: {fault}" for fault in faults if fault not in record.flags]
     q = record.question.strip()
     if not q:
         found.append("no question")
@@ -112,11 +128,12 @@ class Look:
     reasons: list[str]
 
 
-def worth_a_look(records: list[Record], pairs: list[tuple[float, Record, Record]]) -> list[Look]:
+def worth_a_look(records: list[Record], pairs: list[tuple[float, Record, Record]], faults: dict[str, list[str]] | None = None) -> list[Look]:
     """Pending records with something to check, those with the most reasons first; reviewed ones
     have had their look."""
     duplicated = {r.id for _, a, b in pairs for r in (a, b)}
-    looks = [Look(r, reasons(r, duplicated)) for r in records if r.status == "pending"]
+    faults = question_faults(records) if faults is None else faults
+    looks = [Look(r, reasons(r, duplicated, faults.get(r.id, []))) for r in records if r.status == "pending"]
     # Most reasons first; among equals, the least specific question (the likeliest to point elsewhere).
     return sorted((look for look in looks if look.reasons), key=lambda look: (-len(look.reasons), _specificity(look.record)))
 
@@ -150,7 +167,9 @@ def report(records: list[Record], top: int = 10) -> str:
                   f"{scored.unscored} without a score counted 0): recall@1 {scored.recall_at_1:.2f}, MRR {scored.mrr:.2f}",
                   f"Least specific questions first: {len(vague)} not ranked first"]
         lines += [f"  rank {round(1 / r.specificity):>3}  {r.id}: {_short(r.question)}" for r in vague[:top]]
-    looks = worth_a_look(records, pairs)
+    faults = question_faults(records)
+    lines += ["", check_summary(records, faults)]
+    looks = worth_a_look(records, pairs, faults)
     lines += ["", f"Worth a look first: {len(looks)} pending records" + (f" (the first {top})" if len(looks) > top else "")]
     lines += [f"  {look.record.id}  {_short(look.record.question) or '(empty)'}\n      {'; '.join(look.reasons)}" for look in looks[:top]]
     return "\n".join(lines)

