@@ -107,9 +107,11 @@ def _notice_sections(paragraphs: list[Paragraph]) -> set[int]:
 
 
 def title_page(text: str) -> bool:
-    """A title page or contents list in capitals: three words or more, not a salutation, a signature
-    or an attribution."""
-    return _capitals(text) >= CAPITALS and len(text.split()) >= 3 and not _ADDRESS.search(text)
+    """A title page or contents list in capitals: three words or more, or two with no stop (a title
+    page's lines set apart by their type size: "CONAN DOYLE"), not a salutation, a signature or an
+    attribution."""
+    words = len(text.split())
+    return _capitals(text) >= CAPITALS and (words >= 3 or words == 2 and text.rstrip()[-1].isalnum()) and not _ADDRESS.search(text)
 
 
 def _capitals(text: str) -> float:
