@@ -182,7 +182,7 @@ def test_a_word_that_authors_use_too_is_never_a_notice_alone(authors):
     assert not boilerplate.remove_notices(plain(authors, *CHAPTER)).removed
 
 
-@pytest.mark.parametrize("authors", ["MY DEAR SON,--", "BEETHOVEN.", "\u2014HAKLUYT.", "WEBSTER'S DICTIONARY.", "DEAR Z.,--", "HOUSE OF GIANNATASIO!--",
+@pytest.mark.parametrize("authors", ["MY DEAR SON,--", "BEETHOVEN.", "\u2014HAKLUYT.", "WEBSTER'S DICTIONARY.", "DEAR Z.,--", "HOUSE OF GIANNATASIO!--", "NARBERTH, PA., JANUARY 1, 1915.", "VIENNA, Sept. 3rd, 1823.",
                                      "IT WAS THE BEST OF TIMES, IT WAS THE WORST OF TIMES, it was the age of wisdom, it was the age of foolishness."])
 def test_salutations_signatures_attributions_and_capital_openings_in_the_front_are_kept(authors):
     split = boilerplate.remove_notices(plain(authors, *CHAPTER))
@@ -190,7 +190,7 @@ def test_salutations_signatures_attributions_and_capital_openings_in_the_front_a
 
 
 def test_a_title_page_a_contents_list_and_a_copyright_line_still_go():
-    front = ["FROM THE COLLECTION OF DR. LUDWIG NOHL.", "Copyright 1998 Agnes Tarrow", "ISBN 978-0-00-000000-0"]
+    front = ["FROM THE COLLECTION OF DR. LUDWIG NOHL.", "CONAN DOYLE", "Copyright 1998 Agnes Tarrow", "ISBN 978-0-00-000000-0"]
     lead = "APPENDIX A\u2014THE BOATS APPENDIX B\u2014THE STORM GENERAL INDEX "
     split = boilerplate.remove_notices(plain(*front, lead + "Every winter of my sixtieth year I wrote a little of this book.", *CHAPTER))
     assert [p.text for p in split.removed] == front + [lead.strip()]

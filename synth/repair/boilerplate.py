@@ -54,6 +54,10 @@ _CAPITAL_LEAD = re.compile(r"^(?:[^a-z\s]+\s+){8,}?(?=[A-Z][a-z]+\s+[a-z])")  # 
 _LISTED = re.compile(r"\b(?:CHAPTER|PART|BOOK|STAVE|LETTER|SECTION|ACT|VOLUME|APPENDIX)\s+(?:[IVXLC]+|\d+|[A-Z]|ONE|TWO|THREE|FOUR|FIVE)\b")
 # a salutation, a signature or an attribution in capitals: the author's, not a title page
 _ADDRESS = re.compile(r"""^[\-\u2013\u2014"'\u201c\u2018]|[,:;!?\-\u2013\u2014]\W*$""")
+# a dateline under a preface or a letter ("NARBERTH, PA., JANUARY 1, 1915."): the author's too
+_DATELINE = re.compile(
+    r"\b(?:JAN|FEB|MAR|APR|MAY|JUNE?|JULY?|AUG|SEPT?|OCT|NOV|DEC)[A-Z]*\.?\s+\d{1,2}(?:ST|ND|RD|TH)?,?\s+\d{4}\.?$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ def title_page(text: str) -> bool:
     page's lines set apart by their type size: "CONAN DOYLE"), not a salutation, a signature or an
     attribution."""
     words = len(text.split())
-    return _capitals(text) >= CAPITALS and (words >= 3 or words == 2 and text.rstrip()[-1].isalnum()) and not _ADDRESS.search(text)
+    return _capitals(text) >= CAPITALS and (words >= 3 or words == 2 and text.rstrip()[-1].isalnum()) and not _ADDRESS.search(text) and not _DATELINE.search(text)
 
 
 def _capitals(text: str) -> float:
