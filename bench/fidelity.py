@@ -223,14 +223,17 @@ TRANSCRIPTS = {  # file name prefix -> (its parse, the persona as its parse name
 def transcript_truth(path: Path, persona: str) -> tuple[Counter, set[str]]:
     """(the persona's words, counted; the other speakers' sentences of 6 words or more), by the file's own parse."""
     parse, _ = TRANSCRIPTS[path.name[:3]]
-    mine, said, others = Counter(), set(), set()
+    mine, said, others, own = Counter(), set(), set(), []
     for speaker, text in parse(path.read_bytes()):
         if speaker == persona:
             mine.update(words(text))
             said.update(sentences(text))
+            own.append(f" {' '.join(words(text))} ")
         else:
             others.update(sentences(text))
-    return mine, others - said  # a sentence both say is the persona's too
+    # a sentence both say is the persona's too, and so is one the persona's own turn holds word for word
+    # ("Mr. President, I ask unanimous consent ..." inside "Madam President, I ask ...")
+    return mine, {s for s in others - said if not any(f" {s} " in turn for turn in own)}
 
 
 # -- books: every word of the file, and its headings, read without the code under test ----------
