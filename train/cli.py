@@ -47,6 +47,11 @@ def cli():
 @click.option("--packing/--no-packing", default=TrainConfig.packing, show_default=True, help="Pack conversations into sequences (no padding).")
 @click.option("--tokens-per-step", default=TrainConfig.tokens_per_step, show_default=True,
               help="Packed tokens per step and process [0: GPU --batch-size rows of --max-length; CPU --batch-size average conversations].")
+@click.option("--preference", type=click.Choice(["dpo"]), default=None, help="After SFT, a preference stage on interview.pairs.jsonl (the author's passage over the base model's answer).")
+@click.option("--preference-epochs", default=TrainConfig.preference_epochs, show_default=True, help="Passes over the pairs.")
+@click.option("--preference-learning-rate", default=TrainConfig.preference_learning_rate, show_default=True)
+@click.option("--beta", default=TrainConfig.beta, show_default=True, help="DPO's beta.")
+@click.option("--sft-weight", default=TrainConfig.sft_weight, show_default=True, help="Weight of the author's answers' NLL in the preference loss (0: plain DPO).")
 def run(data, out, only_reviewed, resume, **options):
     """Train on DATA, merge the adapter, and ask the merged model one held-out question."""
     from train import pipeline

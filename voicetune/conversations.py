@@ -11,6 +11,7 @@ ever on both sides.
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -146,3 +147,44 @@ def split(items: list, eval_share: float, seed: int) -> tuple[list, list]:
 def records(path: Path) -> list[Record]:
     """Every record of `path` in either format (what `train eval` measures passages with)."""
     return [r for c in read(path) for r in c.turns]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A preference pair: the conversation up to and including the chosen turn (the author's
+    passage), and the base model's answer to the same prompt (interview.pairs.jsonl)."""
+
+    id: str  # the record id of the chosen turn
+    conversation: Conversation
+    rejected: str
+
+    def prompt(self, system: str | None) -> list[chat.Message]:
+        """The SFT prompt of the chosen turn: the conversation's messages minus the last answer."""
+        return self.conversation.messages(system)[:-1]
+
+    @property
+    def chosen(self) -> str:
+        return self.conversation.turns[-1].answer
+
+
+def pairs(path: Path, only_reviewed: bool = False) -> list[Pair]:
+    """One Pair per usable record (the SFT selection) that has a line in the pairs sidecar; a torn
+    last line (kill -9) is ignored, and a later line for the same id wins.
+    Minimal reader of the prefs contract (prefs-train); prefs-data's, with the stale-key check, replaces it."""
+    sidecar = DatasetFile(path).sidecar("pairs.jsonl")
+    if not sidecar.exists():
+        raise DataError(f"{path}: no {sidecar.name} beside it: make the preference pairs first (`synth pairs {path}`)")
+    rejected: dict[str, str] = {}
+    for line in sidecar.read_text(encoding="utf-8").splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue  # a torn last line
+        if isinstance(value, dict) and isinstance(value.get("rejected"), str) and value["rejected"].strip():
+            rejected[str(value.get("id"))] = value["rejected"]
+    found = []
+    for conv in usable(read(path), only_reviewed).conversations:
+        for n, turn in enumerate(conv.turns, start=1):
+            if turn.id in rejected:
+                found.append(Pair(turn.id, Conversation(conv.id, conv.turns[:n], conv.system), rejected[turn.id]))
+    return found

@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from synth.generation.judge import MAX_QUESTION_CHARS
+from synth.repair.segment import sentence_ends
 from voicetune.dataset import DatasetFile
 from voicetune.records import STATUSES, JsonlAppender, MalformedFile, Record, conversations, dumps, iter_jsonl
 
@@ -208,11 +209,11 @@ class BlindTest:
         return guesses
 
     def state(self) -> dict:
-        text = {AUTHOR: "passage", TUNED: "tuned"}
-        items = [
-            {"id": row["id"], "question": row["question"], "answers": [row[text[who]] for who in self.shown[row["id"]]]}
-            for row in self.rows if row["id"] not in self.guesses
-        ]
+        items = []
+        for row in self.rows:
+            if row["id"] not in self.guesses:
+                text = dict(zip((AUTHOR, TUNED), comparable(row["passage"], row["tuned"])))
+                items.append({"id": row["id"], "question": row["question"], "answers": [text[who] for who in self.shown[row["id"]]]})
         return {"path": str(self.path), "items": items, **self.score()}
 
     def score(self) -> dict:
@@ -233,6 +234,20 @@ class BlindTest:
                 append(entry)
             self.guesses[row_id] = entry
             return self.score()
+
+
+def comparable(passage: str, answer: str) -> tuple[str, str]:
+    """Both texts cut to a comparable length, so that length does not give the author away (a
+    100-word passage against "I am not at home."): each is cut at its sentence end nearest the
+    shorter one's length in characters; the shorter one thus stays whole."""
+    passage, answer = passage.strip(), answer.strip()
+    target = min(len(passage), len(answer))
+    return _cut_near(passage, target), _cut_near(answer, target)
+
+
+def _cut_near(text: str, chars: int) -> str:
+    end = min(sentence_ends(text), key=lambda e: (abs(e - chars), e)) if text else 0
+    return text[:end].strip()
 
 
 def read_json(handler: BaseHTTPRequestHandler):
