@@ -138,6 +138,23 @@ def test_flattened_rows_keep_each_pairs_segments():
     assert rejected.tolist() == pytest.approx([token_logp(1, 3), token_logp(0, 3)])
 
 
+@pytest.mark.engine
+def test_a_step_joined_into_one_row_scores_each_side_as_if_alone(tmp_path, embedded_model, tokenizer):
+    """Attention stays inside each side of each pair: the restarting positions make sdpa's mask block-diagonal."""
+    from transformers import AutoModelForCausalLM
+
+    path = write_interview(tmp_path, MULTI, {"a2": GENERIC, "c1": "Well, it depends on the machine."})
+    rows = [tokenize_pair(p, tokenizer, "You are Mara.") for p in pairs(path)]
+    model = AutoModelForCausalLM.from_pretrained(embedded_model, dtype=torch.float32, attn_implementation="sdpa")
+    joined = answer_logps(model, PairCollator(tokenizer.pad_token_id, flatten=True)([{**r.row(), "reference": [0.0, 0.0]} for r in rows]))
+    for i, example in enumerate(rows):
+        for side, got in ((example.chosen, joined[0][i]), (example.rejected, joined[1][i])):
+            ids, labels = torch.tensor([side.input_ids]), torch.tensor([side.labels])
+            logits = model(input_ids=ids).logits[0, :-1].float()
+            alone = -torch.nn.functional.cross_entropy(logits, labels[0, 1:], ignore_index=IGNORE, reduction="sum")
+            assert got.item() == pytest.approx(alone.item(), abs=1e-3)
+
+
 def tiny_preference_run(folder: Path, **options):
     from train import pipeline
     from train.config import TrainConfig
@@ -161,3 +178,26 @@ def test_the_preference_stage_trains_merges_and_answers(tmp_path):
     assert (run / "sft" / "merged" / "config.json").exists() and (run / "merged" / "config.json").exists()
     assert result.merge_check.weights_off == 0 and result.reply is not None
     assert set(json.loads((run / "stage_seconds.json").read_text())) == {"sft", "preference"}
+
+
+@pytest.mark.gpu
+@pytest.mark.engine
+def test_the_preference_stage_runs_on_the_gpu(tmp_path):
+    """Device placement as for SFT: the 4-bit model, its reference pass and the merge check on the GPU."""
+    from train import preference
+
+    placed = []
+    plain = preference.reference_logps
+
+    def recording(model, rows, collator, batch):
+        placed.append(next(model.parameters()).device.type)
+        return plain(model, rows, collator, batch)
+
+    preference.reference_logps = recording
+    try:
+        result = tiny_preference_run(tmp_path)
+    finally:
+        preference.reference_logps = plain
+    assert placed == ["cuda", "cuda"] and result.merge_check.device.startswith("cuda"), result.merge_check
+    margins = [h["margin"] for h in json.loads((tmp_path / "run" / "preference" / "log_history.json").read_text()) if "margin" in h]
+    assert margins[-1] > 0.01

@@ -73,7 +73,7 @@ def split(pairs: list[PairExample], train_ids: set[str], held_out_ids: set[str])
 
 
 class PairCollator:
-    """Packed pair rows padded (or joined into one row for flash-attention 2, like SFT's rows), with
+    """Packed pair rows padded, or joined into one padding-free row (`flatten`), with
     `segment` = 2 * pair + side for every token and each pair's reference log-probs."""
 
     def __init__(self, pad_token_id: int, flatten: bool = False):
@@ -126,7 +126,7 @@ def preference_trainer(beta: float, sft_weight: float):
             chosen, rejected, tokens = answer_logps(model, inputs)
             loss, stats = dpo_loss(chosen, rejected, inputs["reference"], beta, sft_weight, tokens)
             self.stats = [*getattr(self, "stats", []), stats]
-            return (loss, None) if return_outputs else loss
+            return (loss, {}) if return_outputs else loss  # no logits: evaluation reports the loss and the margin
 
         def log(self, logs, *args, **kwargs):
             seen = getattr(self, "stats", [])
@@ -141,13 +141,18 @@ def preference_trainer(beta: float, sft_weight: float):
 
 @torch.no_grad()
 def reference_logps(model, rows: list[dict], collator: PairCollator, batch: int) -> list[list[float]]:
-    """[chosen, rejected] summed log-probs of every row under `model` as it is now (eval mode)."""
+    """[chosen, rejected] summed log-probs of every row under `model` as it is now (eval mode; on a
+    GPU under the bf16/fp16 autocast training uses, so the margin starts at 0 there too)."""
+    from voicetune.models import compute_dtype
+
     model.eval()
     found = []
+    cuda = next(model.parameters()).device.type == "cuda"
     for start in range(0, len(rows), batch):
         inputs = collator([{**row, "reference": [0.0, 0.0]} for row in rows[start : start + batch]])
         inputs = {k: qlora.on_device(v, model) for k, v in inputs.items()}
-        chosen, rejected, _ = answer_logps(model, inputs)
+        with torch.autocast("cuda", dtype=compute_dtype(), enabled=cuda):
+            chosen, rejected, _ = answer_logps(model, inputs)
         found += [[c, r] for c, r in zip(chosen.tolist(), rejected.tolist())]
     model.train()
     return found
@@ -165,7 +170,9 @@ def train(config: TrainConfig, base: str, tokenizer, added_tokens: bool, sft_ada
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0  # pi = ref before the first step: the margin measures training alone
     model.config.use_cache = False
-    collator = PairCollator(tokenizer.pad_token_id, flatten=fit.collator(tokenizer, model).flatten)
+    # A step's pairs joined into one padding-free row on every device: the restarting positions keep
+    # attention inside each side (sdpa's block-diagonal mask, flash-attention's variable-length path).
+    collator = PairCollator(tokenizer.pad_token_id, flatten=True)
     rows = {name: [p.row() for p in side] for name, side in (("train", train_pairs), ("eval", eval_pairs))}
     for side in rows.values():
         for row, reference in zip(side, reference_logps(model, side, collator, config.batch_size)):
