@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -70,6 +71,8 @@ def default_output(data_path: Path) -> Path:
 
 def run(config: TrainConfig, data_path: Path, out: Path, *, log=print, only_reviewed: bool = False, resume: bool = False) -> Result:
     files.refuse_links_in(out)  # checkpoints, adapter, merged model, report: never written through a link
+    if config.preference and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise DataError("--preference runs in one process: start `train run` without torchrun/accelerate for it")
     base = models.resolve(config.base)
     tokenizer, added = qlora.load_tokenizer(base)
     system = system_message(config.system_prompt, config.persona)
