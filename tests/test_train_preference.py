@@ -173,7 +173,7 @@ def test_the_preference_stage_trains_merges_and_answers(tmp_path):
     run = tmp_path / "run"
     history = json.loads((run / "preference" / "log_history.json").read_text())
     margins = [h["margin"] for h in history if "margin" in h]
-    assert len(margins) == 3 and margins[0] == pytest.approx(0, abs=1e-3) and margins[-1] > 0.01  # starts at the reference, moves toward the author
+    assert len(margins) == 3 and margins[0] == pytest.approx(0, abs=1e-2) and margins[-1] > 0.01  # starts at the reference, moves toward the author
     assert (run / "preference" / "adapter" / "adapter_model.safetensors").exists()
     assert (run / "sft" / "merged" / "config.json").exists() and (run / "merged" / "config.json").exists()
     assert result.merge_check.weights_off == 0 and result.reply is not None
