@@ -208,3 +208,19 @@ def test_the_review_page_shows_each_pair_and_whether_training_would_use_it(inter
     view = pair_view(interview)
     assert view["b1"] == {"rejected": "base: Where did it start?", "stopped": True, "current": True}
     assert not view["a"]["current"] and not view["b2"]["current"] and view["b2"]["stopped"] is False
+
+
+@pytest.mark.engine
+def test_synth_pairs_generates_with_vllm_on_the_embedded_model(interview):
+    """The real path: `python -m synth pairs` (guarded, as a user runs it), vLLM on the CPU, the
+    embedded SmolLM2: three usable turns, one of them a follow-up with its earlier turn as history."""
+    command = [sys.executable, "-m", "synth", "pairs", str(interview), "--max-tokens", "48"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "3 pairs, 3 generated, 0 reused" in first.stdout
+    lines = sidecar_lines(interview)
+    assert sorted(line["id"] for line in lines) == ["a", "b1", "b2"]
+    assert all(line["model"] == "SmolLM2-135M-Instruct" and line["rejected"].strip() and 0 < line["tokens"] <= 48 for line in lines)
+    assert [p.id for p in conversations.pairs(interview)] == ["a", "b1", "b2"]
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "0 generated, 3 reused" in again.stdout  # nothing to make: no engine started
