@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from voicetune import chat
-from voicetune.conversations import PAIRS_SIDECAR, pair_key, pair_lines, read, turn_prefixes, usable
+from voicetune.conversations import PAIRS_SIDECAR, Pair, pair_key, pair_lines, read, turn_prefixes, usable
 from voicetune.dataset import DatasetFile
 from voicetune.engine import Engine, Sampling
 from voicetune.records import JsonlAppender, drop_torn_tail, write_jsonl
@@ -40,7 +40,7 @@ class PairsSummary:
 
 def wanted(path: Path, system: str | None) -> list[tuple[str, list[chat.Message]]]:
     """(record id, SFT prompt) of every usable turn, in file order (rejected records have none)."""
-    return [(conv.turns[-1].id, conv.messages(system)[:-1]) for conv in turn_prefixes(usable(read(path)))]
+    return [(conv.turns[-1].id, Pair(conv.turns[-1].id, conv, "").prompt(system)) for conv in turn_prefixes(usable(read(path)))]
 
 
 def make(path: Path, start: Callable[[], Engine], model: str, sampling: Sampling, *, system: str | None,
