@@ -10,15 +10,21 @@ import torch
 
 from train.data.chatml import IGNORE, tokenize
 from train.preference import PairCollator, answer_logps, dpo_loss, last_answer_only, split, tokenize_pair
-from voicetune.conversations import DataError, pairs, read, usable
+from voicetune import config
+from voicetune.conversations import DataError, pair_key, pairs, read, system_message, turn_prefixes, usable
 
 GENERIC = "As an AI language model, I can offer some general points. First, it depends on the context."
 
 
-def write_interview(folder: Path, records: list[dict], rejected: dict[str, str], torn: str = "") -> Path:
+def write_interview(folder: Path, records: list[dict], rejected: dict[str, str], torn: str = "", cut: tuple[str, ...] = ()) -> Path:
+    """interview.jsonl and its pairs sidecar, each line current for its turn's prompt under train
+    run's default system message; the ids in `cut` say `"stopped": false` (cut at the token limit)."""
     path = folder / "interview.jsonl"
     path.write_text("".join(json.dumps({"source": {}, **r}) + "\n" for r in records))
-    lines = "".join(json.dumps({"id": i, "key": "k", "rejected": text, "model": "m"}) + "\n" for i, text in rejected.items())
+    system = system_message(config.SYSTEM_PROMPT, config.PERSONA)
+    prompts = {c.turns[-1].id: c.messages(system)[:-1] for c in turn_prefixes(usable(read(path)))}
+    lines = "".join(json.dumps({"id": i, "key": pair_key(prompts.get(i, []), "m", {}), "rejected": text, "model": "m", "sampling": {},
+                                **({"stopped": False} if i in cut else {})}) + "\n" for i, text in rejected.items())
     (folder / "interview.pairs.jsonl").write_text(lines + torn)
     return path
 

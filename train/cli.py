@@ -16,6 +16,7 @@ from voicetune.config import POSITIVE, Range, option_range
 from voicetune.errors import unwritable
 from voicetune.conversations import DataError
 from train.eval.answers import FREQUENCY_PENALTY
+from voicetune.engine import ANSWER_MAX_TOKENS
 from train.model.merge import MergeMismatch
 
 
@@ -98,7 +99,7 @@ def run(data, out, only_reviewed, resume, **options):
 @click.argument("run_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--base", default=None, help="Base model to compare with [the run's base].")
 @click.option("--tuned", default=None, help="Tuned model folder [RUN_DIR/merged].")
-@click.option("--max-tokens", default=256, show_default=True, callback=option_range(POSITIVE), help="Token limit per answer (same for both models).")
+@click.option("--max-tokens", default=ANSWER_MAX_TOKENS, show_default=True, callback=option_range(POSITIVE), help="Token limit per answer (same for both models).")
 @click.option("--frequency-penalty", default=FREQUENCY_PENALTY, show_default=True, callback=option_range(Range(-2.0, 2.0)), help="Penalty on tokens an answer has already used (both models; 0: plain greedy).")
 @click.option("--verbose", is_flag=True, help="Show vLLM's own output on the terminal too (it always goes to RUN_DIR/eval.log).")
 def eval_(run_dir, base, tuned, max_tokens, frequency_penalty, verbose):

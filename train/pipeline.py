@@ -43,7 +43,7 @@ def preference_stage(config: TrainConfig, base: str, tokenizer, added: bool, dat
 
     log(f"merging the SFT adapter {sft_adapter} to {out / runs.SFT_MERGED}")
     merge.merge(base, sft_adapter, tokenizer, out / runs.SFT_MERGED)
-    found = [preference.tokenize_pair(p, tokenizer, system) for p in pairs(data_path, only_reviewed)]
+    found = [preference.tokenize_pair(p, tokenizer, system) for p in pairs(data_path, only_reviewed, system)]
     found = [p for p in found if max(len(p.chosen.input_ids), len(p.rejected.input_ids)) <= config.max_length]
     train_pairs, eval_pairs = preference.split(found, {e.id for e in data.train}, {c.id for c in data.held_out_conversations})
     if not train_pairs or not eval_pairs:

@@ -2,7 +2,8 @@
 editing records (a conversation's turns together), and its blind-test mode over a training run.
 
     GET  /?token=T              the page (review_page.html: vanilla JS, record text set with textContent only)
-    GET  /api/records           {"path", "version", "records", "interviews": [[id, ...], ...] (records.conversations)}
+    GET  /api/records           {"path", "version", "records", "interviews": [[id, ...], ...] (records.conversations),
+                                 "pairs": {id: {"rejected", "stopped", "current"}} (interview.pairs.jsonl, from synth pairs)}
     POST /api/records/<id>      {"status", "question"?, "answer"?, "version"} -> {"record", "version"}
     POST /api/records           {"version", "changes": [{"id", "status", "question"?, "answer"?}, ...]}
                                 -> {"records", "version"}: all or nothing (a whole conversation)
@@ -39,6 +40,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from synth.generation.judge import MAX_QUESTION_CHARS
 from synth.repair.segment import sentence_ends
+from voicetune.conversations import DataError, pair_lines, pairs
 from voicetune.dataset import DatasetFile
 from voicetune.records import STATUSES, JsonlAppender, MalformedFile, Record, conversations, dumps, iter_jsonl
 
@@ -102,6 +104,19 @@ def only_appended(data: bytes, version: str) -> bool:
         return False
     head = data[: int(size)]
     return version_of(head) == version and (not head or head.endswith(b"\n"))
+
+
+def pair_view(path: Path) -> dict[str, dict]:
+    """Each record's preference pair, for the page to show beside the author's answer: the base
+    model's answer, whether it ended on its own, and whether it is `current` (the pair preference
+    training would use with the default system message: not for a rejected record, nor one whose
+    question changed since it was made). {} without a pairs file or with one that cannot be read."""
+    try:
+        lines = pair_lines(path)
+        current = {pair.id for pair in pairs(path)} if lines else set()
+    except (DataError, MalformedFile):
+        return {}
+    return {rid: {"rejected": line["rejected"], "stopped": line.get("stopped"), "current": rid in current} for rid, line in lines.items()}
 
 
 class ReviewFile:
@@ -303,7 +318,8 @@ class Handler(BaseHTTPRequestHandler):
             except MalformedFile as e:
                 return self.json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(e)})
             interviews = [[r.id for r in turns] for turns in conversations(records)]  # grouped here only: records.conversations
-            self.json(HTTPStatus.OK, {"path": str(self.server.data_path), "version": version, "records": [r.to_dict() for r in records], "interviews": interviews})
+            self.json(HTTPStatus.OK, {"path": str(self.server.data_path), "version": version, "records": [r.to_dict() for r in records], "interviews": interviews,
+                                      "pairs": pair_view(self.server.data_path)})
         elif route == "/api/blind" and blind:
             self.json(HTTPStatus.OK, blind.state())
         else:
