@@ -74,6 +74,20 @@ def test_only_the_last_answer_and_its_end_marker_are_trained(tmp_path, tokenizer
         assert tokenizer.decode(trained) == answer + "<|im_end|>"  # not the first turn's answer, not the prompt
 
 
+def test_a_rejected_answer_cut_at_the_token_limit_is_scored_without_an_end_marker(tmp_path, tokenizer):
+    path = write_interview(tmp_path, MULTI, {"a2": GENERIC, "c1": GENERIC}, cut=("a2",))  # c1's line says nothing: it ended
+    found = {p.id: p for p in pairs(path)}
+    assert (found["a2"].stopped, found["c1"].stopped) == (False, True)
+    for pair_id, end in (("a2", ""), ("c1", "<|im_end|>")):
+        example = tokenize_pair(found[pair_id], tokenizer, None)
+        trained = [t for t, label in zip(example.rejected.input_ids, example.rejected.labels) if label != IGNORE]
+        assert tokenizer.decode(trained) == GENERIC + end
+        assert tokenizer.decode([t for t, label in zip(example.chosen.input_ids, example.chosen.labels) if label != IGNORE]).endswith("<|im_end|>")
+    batch = PairCollator(tokenizer.pad_token_id, flatten=True)([{**tokenize_pair(found["a2"], tokenizer, None).row(), "reference": [0.0, 0.0]}])
+    scored = batch["labels"][0][1:][batch["segment"][0][1:] == 1]  # the rejected side's targets, as answer_logps reads them
+    assert tokenizer.eos_token_id not in scored.tolist() and (scored != IGNORE).sum() == len(tokenizer(GENERIC)["input_ids"])
+
+
 def test_last_answer_only_masks_earlier_turns():
     from train.data.chatml import Example
 

@@ -4,7 +4,8 @@ continuing the SFT adapter with LoRA on the same 4-bit base, with the same Train
 Each pair is one packed row: the chosen conversation, then the rejected one (the same prompt,
 token for token: both are rendered by chatml.tokenize, and so is SFT's), positions restarting
 between them, so attention stays inside each side (packing.py). Only the last answer of each
-side is trained (its tokens and its `<|im_end|>`), and as in SFT the output head runs only there.
+side is trained (its tokens and its `<|im_end|>`; a rejected answer cut at the token limit, which never
+ended, its tokens only), and as in SFT the output head runs only there.
 
     loss = -logsigmoid(beta * ((pi_c - ref_c) - (pi_r - ref_r))) + sft_weight * NLL(chosen per token)
 
@@ -61,10 +62,22 @@ def last_answer_only(example: Example) -> Example:
     return Example(example.id, example.input_ids, [IGNORE] * start + labels[start:])
 
 
+def without_end(example: Example, end_id: int) -> Example:
+    """The example cut before its last trained token when that is the end marker: an answer cut at
+    the token limit never ended, so scoring it with `<|im_end|>` would teach the model to stop less."""
+    last = max(i for i, label in enumerate(example.labels) if label != IGNORE)
+    if example.input_ids[last] != end_id:
+        return example
+    return Example(example.id, example.input_ids[:last], example.labels[:last])
+
+
 def tokenize_pair(pair: Pair, tokenizer, system: str | None) -> PairExample:
+    """A rejected answer cut at the token limit (`pair.stopped` False) is scored on its text only."""
     chosen = tokenize(pair.id, pair.conversation.messages(system), tokenizer)
-    rejected = tokenize(pair.id, pair.prompt(system) + [{"role": "assistant", "content": pair.rejected}], tokenizer)
-    return PairExample(pair.id, pair.conversation.id, last_answer_only(chosen), last_answer_only(rejected))
+    rejected = last_answer_only(tokenize(pair.id, pair.prompt(system) + [{"role": "assistant", "content": pair.rejected}], tokenizer))
+    if not pair.stopped:
+        rejected = without_end(rejected, tokenizer.eos_token_id)
+    return PairExample(pair.id, pair.conversation.id, last_answer_only(chosen), rejected)
 
 
 def split(pairs: list[PairExample], train_ids: set[str], held_out_ids: set[str]) -> tuple[list[PairExample], list[PairExample]]:

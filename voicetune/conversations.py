@@ -171,6 +171,7 @@ class Pair:
     id: str  # the record id of the chosen turn
     conversation: Conversation
     rejected: str
+    stopped: bool = True  # whether the rejected answer ended at the end marker (False: cut at the token limit)
 
     def prompt(self, system: str | None) -> list[chat.Message]:
         """The SFT prompt of the chosen turn: the conversation's messages minus its last answer."""
@@ -226,7 +227,8 @@ def pairs(path: Path, only_reviewed: bool = False, system: str | None | object =
     lines = pair_lines(path)
     found = []
     for conv in turn_prefixes(usable(read(path), only_reviewed)):
-        pair = Pair(conv.turns[-1].id, conv, (lines.get(conv.turns[-1].id) or {}).get("rejected", ""))
+        line = lines.get(conv.turns[-1].id) or {}
+        pair = Pair(conv.turns[-1].id, conv, line.get("rejected", ""), line.get("stopped") is not False)
         if is_current(lines.get(pair.id), pair.prompt(system)):
             found.append(pair)
     return found
