@@ -19,6 +19,7 @@ from synth.sources.extract import parse_pages
 from voicetune import config
 from voicetune.config import NATURAL, POSITIVE, SEED_RANGE, SHARE, Range, option_range
 from voicetune.dataset import DatasetFile, latest_output
+from voicetune.engine import ANSWER_MAX_TOKENS
 from voicetune.models import DEFAULT_MODEL
 from voicetune.records import MalformedFile, write_jsonl
 
@@ -243,10 +244,45 @@ def stats(file: Path | None, top: int):
     click.echo(dataset_stats.report(records, top=top))
 
 
+@cli.command("pairs")
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--model", default=None, help=f"The training base, whose answers are the rejected side: local folder or hub id, as train run --base [embedded {DEFAULT_MODEL}]; with --endpoint, the served model's name.")
+@click.option("--endpoint", default=None, help="An OpenAI-compatible server (e.g. http://host:8000/v1) instead of a local vLLM engine.")
+@click.option("--concurrency", default=D.concurrency, show_default=True, help="With --endpoint: requests in flight at once.")
+@click.option("--persona", default=config.PERSONA, show_default=True, help="Who the model speaks as (system prompt), as in train run.")
+@click.option("--system-prompt", default=config.SYSTEM_PROMPT, show_default=True, help="Template in prompts/, a path, or '' for none, as in train run.")
+@click.option("--max-tokens", default=ANSWER_MAX_TOKENS, show_default=True, callback=option_range(POSITIVE), help="Token limit of each answer, as train eval's.")
+@click.option("--verbose", is_flag=True, help="Show vLLM's own output on the terminal too (it always goes to interview.log next to FILE).")
+def pairs_command(file, model, endpoint, concurrency, persona, system_prompt, max_tokens, verbose):
+    """Preference pairs: the base model's own answer to every usable record of FILE [the latest]
+    (rejected: it; chosen: the author's passage), written to interview.pairs.jsonl beside it.
+
+    Re-running continues where a previous run stopped (or was killed), and regenerates the pairs
+    of records whose question changed."""
+    from synth import synthesis
+    from voicetune.prompts import MissingVariables
+    from voicetune.conversations import system_message
+
+    file = existing_output(file)
+    try:
+        system = system_message(system_prompt or None, persona)
+    except (MissingVariables, FileNotFoundError) as e:
+        raise click.ClickException(str(e)) from None
+    try:
+        done = synthesis.pairs(file, model=model, endpoint=endpoint, system=system, max_tokens=max_tokens, concurrency=concurrency, verbose=verbose, echo=click.echo)
+    except synthesis.SynthError as e:
+        raise click.ClickException(str(e)) from None
+    cut = f"; {done.unfinished} cut at {max_tokens} tokens" if done.unfinished else ""
+    speed = f" [{done.seconds:.0f} s, {done.tokens / done.seconds:.0f} tok/s]" if done.seconds else ""
+    click.echo(f"Wrote {done.path}: {done.turns} pairs, {done.generated} generated, {done.reused} reused{cut}{speed}")
+    click.echo(f"Review both sides (synth review {file}), then: synth export {file} --format preference")
+
+
 @cli.command("export")
 @click.argument("file", type=click.Path(path_type=Path), required=False)
-@click.option("--format", "format_", type=click.Choice(["messages", "sharegpt", "hf"]), default="messages", show_default=True,
-              help="messages: OpenAI messages JSONL (TRL, axolotl, LLaMA-Factory); sharegpt: ShareGPT JSON; hf: a datasets folder (save_to_disk) split as train run splits.")
+@click.option("--format", "format_", type=click.Choice(["messages", "sharegpt", "hf", "preference"]), default="messages", show_default=True,
+              help="messages: OpenAI messages JSONL (TRL, axolotl, LLaMA-Factory); sharegpt: ShareGPT JSON; hf: a datasets folder (save_to_disk) split as train run splits;"
+                   " preference: prompt/chosen/rejected JSONL (TRL's conversational preference layout) from the pairs of synth pairs.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (hf: folder) [next to FILE: interview.<format>.jsonl|.json|/].")
 @click.option("--persona", default=config.PERSONA, show_default=True, help="Who the model speaks as (system prompt), as in train run.")
 @click.option("--system-prompt", default=config.SYSTEM_PROMPT, show_default=True, help="Template in prompts/, a path, or '' for none, as in train run.")
@@ -274,6 +310,9 @@ def export_command(file, format_, out, persona, system_prompt, only_reviewed, ev
                              eval_share=eval_share, seed=seed)
     except (DataError, MalformedFile, MissingVariables, OSError) as e:
         raise click.ClickException(str(e)) from None
+    if format_ == "preference":
+        click.echo(f"Wrote {done.turns} preference pair{'s' if done.turns != 1 else ''} (prompt, chosen: the author's, rejected: the base model's) to {done.path}")
+        return
     split = f" (train {done.conversations - done.held_out}, test {done.held_out} held out)" if done.held_out is not None else ""
     click.echo(f"Wrote {done.conversations} conversation{'s' if done.conversations != 1 else ''}, {done.turns} turn{'s' if done.turns != 1 else ''}{split}, to {done.path}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -14,11 +14,13 @@ from voicetune import prompts
 from synth.generation.backend import Backend, choose
 from synth.config import SynthConfig
 from synth.generation.endpoint import EndpointError
-from voicetune.engine import EngineLog, Sampling
+from voicetune.engine import EngineLog, Sampling, answer_sampling
 from voicetune.engine import close as close_engine
 from synth.generation.job import Job, Summary
+from synth.generation import pairs as pair_data
 from voicetune.models import ModelNotFound
 from synth.generation.specificity import MiniLMRanker
+from voicetune.conversations import DataError
 from voicetune.dataset import DatasetFile
 from voicetune.records import MalformedFile, Record
 from synth.document import Passage
@@ -75,8 +77,16 @@ def run(
 
 
 def generate(passages: list[Passage], dataset: DatasetFile, backend: Backend, job: Job, verbose: bool) -> tuple[list[Record], Summary]:
-    """The questions, with a progress bar; a local engine's output in the log file (on the terminal
-    too with --verbose), and the engine shut down before the summary, so nothing follows it."""
+    """The questions, with a progress bar (see `engine_session`)."""
+    with engine_session(backend, dataset, verbose, len(passages) * job.per_passage, "questions") as (start, progress):
+        return pipeline.synthesize(passages, dataset, start, job, progress=progress)
+
+
+@contextmanager
+def engine_session(backend: Backend, dataset: DatasetFile, verbose: bool, total: int, what: str):
+    """(start, progress) for work of `total` records on `backend`: a local engine's output in the
+    dataset's log file (on the terminal too with --verbose), a progress bar, and every engine
+    started shut down before the block ends, so nothing follows the summary."""
     from tqdm import tqdm
 
     engines = []
@@ -88,11 +98,28 @@ def generate(passages: list[Passage], dataset: DatasetFile, backend: Backend, jo
     with EngineLog(dataset.sidecar("log"), verbose) if backend.local else nullcontext() as log:  # interview.log
         try:
             terminal = log.stderr if log else sys.stderr
-            with tqdm(total=len(passages) * job.per_passage, desc="questions", unit="record", dynamic_ncols=True, file=terminal) as bar:
-                return pipeline.synthesize(passages, dataset, start, job, progress=bar.update)
+            with tqdm(total=total, desc=what, unit="record", dynamic_ncols=True, file=terminal) as bar:
+                yield start, bar.update
         finally:
             for engine in engines:
                 close_engine(engine)
+
+
+def pairs(path: Path, *, model: str | None, endpoint: str | None, system: str | None, max_tokens: int, concurrency: int = 16,
+          verbose: bool = False, echo: Callable[[str], None] = print) -> pair_data.PairsSummary:
+    """`synth pairs`: the base model's answer to every usable turn of `path` (synth/generation/pairs.py)."""
+    try:
+        backend = choose(model, endpoint, concurrency=concurrency, tensor_parallel_size=1)
+        sampling = answer_sampling(max_tokens)
+        echo(f"{path}: the base model's answers from {backend.model} ({backend.label}; greedy, frequency penalty {sampling.frequency_penalty}, at most {max_tokens} tokens)")
+        dataset = DatasetFile(path)
+        dataset.refuse_links()
+        with engine_session(backend, dataset, verbose, len(pair_data.wanted(path, system)), "pairs") as (start, progress):
+            return pair_data.make(path, start, backend.model, sampling, system=system, progress=progress)
+    except (ModelNotFound, EndpointError, MalformedFile, DataError) as e:
+        raise SynthError(f"{e}; what was generated so far is saved, re-run to continue" if isinstance(e, EndpointError) else str(e)) from None
+    except KeyboardInterrupt:
+        raise SynthError(f"interrupted: the pairs made so far are saved beside {path}; re-run the same command to continue") from None
 
 
 def summary_line(dataset: DatasetFile, records: list[Record], summary: Summary, elapsed: float) -> str:

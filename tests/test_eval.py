@@ -64,6 +64,16 @@ def test_rouge_l_on_literals():
     assert metrics.rouge_l("", "a passage") == 0.0
 
 
+@pytest.mark.parametrize("text, share", [
+    ("one two three four five", 0.0),
+    ("I went home. I went home. I went home.", 0.5),  # 6 four-grams, the last 3 repeat the first 3
+    ("a b c", 0.0),  # under five words: no 4-gram repeats
+    ("Well well well well well", 0.5),
+])
+def test_repetition_is_the_share_of_repeated_word_4grams(text, share):
+    assert metrics.repetition(text) == pytest.approx(share)
+
+
 def test_first_person():
     assert metrics.first_person("I kept every letter.") and metrics.first_person("That's how we did it.")
     assert metrics.first_person("It was my ship") and metrics.first_person("Our town, I'm sure")
@@ -174,6 +184,24 @@ def test_report_reads_top_to_bottom_verdict_table_figures_examples(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "eval_answers.jsonl").read_text().splitlines()]
     assert {"id", "question", "passage", "base", "tuned"} <= set(rows[3])  # what the blind page reads
     assert rows[3]["tuned"] == "I did thing 3." and rows[3]["scores"]["tuned"]["stopped"] == 0.0 and len(rows) == 7
+
+
+def test_with_an_sft_model_the_report_compares_all_three(tmp_path):
+    from dataclasses import replace
+
+    from train.eval import report
+
+    e = literal_evaluation(tmp_path, style=True)
+    sft = {name: [v + 0.05 for v in values] for name, values in e.scores["tuned"].items()}
+    e = replace(e, sft=e.tuned, scores={**e.scores, "sft": sft},
+                comparisons={"base -> SFT": metrics.summarize(e.scores["base"], sft), "SFT -> tuned": metrics.summarize(sft, e.scores["tuned"])})
+    text = report.write(e).read_text()
+    assert "## base -> SFT" in text and "## SFT -> tuned" in text and "| SFT - base" in text and "| tuned - SFT" in text
+    nll = next(m for m in e.comparisons["SFT -> tuned"] if m.name == "nll")
+    assert nll.diff == pytest.approx(-0.05) and nll.high < 0  # the preference stage's own difference, with its interval
+    assert "SFT -> tuned:" in report.terminal(e, tmp_path / "report.md")
+    rows = [json.loads(line) for line in (tmp_path / "eval_answers.jsonl").read_text().splitlines()]
+    assert set(rows[0]["scores"]) == {"base", "sft", "tuned"} and rows[0]["sft"] == e.tuned[0].text
 
 
 def test_without_style_scores_the_report_says_so_and_orders_examples_by_similarity(tmp_path):

@@ -46,7 +46,8 @@ def test_no_process_outlives_a_killed_or_interrupted_supervisor(how):
 
 def test_only_a_local_engine_run_is_guarded(monkeypatch):
     monkeypatch.delenv(guard.GUARDED, raising=False)
-    assert guard.needed(["run", "book.pdf", "--limit", "3"])
+    assert guard.needed(["run", "book.pdf", "--limit", "3"]) and guard.needed(["pairs", "data/x/interview.jsonl"])
+    assert not guard.needed(["pairs", "--endpoint", "http://x/v1"])
     assert not guard.needed(["run", "book.pdf", "--endpoint", "http://x/v1"]) and not guard.needed(["run", "b.pdf", "--dry-run"])
     assert not guard.needed(["stats"]) and not guard.needed(["review"])
     monkeypatch.setenv(guard.GUARDED, "1")

@@ -550,3 +550,28 @@ def test_a_record_accepted_while_synth_regenerates_it_stays_accepted(tmp_path):
 
     pipeline.synthesize(_ab(), DatasetFile(out), lambda: AcceptMidRun(["Why a, again?", "Why b?"]), Job(template, model="other"))
     assert [(r.id, r.question, r.status) for r in read_records(out)] == [("id-a", "Why a?", "accepted"), ("id-b", "Why b?", "pending")]
+
+
+PASSAGE = ("To Sherlock Holmes she is always the woman. I have seldom heard him mention her under any other name. "
+           "In his eyes she eclipses and predominates the whole of her sex. It was not that he felt any emotion akin to love.")
+
+
+@pytest.mark.parametrize("passage, answer, shown", [
+    (PASSAGE, "I am not at home.", ("To Sherlock Holmes she is always the woman.", "I am not at home.")),  # the passage cut
+    ("I did. Then I left.", PASSAGE, ("I did. Then I left.", "To Sherlock Holmes she is always the woman.")),  # the answer cut
+    ("I did. Then I left.", "Dr. Watson said so! And Mr. Holmes agreed, \u201cquite.\u201d Then more words followed.",
+     ("I did. Then I left.", "Dr. Watson said so!")),  # "Dr." is no sentence end
+    (PASSAGE, "Dr. Watson said so! And Mr. Holmes agreed, \u201cquite.\u201d Then more words followed.",  # nearest end: 101 for 82
+     (PASSAGE[:PASSAGE.index(" In his")], "Dr. Watson said so! And Mr. Holmes agreed, \u201cquite.\u201d Then more words followed.")),
+    ("  No sentence end at all  ", "Yes.", ("No sentence end at all", "Yes.")),  # nothing to cut at: kept whole
+])
+def test_the_blind_test_cuts_both_sides_to_a_comparable_length_at_a_sentence_end(passage, answer, shown):
+    assert review.comparable(passage, answer) == shown
+
+
+def test_the_blind_page_shows_the_cut_texts(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "eval_answers.jsonl").write_text(json.dumps({"id": "h0", "question": "Who?", "passage": PASSAGE, "tuned": "I am not at home."}) + "\n")
+    item = review.BlindTest(run).state()["items"][0]
+    assert sorted(item["answers"]) == ["I am not at home.", "To Sherlock Holmes she is always the woman."]

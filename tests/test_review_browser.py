@@ -245,3 +245,33 @@ def test_blind_test_by_keyboard_saves_guesses_and_shows_the_share(browser, tmp_p
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_base_models_answer_is_shown_under_the_authors_and_rejecting_drops_it(browser, page):
+    """Both sides of a preference pair (synth pairs' interview.pairs.jsonl): the author's passage and
+    the base model's answer; rejecting the record says its pair is dropped."""
+    from synth.generation import pairs
+    from voicetune.conversations import system_message
+    from voicetune.engine import Generation, answer_sampling
+
+    path, url = page
+
+    class Base:
+        def stream(self, convs, sampling):
+            for i, conv in enumerate(convs):
+                yield i, Generation(f"As an AI, about {conv[-1]['content']}", 5, True)
+
+    pairs.make(path, Base, "base", answer_sampling(), system=None)  # made without the system message training uses
+    browser.get(url)
+    wait_for(browser, lambda d: text(d, "question") == "Why did you go?", "first record shown")
+    assert text(browser, "answer") == "I went because the sea called." and text(browser, "pair") == "As an AI, about Why did you go?"
+    assert text(browser, "pair-note") == "Stale: made for another question, an earlier turn since edited, or another system message; synth pairs makes it again."
+    pairs.make(path, Base, "base", answer_sampling(), system=system_message("system", "the author"))
+    browser.get(url)
+    wait_for(browser, lambda d: text(d, "pair") == "As an AI, about Why did you go?", "pair shown")
+    assert text(browser, "pair-note") == ""  # current: preference training uses it
+    press(browser, "r")  # reject r1, move on to r2
+    wait_for(browser, lambda d: text(d, "question") == "Why stay?", "moved to r2")
+    press(browser, "k")
+    wait_for(browser, lambda d: text(d, "question") == "Why did you go?", "back to r1")
+    assert text(browser, "pair-note") == "Dropped: a rejected record has no pair in preference training."

@@ -16,6 +16,7 @@ from voicetune.config import POSITIVE, Range, option_range
 from voicetune.errors import unwritable
 from voicetune.conversations import DataError
 from train.eval.answers import FREQUENCY_PENALTY
+from voicetune.engine import ANSWER_MAX_TOKENS
 from train.model.merge import MergeMismatch
 
 
@@ -47,6 +48,11 @@ def cli():
 @click.option("--packing/--no-packing", default=TrainConfig.packing, show_default=True, help="Pack conversations into sequences (no padding).")
 @click.option("--tokens-per-step", default=TrainConfig.tokens_per_step, show_default=True,
               help="Packed tokens per step and process [0: GPU --batch-size rows of --max-length; CPU --batch-size average conversations].")
+@click.option("--preference", type=click.Choice(["dpo"]), default=None, help="After SFT, a preference stage on interview.pairs.jsonl (the author's passage over the base model's answer).")
+@click.option("--preference-epochs", default=TrainConfig.preference_epochs, show_default=True, help="Passes over the pairs.")
+@click.option("--preference-learning-rate", default=TrainConfig.preference_learning_rate, show_default=True)
+@click.option("--beta", default=TrainConfig.beta, show_default=True, help="DPO's beta.")
+@click.option("--sft-weight", default=TrainConfig.sft_weight, show_default=True, help="Weight of the author's answers' NLL in the preference loss (0: plain DPO).")
 def run(data, out, only_reviewed, resume, **options):
     """Train on DATA, merge the adapter, and ask the merged model one held-out question."""
     from train import pipeline
@@ -93,7 +99,7 @@ def run(data, out, only_reviewed, resume, **options):
 @click.argument("run_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--base", default=None, help="Base model to compare with [the run's base].")
 @click.option("--tuned", default=None, help="Tuned model folder [RUN_DIR/merged].")
-@click.option("--max-tokens", default=256, show_default=True, callback=option_range(POSITIVE), help="Token limit per answer (same for both models).")
+@click.option("--max-tokens", default=ANSWER_MAX_TOKENS, show_default=True, callback=option_range(POSITIVE), help="Token limit per answer (same for both models).")
 @click.option("--frequency-penalty", default=FREQUENCY_PENALTY, show_default=True, callback=option_range(Range(-2.0, 2.0)), help="Penalty on tokens an answer has already used (both models; 0: plain greedy).")
 @click.option("--verbose", is_flag=True, help="Show vLLM's own output on the terminal too (it always goes to RUN_DIR/eval.log).")
 def eval_(run_dir, base, tuned, max_tokens, frequency_penalty, verbose):

@@ -11,6 +11,8 @@ RANGES = {
     "warmup_ratio": Range(0, 1), "lora_r": POSITIVE, "lora_alpha": Range(0, open_low=True), "lora_dropout": Range(0, 1, open_high=True),
     "max_length": POSITIVE, "eval_share": SHARE, "seed": SEED_RANGE, "max_steps": Range(1, also=-1),
     "tokens_per_step": NATURAL, "save_steps": NATURAL,
+    "preference_epochs": Range(0, open_low=True), "preference_learning_rate": Range(0, open_low=True),
+    "beta": Range(0, open_low=True), "sft_weight": Range(0),
 }
 
 
@@ -35,6 +37,11 @@ class TrainConfig:
     tokens_per_step: int = 0  # packed tokens per step and process; 0 = by device (packing.step_tokens)
     save_steps: int = 0  # > 0: a checkpoint every N steps as well as every epoch
     merge: str = "best"  # which adapter to merge: "best" (lowest eval loss) or "last"
+    preference: str | None = None  # "dpo": a preference stage after SFT (train/preference.py)
+    preference_epochs: float = 1.0
+    preference_learning_rate: float = 1e-4  # half of SFT's: one pass continuing a trained adapter
+    beta: float = 0.1  # DPO's beta: how far from the SFT model the margin may pull
+    sft_weight: float = 1.0  # weight of the chosen answers' NLL per token in the preference loss (0: plain DPO)
 
     def __post_init__(self):
         """Refuse a value out of range before any work: --epochs -1 used to train 0 steps, then

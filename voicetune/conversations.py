@@ -7,10 +7,21 @@ since a follow-up presupposes what came before. Single-turn records are conversa
 The split is by conversation, before tokenizing, so it depends only on the records, the seed
 and the share: `synth export --format hf` reproduces it, and no conversation or record id is
 ever on both sides.
+
+Preference pairs (`pairs`) are read here too, with the same selection: for each usable turn, the
+SFT prompt (system message, the earlier turns, its question), the author's answer (chosen) and
+the base model's answer to that prompt (rejected), from the sidecar interview.pairs.jsonl that
+`synth pairs` writes, one line per turn: {"id", "key", "rejected", "model", "sampling", ...}.
+`key` hashes the exact prompt messages, the model and the sampling settings, so a line made for
+another prompt (a question or an earlier turn edited since, another system message) is stale
+and left out. The chosen answer is not in the key: editing it changes chosen, not the base
+model's reply to the prompt.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -19,7 +30,7 @@ from typing import Sequence
 
 from voicetune import chat, prompts
 from voicetune.dataset import DatasetFile
-from voicetune.records import Record, conversations, dumps, iter_jsonl, usable_turns
+from voicetune.records import Record, conversations, dumps, iter_jsonl, usable_turns, whole_lines
 
 
 MIN_HELD_OUT = 5  # the fewest held-out records `train eval` gives a bootstrap interval for
@@ -146,3 +157,78 @@ def split(items: list, eval_share: float, seed: int) -> tuple[list, list]:
 def records(path: Path) -> list[Record]:
     """Every record of `path` in either format (what `train eval` measures passages with)."""
     return [r for c in read(path) for r in c.turns]
+
+
+PAIRS_SIDECAR = "pairs.jsonl"  # interview.jsonl -> interview.pairs.jsonl
+DEFAULT_SYSTEM = object()  # `pairs`' default: the system message train run uses by default
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A preference pair: the conversation up to and including the chosen turn (the author's
+    passage), and the base model's answer to the same prompt."""
+
+    id: str  # the record id of the chosen turn
+    conversation: Conversation
+    rejected: str
+    stopped: bool = True  # whether the rejected answer ended at the end marker (False: cut at the token limit)
+
+    def prompt(self, system: str | None) -> list[chat.Message]:
+        """The SFT prompt of the chosen turn: the conversation's messages minus its last answer."""
+        return self.conversation.messages(system)[:-1]
+
+    @property
+    def chosen(self) -> str:
+        return self.conversation.turns[-1].answer
+
+
+def pair_key(prompt: list[chat.Message], model: str, sampling: dict) -> str:
+    """What a rejected answer depends on: the exact prompt messages, the model and its sampling."""
+    settings = json.dumps({"prompt": prompt, "model": model, "sampling": sampling}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(settings.encode()).hexdigest()[:16]
+
+
+def turn_prefixes(selection: Selection) -> list[Conversation]:
+    """Every usable turn as the conversation that ends with it (a pair's conversation), in file order."""
+    return [Conversation(c.id, c.turns[:n], c.system) for c in selection.conversations for n in range(1, len(c.turns) + 1)]
+
+
+def pair_lines(path: Path) -> dict[str, dict]:
+    """The pairs sidecar of `path`, the last line for each record id ({} for no file); a torn last
+    line (a kill mid-write) is ignored, any other bad line is MalformedFile naming it."""
+    sidecar = DatasetFile(path).sidecar(PAIRS_SIDECAR)
+    if not sidecar.exists():
+        return {}
+    lines = {}
+    for number, value in iter_jsonl(whole_lines(sidecar.read_bytes()), sidecar):
+        if not (isinstance(value, dict) and isinstance(value.get("id"), str) and isinstance(value.get("rejected"), str)):
+            raise DataError(f"{sidecar}:{number}: not a pair line ({{\"id\", \"key\", \"rejected\", \"model\", \"sampling\"}}): {dumps(value)[:120]}; fix or delete that line")
+        lines[value["id"]] = value
+    return lines
+
+
+def is_current(line: dict | None, prompt: list[chat.Message]) -> bool:
+    """Whether a pair line was made for exactly this prompt (and has an answer)."""
+    return (line is not None and bool(line["rejected"].strip())
+            and line.get("key") == pair_key(prompt, str(line.get("model")), line.get("sampling") or {}))
+
+
+def pairs(path: Path, only_reviewed: bool = False, system: str | None | object = DEFAULT_SYSTEM) -> list[Pair]:
+    """One Pair per usable turn (the SFT selection: a turn rejected in review has none) whose pair
+    line is current for its prompt under `system` (default: train run's default system message),
+    in file order. DataError if the file has no pairs sidecar."""
+    if system is DEFAULT_SYSTEM:
+        from voicetune import config
+
+        system = system_message(config.SYSTEM_PROMPT, config.PERSONA)
+    sidecar = DatasetFile(path).sidecar(PAIRS_SIDECAR)
+    if not sidecar.exists():
+        raise DataError(f"{path}: no {sidecar.name} beside it: make the preference pairs first (synth pairs {path})")
+    lines = pair_lines(path)
+    found = []
+    for conv in turn_prefixes(usable(read(path), only_reviewed)):
+        line = lines.get(conv.turns[-1].id) or {}
+        pair = Pair(conv.turns[-1].id, conv, line.get("rejected", ""), line.get("stopped") is not False)
+        if is_current(lines.get(pair.id), pair.prompt(system)):
+            found.append(pair)
+    return found

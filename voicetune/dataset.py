@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from voicetune import files
-from voicetune.records import JsonlAppender, Record, parse_lines, parse_records, read_records, record_line, write_records
+from voicetune.records import JsonlAppender, Record, drop_torn_tail, parse_lines, parse_records, read_records, record_line, write_records
 
 
 class DatasetFile:
@@ -128,22 +128,7 @@ class DatasetFile:
         return self.parse(data), data
 
     def _drop_torn_tail(self) -> int:
-        """Truncate an interrupted last line; returns how many bytes were dropped. A last line that
-        is whole JSON only lacks its newline (as editors save): it gets one and is kept."""
-        if not self.path.exists():
-            return 0
-        with files.open_update(self.path) as f:
-            data = f.read()
-            keep = data.rfind(b"\n") + 1
-            if keep == len(data):
-                return 0
-            try:
-                json.loads(data[keep:])
-            except ValueError:  # a write cut short (UnicodeDecodeError is a ValueError too)
-                f.truncate(keep)
-                return len(data) - keep
-            f.write(b"\n")
-            return 0
+        return drop_torn_tail(self.path)
 
     # -- writing
 

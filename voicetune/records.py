@@ -15,7 +15,7 @@ from typing import BinaryIO, Iterable, Iterator, Sequence
 
 import jsonlines
 
-from voicetune.files import MalformedFile, open_append, replaced
+from voicetune.files import MalformedFile, open_append, open_update, replaced
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,34 @@ def _iter_lines(data: bytes | BinaryIO, path: Path) -> Iterator[tuple[int, objec
                 shown = e.line.decode("utf-8", "replace") if isinstance(e.line, bytes) else e.line
                 raise MalformedFile(f"{path}:{e.lineno}: {reason}: {shown.strip()[:120]}; fix or delete that line") from None
             yield lines.number, value, lines.line
+
+
+def whole_lines(data: bytes) -> bytes:
+    """`data` without an interrupted last line: bytes after the last newline that do not parse
+    (a kill cut the write short; UnicodeDecodeError is a ValueError too). A last line that is whole
+    JSON only lacks its newline (as editors save) and is kept."""
+    keep = data.rfind(b"\n") + 1
+    try:
+        if keep < len(data):
+            json.loads(data[keep:])
+    except ValueError:
+        return data[:keep]
+    return data
+
+
+def drop_torn_tail(path: Path) -> int:
+    """Repair `path` in place for appending: an interrupted last line truncated, a whole one given
+    its newline. Returns how many bytes were dropped."""
+    if not path.exists():
+        return 0
+    with open_update(path) as f:
+        data = f.read()
+        kept = whole_lines(data)
+        if len(kept) < len(data):
+            f.truncate(len(kept))
+        elif data and not data.endswith(b"\n"):
+            f.write(b"\n")
+        return len(data) - len(kept)
 
 
 def read_jsonl(path: Path) -> list:

@@ -1,5 +1,6 @@
 """interview.jsonl -> the formats other tools read: OpenAI `messages` JSONL (TRL, axolotl,
-LLaMA-Factory read it as is), ShareGPT JSON, or a Hugging Face `datasets` folder.
+LLaMA-Factory read it as is), ShareGPT JSON, a Hugging Face `datasets` folder, or preference
+pairs (with interview.pairs.jsonl from `synth pairs`) in TRL's conversational preference layout.
 
 What is exported is what `train run` trains on: the trainer's own selection (rejected records
 left out, each conversation cut before its first unusable turn), as multi-turn conversations,
@@ -19,7 +20,7 @@ from voicetune import conversations, files
 from voicetune.dataset import DatasetFile
 from voicetune.records import write_jsonl
 
-FORMATS = ("messages", "sharegpt", "hf")
+FORMATS = ("messages", "sharegpt", "hf", "preference")
 SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
 
 
@@ -32,8 +33,8 @@ class Exported:
 
 
 def default_path(file: Path, format: str) -> Path:
-    """interview.jsonl -> interview.messages.jsonl, interview.sharegpt.json, interview.hf/"""
-    return DatasetFile(file).sidecar(format + {"messages": ".jsonl", "sharegpt": ".json", "hf": ""}[format])
+    """interview.jsonl -> interview.messages.jsonl, interview.sharegpt.json, interview.hf/, interview.preference.jsonl"""
+    return DatasetFile(file).sidecar(format + {"messages": ".jsonl", "sharegpt": ".json", "hf": "", "preference": ".jsonl"}[format])
 
 
 def rows(file: Path, *, system: str | None, only_reviewed: bool = False) -> list[dict]:
@@ -45,9 +46,25 @@ def sharegpt(row: dict) -> dict:
     return {"id": row["id"], "conversations": [{"from": SHAREGPT_ROLES[m["role"]], "value": m["content"]} for m in row["messages"]]}
 
 
+def preference(file: Path, *, system: str | None, only_reviewed: bool = False) -> list[dict]:
+    """TRL's conversational preference layout, one row per current pair (conversations.pairs):
+    the SFT prompt as messages, and the author's answer and the base model's, each as a list of
+    one assistant message."""
+    answer = lambda text: [{"role": "assistant", "content": text}]  # noqa: E731
+    return [{"prompt": p.prompt(system), "chosen": answer(p.chosen), "rejected": answer(p.rejected)}
+            for p in conversations.pairs(file, only_reviewed, system=system)]
+
+
 def export(file: Path, format: str, out: Path, *, system: str | None, only_reviewed: bool = False, eval_share: float = 0.1, seed: int = 42) -> Exported:
     if format not in FORMATS:
         raise ValueError(f"format {format!r} is not one of {', '.join(FORMATS)}")
+    if format == "preference":
+        found = preference(file, system=system, only_reviewed=only_reviewed)
+        if not found:
+            raise conversations.DataError(f"{file}: no current preference pair (none made for these records, this system message and"
+                                          f" their questions yet): run synth pairs {file} with the same --persona and --system-prompt")
+        write_jsonl(out, found)
+        return Exported(out, len(found), len(found))  # one pair per turn: counted as a conversation each
     found = rows(file, system=system, only_reviewed=only_reviewed)
     turns = sum(len(r["messages"]) // 2 for r in found)
     out.parent.mkdir(parents=True, exist_ok=True)

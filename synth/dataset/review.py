@@ -3,7 +3,8 @@ editing records (a conversation's turns together), and its blind-test mode over 
 
     GET  /?token=T              the page (review_page.html: vanilla JS, record text set with textContent only)
     GET  /api/records           {"path", "version", "records", "interviews": [[id, ...], ...] (records.conversations),
-                                 "checks": {id: [the question checks it fails (stats.question_faults)]}}
+                                 "checks": {id: [the question checks it fails (stats.question_faults)]},
+                                 "pairs": {id: {"rejected", "stopped", "current"}} (interview.pairs.jsonl, from synth pairs)}
     POST /api/records/<id>      {"status", "question"?, "answer"?, "version"} -> {"record", "version"}
     POST /api/records           {"version", "changes": [{"id", "status", "question"?, "answer"?}, ...]}
                                 -> {"records", "version"}: all or nothing (a whole conversation)
@@ -40,6 +41,8 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from synth.generation.judge import MAX_QUESTION_CHARS
 from synth.dataset.stats import question_faults
+from synth.repair.segment import sentence_ends
+from voicetune.conversations import DataError, pair_lines, pairs
 from voicetune.dataset import DatasetFile
 from voicetune.records import STATUSES, JsonlAppender, MalformedFile, Record, conversations, dumps, iter_jsonl
 
@@ -103,6 +106,19 @@ def only_appended(data: bytes, version: str) -> bool:
         return False
     head = data[: int(size)]
     return version_of(head) == version and (not head or head.endswith(b"\n"))
+
+
+def pair_view(path: Path) -> dict[str, dict]:
+    """Each record's preference pair, for the page to show beside the author's answer: the base
+    model's answer, whether it ended on its own, and whether it is `current` (the pair preference
+    training would use with the default system message: not for a rejected record, nor one whose
+    question changed since it was made). {} without a pairs file or with one that cannot be read."""
+    try:
+        lines = pair_lines(path)
+        current = {pair.id for pair in pairs(path)} if lines else set()
+    except (DataError, MalformedFile):
+        return {}
+    return {rid: {"rejected": line["rejected"], "stopped": line.get("stopped"), "current": rid in current} for rid, line in lines.items()}
 
 
 class ReviewFile:
@@ -210,11 +226,11 @@ class BlindTest:
         return guesses
 
     def state(self) -> dict:
-        text = {AUTHOR: "passage", TUNED: "tuned"}
-        items = [
-            {"id": row["id"], "question": row["question"], "answers": [row[text[who]] for who in self.shown[row["id"]]]}
-            for row in self.rows if row["id"] not in self.guesses
-        ]
+        items = []
+        for row in self.rows:
+            if row["id"] not in self.guesses:
+                text = dict(zip((AUTHOR, TUNED), comparable(row["passage"], row["tuned"])))
+                items.append({"id": row["id"], "question": row["question"], "answers": [text[who] for who in self.shown[row["id"]]]})
         return {"path": str(self.path), "items": items, **self.score()}
 
     def score(self) -> dict:
@@ -235,6 +251,20 @@ class BlindTest:
                 append(entry)
             self.guesses[row_id] = entry
             return self.score()
+
+
+def comparable(passage: str, answer: str) -> tuple[str, str]:
+    """Both texts cut to a comparable length, so that length does not give the author away (a
+    100-word passage against "I am not at home."): each is cut at its sentence end nearest the
+    shorter one's length in characters; the shorter one thus stays whole."""
+    passage, answer = passage.strip(), answer.strip()
+    target = min(len(passage), len(answer))
+    return _cut_near(passage, target), _cut_near(answer, target)
+
+
+def _cut_near(text: str, chars: int) -> str:
+    end = min(sentence_ends(text), key=lambda e: (abs(e - chars), e)) if text else 0
+    return text[:end].strip()
 
 
 def read_json(handler: BaseHTTPRequestHandler):
@@ -291,7 +321,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(e)})
             interviews = [[r.id for r in turns] for turns in conversations(records)]  # grouped here only: records.conversations
             checks = question_faults(records)  # the question checks each fails, shown with its flags
-            self.json(HTTPStatus.OK, {"path": str(self.server.data_path), "version": version, "records": [r.to_dict() for r in records], "interviews": interviews, "checks": checks})
+            self.json(HTTPStatus.OK, {"path": str(self.server.data_path), "version": version, "records": [r.to_dict() for r in records], "interviews": interviews,
+                                      "checks": checks, "pairs": pair_view(self.server.data_path)})
         elif route == "/api/blind" and blind:
             self.json(HTTPStatus.OK, blind.state())
         else:

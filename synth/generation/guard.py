@@ -1,7 +1,7 @@
 """No process of a run outlives it, even when the run is killed with `kill -9`.
 
 vLLM starts an EngineCore process and workers (several GB) that nothing stops if the process
-that owns them dies without running its clean-up. So `synth run` with a local engine runs as
+that owns them dies without running its clean-up. So `synth run` (and `synth pairs`) with a local engine runs as
 three processes:
 
     supervisor (what the user started) ── worker (the real `synth run`, its own process group;
@@ -38,9 +38,9 @@ if word != b"x":
 
 
 def needed(argv: Sequence[str]) -> bool:
-    """`synth run` with a local engine, on a POSIX system, not already inside a guard."""
+    """`synth run` or `synth pairs` with a local engine, on a POSIX system, not already inside a guard."""
     args = list(argv)
-    return (os.name == "posix" and not os.environ.get(GUARDED) and args[:1] == ["run"]
+    return (os.name == "posix" and not os.environ.get(GUARDED) and args[:1] in (["run"], ["pairs"])
             and not any(a in ("--dry-run", "--help") or a.startswith("--endpoint") for a in args))
 
 

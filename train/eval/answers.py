@@ -22,25 +22,15 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from voicetune import files
+from voicetune.engine import ANSWER_FREQUENCY_PENALTY as FREQUENCY_PENALTY  # noqa: F401 (train's name for it)
 from voicetune.engine import Generation, Sampling
+from voicetune.engine import answer_sampling as sampling  # noqa: F401 (train eval's; synth pairs uses it too)
 
-FREQUENCY_PENALTY = 0.3  # on the answers' own tokens; measured in sampling() below
 PROGRESS = re.compile(r"^answers:")  # the child's own progress line; vLLM's warnings stay in the tail
 
 
 class GenerationFailed(RuntimeError):
     pass
-
-
-def sampling(max_tokens: int, frequency_penalty: float = FREQUENCY_PENALTY) -> Sampling:
-    # Greedy (as reproducible as the engine allows), with OpenAI's frequency penalty on the reply's own
-    # tokens: a lightly tuned small model otherwise loops until the token limit. On 40 held-out Sherlock
-    # records (bench/real_book.py's run, SmolLM2-135M tuned 3 epochs, vLLM CPU, 2026-11-25) the tuned
-    # model ended at <|im_end|> 1/40 times greedy, 40/40 with 0.3 (median 161 tokens; passages ~330),
-    # 40/40 with 0.6 (median 94: cut short); repetition_penalty 1.1 gave 25/40 (it also penalizes the
-    # prompt's <|im_end|>s), presence_penalty 0.6 1/40. The penalty never touches <|im_end|>, which a
-    # reply holds only at its end.
-    return Sampling(temperature=0.0, top_p=1.0, max_tokens=max_tokens, seed=0, frequency_penalty=frequency_penalty)
 
 
 def conversations(questions: Sequence[str], system: str | None) -> list[list[dict]]:

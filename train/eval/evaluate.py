@@ -15,7 +15,7 @@ from voicetune import models
 from voicetune.engine import Generation, Sampling
 from train.eval import answers, blind, likelihood, metrics
 from train.eval.metrics import Metric, StyleCheck
-from train.eval.runs import RunInputs, load_run
+from train.eval.runs import SFT_MERGED, RunInputs, load_run
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Evaluation:
     style_check: StyleCheck | None = None
     blind: blind.BlindResult | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time
+    sft: list[Generation] | None = None  # a run with a preference stage: the SFT model's answers
+    comparisons: dict[str, list[Metric]] = field(default_factory=dict)  # "base -> SFT", "SFT -> tuned": rows of the later minus the earlier
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -62,7 +64,8 @@ def evaluate(run: Path, *, base: str | None = None, tuned: str | None = None, ma
     output goes to run/eval.log (and to `progress` too if `verbose`)."""
     inputs = load_run(run, tuned)
     base_model = models.resolve(base) if base else inputs.base
-    pair = (("base", base_model), ("tuned", str(inputs.merged)))
+    pair = (("base", base_model), *((("sft", str(run / SFT_MERGED)),) if (run / SFT_MERGED / "config.json").exists() and not tuned else ()),
+            ("tuned", str(inputs.merged)))
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     nll = {name: [s.nll for s in likelihood.score(model, inputs.held_out, inputs.system, log=log)] for name, model in pair}
@@ -78,18 +81,23 @@ def evaluate(run: Path, *, base: str | None = None, tuned: str | None = None, ma
     start = time.perf_counter()
     scores, check = _scores(inputs, nll, generated)
     seconds["scoring"] = time.perf_counter() - start
+    comparisons = {"base -> SFT": metrics.summarize(scores["base"], scores["sft"]), "SFT -> tuned": metrics.summarize(scores["sft"], scores["tuned"])} if "sft" in scores else {}
     return Evaluation(run, base_model, inputs, generated["base"], generated["tuned"], scores, metrics.summarize(scores["base"], scores["tuned"]),
-                      sampling, check, blind.read(run), seconds)
+                      sampling, check, blind.read(run), seconds, generated.get("sft"), comparisons)
 
 
 def _scores(inputs: RunInputs, nll: dict[str, list[float]], generated: dict[str, list[Generation]]) -> tuple[dict, StyleCheck | None]:
-    """"base"/"tuned" -> metric -> per-record values, and the style check."""
+    """"base"/"tuned" (and "sft" when generated has it) -> metric -> per-record values, and the style check."""
     passages = [r.answer for r in inputs.held_out]
-    sims = metrics.similarities([g.text for g in generated["base"] + generated["tuned"]], passages + passages)
+    names = list(generated)
+    sims = metrics.similarities([g.text for name in names for g in generated[name]], passages * len(names))
     n = len(passages)
-    styles, check = metrics.style_scores(inputs.train_passages, passages, [g.text for g in generated["base"]], [g.text for g in generated["tuned"]])
+    texts = {name: [g.text for g in generated[name]] for name in names}
+    styles, check = metrics.style_scores(inputs.train_passages, passages, texts["base"], texts["tuned"])
+    if "sft" in texts:  # scored by the same cross-fitted classifiers (they are trained on base answers only)
+        styles["sft"] = metrics.style_scores(inputs.train_passages, passages, texts["base"], texts["sft"])[0]["tuned"]
     scores = {
         name: {"nll": nll[name], **styles[name], **metrics.per_record(generated[name], passages, inputs.median_passage_chars, sims[i * n : (i + 1) * n])}
-        for i, name in enumerate(("base", "tuned"))
+        for i, name in enumerate(names)
     }
     return scores, check

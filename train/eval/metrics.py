@@ -27,6 +27,7 @@ METRICS = {  # name -> (how per-record values are summarised, which way is bette
     "first_person": ("mean", "higher", "share of answers in the first person"),
     "length_ratio": ("median", "", "median over answers of answer chars / the author's median passage chars (1 = typical)"),
     "stopped": ("mean", "higher", "share of answers that ended with `<|im_end|>` before the token limit"),
+    "repetition": ("mean", "lower", "share of the answer's word 4-grams that repeat an earlier one (0: no loop)"),
 }
 
 
@@ -46,6 +47,13 @@ def rouge_l(candidate: str, reference: str) -> float:
         return 0.0
     precision, recall = lcs / len(a), lcs / len(b)
     return 2 * precision * recall / (precision + recall)
+
+
+def repetition(text: str, n: int = 4) -> float:
+    """Share of the text's word n-grams that already occurred earlier in it (0 for under n + 1 words)."""
+    tokens = words(text)
+    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return 1 - len(set(grams)) / len(grams) if grams else 0.0
 
 
 def first_person(text: str) -> bool:
@@ -100,6 +108,7 @@ def per_record(answers: Sequence[Generation], passages: Sequence[str], median_ch
         "first_person": [float(first_person(a.text)) for a in answers],
         "length_ratio": [len(a.text.strip()) / median_chars for a in answers],
         "stopped": [float(a.finished) for a in answers],
+        "repetition": [repetition(a.text) for a in answers],
     }
 
 

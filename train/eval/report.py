@@ -16,9 +16,9 @@ EXAMPLES = 3
 GOAL_STOPPED = 0.9  # answers that end at <|im_end|>: at least 9 in 10
 
 
-def table(metrics: list[Metric]) -> str:
-    """The metrics table (Markdown, aligned so it also reads in a terminal)."""
-    rows = [("metric", "better", "base", "tuned", "tuned - base", "95% interval")]
+def table(metrics: list[Metric], names: tuple[str, str] = ("base", "tuned")) -> str:
+    """The metrics table (Markdown, aligned so it also reads in a terminal); `names`: the two models compared."""
+    rows = [("metric", "better", *names, f"{names[1]} - {names[0]}", "95% interval")]
     rows += [(m.name, m.better, f"{m.base:.3f}", f"{m.tuned:.3f}", f"{m.diff:+.3f}", f"[{m.low:+.3f}, {m.high:+.3f}]") for m in metrics]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in rows]
@@ -88,7 +88,8 @@ def answers(e: Evaluation) -> list[dict]:
     test in the review page reads id, question, passage and tuned)."""
     return [
         {"id": r.id, "question": r.question, "passage": r.answer, "base": e.base[i].text, "tuned": e.tuned[i].text,
-         "scores": {model: {name: values[i] for name, values in e.scores[model].items()} for model in ("base", "tuned")}}
+         **({"sft": e.sft[i].text} if e.sft else {}),
+         "scores": {model: {name: values[i] for name, values in e.scores[model].items()} for model in e.scores}}
         for i, r in enumerate(e.inputs.held_out)
     ]
 
@@ -102,6 +103,7 @@ def markdown(e: Evaluation, figures: dict[str, Path | None]) -> str:
         f"same system prompt; vLLM's CPU build is not bit-reproducible, so the answer rows can move between runs. "
         f"Intervals: percentile bootstrap over records ({RESAMPLES} resamples, seeded); one that excludes 0 is a difference beyond resampling noise.")
     parts.append("\n".join(f"- **{name}**: {note}" for name, (_, _, note) in METRICS.items() if e.metric(name)))
+    parts += [f"## {title}\n\n{table(rows, _names(title))}" for title, rows in e.comparisons.items()]
     parts.append("## How many records decide\n\n" + sizes(e.metrics) + "\n\n(normal approximation: records = (1.96 SD / half-width)^2.)")
     parts.append("## Figures\n\n" + " ".join(f"![{name}]({path.name})" for name, path in figures.items() if path))
     best, worst = examples(e)
@@ -151,7 +153,14 @@ def _cell(text: str) -> str:
 def terminal(e: Evaluation, path: Path) -> str:
     """What `train eval` prints: the verdict, the table, where the report is."""
     plain = [line.replace("**", "") for line in verdict(e)]
-    return "\n".join(plain) + f"\n\n{len(e.inputs.held_out)} held-out records, base vs tuned:\n{table(e.metrics)}\n\nReport: {path}"
+    stages = "".join(f"\n\n{title}:\n{table(rows, _names(title))}" for title, rows in e.comparisons.items())
+    return "\n".join(plain) + f"\n\n{len(e.inputs.held_out)} held-out records, base vs tuned:\n{table(e.metrics)}{stages}\n\nReport: {path}"
+
+
+def _names(title: str) -> tuple[str, str]:
+    """"base -> SFT" -> ("base", "SFT")."""
+    first, second = title.split(" -> ")
+    return first, second
 
 
 def plot_losses(history: list[dict], path: Path) -> Path | None:

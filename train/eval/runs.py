@@ -16,6 +16,9 @@ from voicetune.conversations import records as read_any  # interview.jsonl or me
 from voicetune.records import Record, read_records, write_records
 
 
+SFT_MERGED = Path("sft") / "merged"  # `train run --preference` keeps the SFT model there, and `train eval` compares it too
+
+
 class EvalError(ValueError):
     """The run cannot be evaluated; the message says why and what to do."""
 

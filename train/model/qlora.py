@@ -109,6 +109,15 @@ def add_lora(model, r: int, alpha: int, dropout: float, gradient_checkpointing: 
     return get_peft_model(model, config)
 
 
+def load_trainable_adapter(base: str, adapter, tokenizer, added_tokens: bool, gradient_checkpointing: bool):
+    """The 4-bit base prepared as for add_lora, with a trained adapter on top to train further
+    (the preference stage continues the SFT adapter)."""
+    from peft import PeftModel, prepare_model_for_kbit_training
+
+    model = prepare_model_for_kbit_training(load_4bit(base, tokenizer, added_tokens), use_gradient_checkpointing=gradient_checkpointing)
+    return PeftModel.from_pretrained(model, str(adapter), is_trainable=True)
+
+
 def load_with_adapter(base: str, adapter: str, tokenizer, dtype=torch.bfloat16, where: str | None = None):
     """The base in `dtype` (embeddings resized to the tokenizer) with the trained adapter on top,
     on `where` (this process's device by default)."""
