@@ -230,3 +230,26 @@ def test_a_podcast_with_front_matter_name_time_lines_continuations_and_ad_reads(
         "Then the orders doubled every month, and the spreadsheet was not enough, so we built the first models."
     ).replace(". Then", ".\n\nThen")
     assert not re.search(r"\d:\d\d|title:|Tim Host|Acme", "\n".join(p.text for p in found))
+
+
+HANSARD = (
+    "Engagements\n\n"
+    "Mr Peter Bone (Wellingborough) (Con): If he will list his official engagements for Wednesday 3 March.\n\n"
+    "The Prime Minister (Boris Johnson): This morning I had meetings with ministerial colleagues and others.\n\n"
+    "Mr Bone: Will the Prime Minister confirm that the roadmap remains on course for the summer?\n\n"
+    "The Prime Minister: I can confirm that we remain on track, and my hon. Friend is right to raise it.\n\n"
+    "Keir Starmer (Holborn and St Pancras) (Lab): The Chancellor has just frozen the pay of nurses. Is that fair?\n\n"
+    "The Prime Minister: We have given nurses a pay rise of twelve per cent over the last three years.\n\n"
+    "Here is the thing: we will support them.\n"
+)
+
+
+def test_a_parliament_s_members_who_speak_once_are_speakers_and_their_qualifiers_are_not_speech(tmp_path):
+    """Hansard: most members speak once, labelled `Full Name (Constituency) (Party):`; the Prime
+    Minister's line in their own turn that starts 'Here is the thing:' is still theirs."""
+    path = tmp_path / "hansard.txt"
+    path.write_text(HANSARD, encoding="utf-8")
+    turns = [(t.speaker, " ".join(t.text.split())) for t in reader.parse(path).turns]
+    assert [s for s, _ in turns] == ["Mr Peter Bone", "The Prime Minister", "Mr Bone", "The Prime Minister", "Keir Starmer", "The Prime Minister"]
+    assert turns[-1][1].endswith("three years. Here is the thing: we will support them.")
+    assert not any("Wellingborough) (Con)" in text or "(Lab)" in text for _, text in turns)

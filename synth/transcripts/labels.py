@@ -50,7 +50,9 @@ _HONOURED = re.compile(
     r"(?:\s+(?:Mc|Mac|De)?[A-Z][A-Z'\u2019-]+){0,3}(?:\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?)(?:\s+\([^()\n]{1,40}\))?\s*(?P<mark>[:.])(?P<rest>\s.*|$)",
     re.DOTALL,
 )
-_COLON = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*:(?P<rest>\s.*|$)", re.DOTALL)
+# "Name: text", and with a parliament's qualifiers: "Mr Peter Bone (Wellingborough) (Con):", "The Prime Minister (Boris Johnson):"
+_QUALIFIER = r"(?:\s+\((?!\s*-?\d{1,2}:)[^()\n]{1,60}\)){0,2}"  # not a time: "Name (00:00:05):" is _TIMED's
+_COLON = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?){_QUALIFIER}\s*:(?P<rest>\s.*|$)", re.DOTALL)
 _CAPITALISED = rf"[{UP}][\w.'\u2019-]*(?: [{UP}][\w.'\u2019-]*){{0,3}}"  # every word capitalised: "Ada Host", "Dr. Ben Guest"
 # "Ada Host:--text", "Ada Host.--text": a dash after a mark (a bare "Oh--" is speech breaking off)
 _DASHED = re.compile(rf"^(?P<name>{_CAPITALISED})[.:][ \t]*{_DASH}[ \t]*(?P<rest>.*)", re.DOTALL)
@@ -195,6 +197,10 @@ def speakers(paragraphs: list[str]) -> set[str]:
     }
     speakers_by_shape = Counter(shape for _, shape in {(label.name, _shape(label)) for label in recurring if _shape(label) in common})
     found |= {label.name for label in named if (_shape(label)[1] or label.name.isupper()) and speakers_by_shape[_shape(label)] >= 2}
+    # "Mr Bone: Will the ...", said once where speakers' labels are `Name: text`: a full name, every word capitalised,
+    # is a speaker too (prose that happens to start "Here is the thing: ..." is not)
+    colon = {label.name for label in named if label.kind == "colon" and label.name in found}
+    found |= {label.name for label in named if colon and label.kind == "colon" and re.fullmatch(_CAPITALISED, label.name) and " " in label.name}
     # "Mr. CHAMBLISS." speaking once among senators who speak often: the form recurs, as bold does
     if len({label.name for label in named if label.kind == "honoured" and label.name in found}) >= 2:
         found |= {label.name for label in named if label.kind == "honoured"}
