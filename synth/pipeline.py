@@ -195,11 +195,32 @@ def is_transcript(book: Path, options: SegmentOptions) -> bool:
             warnings.simplefilter("ignore", Notice)  # the encoding is said once, when the file is read for its text
             text = read_text(book)
         found = transcripts.looks_like_transcript(text) or (options.persona is not None and bool(labels.speakers(labels.blocks(normalise(text)))))
+    elif suffix in transcripts.DOCUMENT_SUFFIXES:
+        found = _typeset_dialogue(book, options)
     else:
         found = suffix in extract.TRANSCRIPT_SUFFIXES
     if found and options.pages:
         raise BadInput(f"--pages applies to PDFs; {book.name} is a transcript")
     return found
+
+
+def _typeset_dialogue(book: Path, options: SegmentOptions) -> bool:
+    """A PDF or DOCX interview: most of its first pages' text is labelled turns of two or more
+    speakers (the extraction is cached, so the book path pays nothing twice). A file that cannot
+    be read is the book path's to say so."""
+    if options.pages:
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # what the file lacks is said once, when it is read
+            doc = extract.extract(book)
+    except (BadInput, OSError):
+        return False
+    sample = "\n".join(page.text for page in doc.pages[:SAMPLE_PAGES])
+    return transcripts.looks_like_transcript(sample)  # most of its lines labelled turns: a book's contents in capitals are not
+
+
+SAMPLE_PAGES = 10
 
 
 def _quiet(read: Callable, path: Path):

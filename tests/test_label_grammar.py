@@ -253,3 +253,42 @@ def test_a_parliament_s_members_who_speak_once_are_speakers_and_their_qualifiers
     assert [s for s, _ in turns] == ["Mr Peter Bone", "The Prime Minister", "Mr Bone", "The Prime Minister", "Keir Starmer", "The Prime Minister"]
     assert turns[-1][1].endswith("three years. Here is the thing: we will support them.")
     assert not any("Wellingborough) (Con)" in text or "(Lab)" in text for _, text in turns)
+
+
+def _interview_lines(turns: int = 12) -> list[str]:
+    from pdfs import wrap
+
+    crops = ["corn", "wheat", "beans", "oats", "rye", "barley", "hay", "cotton", "squash", "peas", "flax", "sorghum"]
+    lines = []
+    for i in range(turns):
+        crop = crops[i % len(crops)]
+        lines += wrap([f"INTERVIEWER: What did you plant in {1950 + i}, and why did it matter to you?"], 80)
+        lines += wrap([f"HUGHES: In {1950 + i} my brother and I planted {crop} in the lower field, number {i}. It mattered because the "
+                       f"farm was all we had, and my mother counted every row of {crop} that year, season {i}."], 80)
+    return lines
+
+
+def test_an_interview_typeset_as_a_pdf_is_read_as_turns_without_its_running_heads_or_page_numbers(tmp_path):
+    from pdfs import book_pdf, paginate
+
+    path = book_pdf(tmp_path / "oral.pdf", paginate(_interview_lines(), 30), header="Oral history interview with Fountain Hughes, page")
+    options = pipeline.SegmentOptions(persona="Hughes")
+    assert pipeline.is_transcript(path, options)
+    found = pipeline.passages(path, options)
+    assert len(found) == 12 and all(p.question and p.question.startswith("What did you plant") for p in found)
+    assert all(p.text.startswith("In 19") and p.text.endswith("that year, season %d." % k) for k, p in enumerate(found))
+    assert not any("Oral history" in p.text or "INTERVIEWER" in p.text for p in found)
+
+
+def test_an_interview_in_a_docx_is_read_as_turns(tmp_path):
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(f"<w:p><w:r><w:t>{escape(line)}</w:t></w:r></w:p>" for line in _interview_lines(6))
+    path = tmp_path / "oral.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", f'<?xml version="1.0"?><w:document xmlns:w="{w}"><w:body>{body}</w:body></w:document>')
+    found = pipeline.passages(path, pipeline.SegmentOptions(persona="Hughes"))
+    assert [(p.text[:7], p.text.endswith(f"season {i}.")) for i, p in enumerate(found)] == [(f"In {1950 + i}", True) for i in range(6)]
+    assert all(p.question and p.question.startswith("What did you plant") for p in found)

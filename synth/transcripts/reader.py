@@ -19,9 +19,10 @@ from synth.transcripts.normalise import normalise
 from synth.transcripts.questions import real_question
 from voicetune.errors import BadInput, InputWarning
 from synth.transcripts.speakers import persona_name
+from synth.sources import extract
 from synth.sources.extract import check_file
 from synth.document import Passage, Transcript, Turn
-from synth.repair import boilerplate
+from synth.repair import boilerplate, clean
 from synth.repair.segment import MAX_CHARS, MIN_CHARS, UniqueIds, split_spans
 from synth.sources.textfile import read_text
 
@@ -69,10 +70,18 @@ def parse(path: Path) -> Transcript:
     return Transcript(path, turns, guests)
 
 
+DOCUMENT_SUFFIXES = {".pdf", ".docx"}  # an interview typeset as a document: its repaired lines are read for labels
+
+
 def source_text(path: Path) -> str:
-    """A transcript file's text; a web page's as a person sees it (markup.py)."""
+    """A transcript file's text; a web page's as a person sees it (markup.py); a PDF's or a DOCX's
+    repaired lines (running heads, page numbers and printers' slugs dropped, split words joined),
+    one a line, as a book's paragraphs are made from them."""
+    suffix = path.suffix.lower()
+    if suffix in DOCUMENT_SUFFIXES:
+        return "\n".join(line for _, line in clean.document_lines(extract.extract(path)))
     text = read_text(path)
-    return markup.transcript_text(text) if path.suffix.lower() in markup.SUFFIXES else text
+    return markup.transcript_text(text) if suffix in markup.SUFFIXES else text
 
 
 def labelled_turns(text: str) -> list[tuple[str, str, str | None]]:
