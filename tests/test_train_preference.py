@@ -181,10 +181,13 @@ def tiny_preference_run(folder: Path, **options):
     from train_tiny import PAIRS, write_data
 
     data = write_data(folder)
+    system = system_message(config.SYSTEM_PROMPT, config.PERSONA)  # train run's default, as the pairs reader keys them
+    prompts = {c.turns[-1].id: c.messages(system)[:-1] for c in turn_prefixes(usable(read(data)))}
     (folder / "interview.pairs.jsonl").write_text("".join(
-        json.dumps({"id": f"r{i}", "key": "k", "rejected": GENERIC, "model": "m"}) + "\n" for i in range(len(PAIRS))))
-    config = TrainConfig(epochs=1, max_steps=3, eval_share=0.2, preference="dpo", preference_learning_rate=2e-3, batch_size=2, **options)
-    return pipeline.run(config, data, folder / "run", log=lambda *_: None)
+        json.dumps({"id": f"r{i}", "key": pair_key(prompts.get(f"r{i}", []), "m", {}), "rejected": GENERIC, "model": "m", "sampling": {}}) + "\n"
+        for i in range(len(PAIRS))))
+    train_config = TrainConfig(epochs=1, max_steps=3, eval_share=0.2, preference="dpo", preference_learning_rate=2e-3, batch_size=2, **options)
+    return pipeline.run(train_config, data, folder / "run", log=lambda *_: None)
 
 
 @pytest.mark.engine
