@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from html.parser import HTMLParser
 
+from synth.sources.markup import HEADINGS, SKIPPED, VOID
 from synth.transcripts import labels
 
 SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -40,9 +41,7 @@ _BLOCKS = {
     "figure", "figcaption", "hr", "address", "center", "details", "summary", "h1", "h2", "h3", "h4", "h5", "h6",
 }  # fmt: skip
 _BOLD = {"b", "strong"}
-_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_FURNITURE = {"head", "title", "script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "svg", "math", "button", "select", "iframe"}
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_FURNITURE = SKIPPED | {"header", "footer", "aside", "form", "button", "select"}  # a web page's chrome besides what a book skips
 _CHROME = set(
     "nav navbar navigation menu breadcrumb breadcrumbs sidebar footer header banner cookie cookies share sharing social subscribe"
     " comments advert advertisement ads ad promo newsletter related attribution credits copyright license licence colophon".split()
@@ -72,7 +71,7 @@ class _Layout(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = {k: v or "" for k, v in attrs}
-        if tag in _VOID:
+        if tag in VOID:
             if tag == "br" and not self.skip:
                 self.current.append("\n")
             elif tag == "hr" and not self.skip:
@@ -90,7 +89,7 @@ class _Layout(HTMLParser):
             return
         if tag in _BLOCKS:
             self.flush()
-            self.heading = tag in _HEADINGS
+            self.heading = tag in HEADINGS
         self.pre += tag == "pre"
         self.row += tag == "tr"
         self.bold += tag in _BOLD
@@ -102,11 +101,11 @@ class _Layout(HTMLParser):
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
-        if tag not in _VOID:
+        if tag not in VOID:
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
-        if tag in _VOID or tag not in (open_tag for open_tag, _, _ in self.stack):
+        if tag in VOID or tag not in (open_tag for open_tag, _, _ in self.stack):
             return  # a stray end tag: browsers ignore it
         while self.stack:  # end tags left out inside this one (<p> never closed) close with it
             open_tag, does, start = self.stack.pop()
