@@ -292,3 +292,78 @@ def test_an_interview_in_a_docx_is_read_as_turns(tmp_path):
     found = pipeline.passages(path, pipeline.SegmentOptions(persona="Hughes"))
     assert [(p.text[:7], p.text.endswith(f"season {i}.")) for i, p in enumerate(found)] == [(f"In {1950 + i}", True) for i in range(6)]
     assert all(p.question and p.question.startswith("What did you plant") for p in found)
+
+
+# A deposition as a court reporter types it: every line numbered in the margin (1-25, again on each
+# page), the page's number above, Q./A. deeper than the lines that go on, an objection between them.
+DEPOSITION = """                                                    Page 12
+ 1            Q.   Mr. Holt, where were you working in 1998?
+ 2            A.   I was a machinist at the Dalton plant, on the
+ 3       second shift. I had been there about six years by then.
+ 4            Q.   And you told your supervisor about the guard --
+ 5            A.   Many times. I told Mr. Kessler that the guard on
+ 6       number four lathe was loose, and he never fixed it.
+ 7            MR. BRANDT:  Objection, form.
+ 8            Q.   (BY MS. ORTIZ)  You may answer. What did you do then?
+ 9            A.   I wrote it all down, every complaint and the
+10       date, in a little notebook that I kept in my locker.
+                                                    Page 13
+ 1            Q.   Do you still have that notebook?
+ 2            A.   I do. My wife kept it in a shoebox in the hall
+ 3       closet all these years.
+"""
+
+
+def test_a_deposition_s_line_numbers_are_the_margin_s_and_its_colloquy_and_examiner_are_nobody_s_answer(tmp_path):
+    path = tmp_path / "holt.txt"
+    path.write_text(DEPOSITION)
+    turns = [(t.speaker, t.text) for t in reader.parse(path).turns]
+    assert turns == [
+        ("Q", "Mr. Holt, where were you working in 1998?"),
+        ("A", "I was a machinist at the Dalton plant, on the second shift. I had been there about six years by then."),
+        ("Q", "And you told your supervisor about the guard --"),
+        ("A", "Many times. I told Mr. Kessler that the guard on number four lathe was loose, and he never fixed it."),
+        ("MR. BRANDT", "Objection, form."),
+        ("Q", "You may answer. What did you do then?"),
+        ("A", "I wrote it all down, every complaint and the date, in a little notebook that I kept in my locker."),
+        ("Q", "Do you still have that notebook?"),
+        ("A", "I do. My wife kept it in a shoebox in the hall closet all these years."),
+    ]
+    found = pipeline.passages(path, pipeline.SegmentOptions(persona="A", min_chars=50))
+    # a statement put to the witness asks nothing in words: its passage gets a question written for it
+    assert [p.question for p in found] == ["Mr. Holt, where were you working in 1998?", None, "You may answer. What did you do then?", "Do you still have that notebook?"]
+
+
+def test_a_deposition_typeset_as_a_pdf_with_its_numbers_in_the_margin_is_read_as_turns(tmp_path):
+    from pdfs import placed_pdf
+
+    pages, page = [], []
+    lines = [(label, text) for i in range(10) for label, text in (
+        ("Q", f"Where did you work in {1980 + i}, Mr. Holt?"),
+        ("A", f"In {1980 + i} I ran lathe number {i} at the Dalton plant, on the second"),
+        ("", "shift, and I knew every man on the floor by name that year."))]
+    for k, (label, text) in enumerate(lines):
+        n = k % 25 + 1
+        page += [(15, 30 + n * 9, 11, str(n)), (40 if label else 30, 30 + n * 9, 11, f"{label}   {text}" if label else text)]
+        if n == 25 or k == len(lines) - 1:
+            pages.append([(120, 15, 9, f"Page {len(pages) + 12}"), *page])
+            page = []
+    options = pipeline.SegmentOptions(persona="A", min_chars=50)
+    path = placed_pdf(tmp_path / "holt.pdf", pages)
+    assert pipeline.is_transcript(path, options)
+    found = pipeline.passages(path, options)
+    assert [(p.question, p.text) for p in found] == [
+        (f"Where did you work in {1980 + i}, Mr. Holt?", f"In {1980 + i} I ran lathe number {i} at the Dalton plant, on the second shift, and I knew every man on the floor by name that year.")
+        for i in range(10)
+    ]
+
+
+def test_numbers_at_the_start_of_a_few_lines_or_out_of_order_are_the_speaker_s(tmp_path):
+    few = "Ada Host: How many boats?\n\nBen Guest:\n12 of them, and\n3 were my uncle's.\n\nAda Host: And then?\n\nBen Guest: Then the sea.\n"
+    listed = "".join(f"{n} boats went out in {n} weeks, Ben Guest said, and we counted them.\n" for n in (12, 3, 40, 7, 19, 2, 33, 5, 8, 21, 11))
+    path = tmp_path / "a.txt"
+    path.write_text(few)
+    assert [t.text for t in reader.parse(path).turns][1] == "12 of them, and 3 were my uncle's."
+    from synth.transcripts.normalise import normalise
+
+    assert normalise(listed) == listed

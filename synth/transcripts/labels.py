@@ -182,7 +182,8 @@ def speakers(paragraphs: list[str]) -> set[str]:
     not a speaker; a moderator's two `Moderator:` among 60 `Q.`/`SMITH.` turns is). A name used
     once counts where it stands alone on its line or is in capitals, shaped as two or more
     recurring speakers are (a play's `THE LADIES.`, a flight log's one `G:`). A bare `A` only
-    where bare or dotted `Q`s label two or more; `>>` with no name is a speaker, nobody's
+    where bare or dotted `Q`s label two or more; there, a name in capitals after an honorific or
+    "THE" speaks once too (a deposition's `MR. BRANDT: Objection.`, `THE WITNESS:`); `>>` with no name is a speaker, nobody's
     persona, where others are named."""
     found_labels = [label for p in paragraphs if (label := find(p))]
     counts = Counter(label.name for label in found_labels)
@@ -206,6 +207,8 @@ def speakers(paragraphs: list[str]) -> set[str]:
         found |= {label.name for label in named if label.kind == "honoured"}
     if "Q" in found and counts["A"] >= 2:
         found.add("A")
+        # a deposition's colloquy between the Q and A lines: "MR. BRANDT: Objection, form.", "THE WITNESS: Yes."
+        found |= {label.name for label in named if label.kind == "caps" and re.match(rf"(?:{HONORIFIC}|THE)\s", label.name)}
     if "" in counts and found:
         found.add("")
     return found

@@ -11,6 +11,10 @@ eye reads, so each line's label part is made plain here:
 - a line's indentation, and the label and the gap after it, have their Unicode spaces (U+00A0,
   U+2000-U+200A, U+202F, U+205F, U+3000) made ASCII spaces; the words after the label are
   left as they are (tabs too: `Name<TAB>text` is a convention of its own)
+- a court or deposition transcript's line numbers (`12   A.  Many times.`: most lines numbered,
+  counting 1, 2, 3, ... and starting again on each page) removed with the margin before the text,
+  so the labels after them are found (a page's lines then read as one paragraph, a label starting
+  each turn, as in any transcript without blank lines)
 - emphasis around a label unwrapped: `<b>Name:</b>` and `<strong>Name</strong>:` become
   Markdown bold (a bold name labels a turn from its first use), `*Name*:`, `<i>Q.</i>` and
   `**Q.**` become plain
@@ -35,10 +39,32 @@ _MD_EMPHASIS = re.compile(r"(?P<open>\*{1,2}|_{1,2})(?P<inner>[^\W_][^*_\n]{0,63
 
 
 def normalise(text: str) -> str:
-    """`text` with plain line ends, no invisible characters, and each line's label made plain."""
+    """`text` with plain line ends, no invisible characters, no line numbers, and each line's label made plain."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = _BRACE.sub("", _INVISIBLE.sub("", text))
-    return "\n".join(plain_label(line) for line in text.split("\n"))
+    return "\n".join(plain_label(line) for line in without_line_numbers(text.split("\n")))
+
+
+_LINE_NUMBER = re.compile(rf"^[ \t{_UNICODE_SPACES}]*(\d{{1,2}})(?:[ \t{_UNICODE_SPACES}]+|$)")
+NUMBERED = 0.6  # the share of a file's lines with text that must be numbered for the numbers to be the margin's
+IN_ORDER = 0.8  # and the share of those numbers that must follow the one before (or start a page at 1)
+
+
+def without_line_numbers(lines: list[str]) -> list[str]:
+    """`lines` without the numbers a court reporter puts in the margin, where they are the
+    margin's: on most lines, mostly counting up by one from 1 on each page. A book's numbered
+    list, or a few lines that start with a number, are left as they are."""
+    found = [(k, m) for k, line in enumerate(lines) if (m := _LINE_NUMBER.match(line))]
+    filled = sum(1 for line in lines if line.strip())
+    if len(found) < 10 or len(found) < NUMBERED * filled:
+        return lines
+    numbers = [int(m.group(1)) for _, m in found]
+    if sum(1 for a, b in zip(numbers, numbers[1:]) if b in (a + 1, 1)) < IN_ORDER * (len(numbers) - 1):
+        return lines
+    out = list(lines)
+    for k, m in found:
+        out[k] = lines[k][m.end() :]
+    return out
 
 
 def plain_label(line: str) -> str:

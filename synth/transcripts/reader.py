@@ -46,6 +46,8 @@ _PROCEEDINGS = re.compile(
     r"(?:\([^()\n]*\)|[^.:()\n]){0,80}?(?:\b(?:was|were)\s+(?:not\s+)?(?:agreed\s+to|rejected|ordered|passed|adopted|withdrawn|laid\s+on\s+the\s+table|read(?:\s+the\s+\w+\s+time)?)"
     r"(?:\s+by\s+unanimous\s+consent)?\.|\bas\s+follows:)\s*\Z"
 )
+# "Q. (BY MS. ORTIZ) Where were you?": a deposition says who examines; the examiner's words follow
+_EXAMINER = re.compile(r"^\((?:BY|By)\s+[^()\n]{2,40}\)\s*")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 
 
@@ -155,8 +157,9 @@ def holds_dialogue(text: str, least: int = 3) -> bool:
 
 def clean_speech(text: str) -> str:
     """Speech without timestamps, stage notes and directions, headings between speeches (a
-    play's "END OF THE FIRST ACT."), markdown emphasis and escapes."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text)]
+    play's "END OF THE FIRST ACT."), an examiner's name before a deposition's question,
+    markdown emphasis and escapes."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", _EXAMINER.sub("", text.strip()))]
     mixed = bool(re.search(r"[a-z]", paragraphs[0]))  # in a transcript all in capitals, capitals are speech
     text = "\n\n".join(p for k, p in enumerate(paragraphs) if not (_DIRECTION_PARAGRAPH.match(p) or k and mixed and _heading(p)))
     text = _STAGE_NOTE.sub("\0", labels.TIMESTAMP.sub("\0", _DIRECTION.sub("\0", text)))
