@@ -246,3 +246,36 @@ def test_a_paragraph_wholly_in_brackets_is_the_editors_and_the_turn_goes_on_past
 def test_a_pre_of_tab_separated_labels_keeps_them(tmp_path):
     page = "<pre>\r\nHost\tWhere were you?\r\nGuest\tIn Paris.\r\n\tStill there.\r\nHost\tAnd then?\r\nGuest\tHome.\r\n</pre>"
     assert turns(tmp_path, page) == [("Host", "Where were you?"), ("Guest", "In Paris. Still there."), ("Host", "And then?"), ("Guest", "Home.")]
+
+
+MAGAZINE = """<html><body><h1>Ruth Ozeki: "Writing is paying attention"</h1>
+<p>By Sam Reed. Ozeki spoke to us from her home in Massachusetts.</p>
+<p><strong>When did you first know you wanted to write?</strong></p>
+<p>I think I always knew, but I did not admit it for a long time. I made films first.</p>
+<p>It was only when I was editing footage late at night that I saw I was telling stories with words.</p>
+<p><b>Zen practice is a big part of your life. How did it change your work?</b></p>
+<p>It slowed me down. A novel needs silences as much as it needs events.</p>
+<p><strong>What are you working on now?</strong></p>
+<p>A book about a library, and about grief.</p>
+<p><strong>Thank you, Ruth.</strong></p><p>Ozeki's new novel is out in March.</p>
+</body></html>"""
+
+
+def test_a_magazine_q_and_a_with_questions_in_bold_gives_the_answers_to_whoever_is_named(tmp_path):
+    path = write(tmp_path, "ozeki.html", MAGAZINE)
+    options = pipeline.SegmentOptions(persona="Ruth Ozeki", min_chars=20)
+    assert pipeline.is_transcript(path, options)
+    with pytest.warns(Warning, match="is the speaker A"):
+        found = pipeline.passages(path, options)
+    assert [(p.question, p.text) for p in found] == [
+        ("When did you first know you wanted to write?", "I think I always knew, but I did not admit it for a long time. I made films first.\n\n"
+         "It was only when I was editing footage late at night that I saw I was telling stories with words."),
+        ("Zen practice is a big part of your life. How did it change your work?", "It slowed me down. A novel needs silences as much as it needs events."),
+        ("What are you working on now?", "A book about a library, and about grief."),
+    ]  # the interviewer's thanks and the closing credit are not hers
+
+
+def test_bold_sentences_that_do_not_ask_stay_the_speakers_emphasis(tmp_path):
+    page = "<html><body>" + "".join(f"<p><b>Rule {n}: keep the boat dry.</b></p><p>{ANSWER}</p>" for n in range(4)) + "</body></html>"
+    text = markup.transcript_text(page)
+    assert "Q:" not in text and "A:" not in text

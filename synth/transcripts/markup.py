@@ -8,6 +8,8 @@ eye reads it, so that `labels` finds the speakers by the same rule as in a .txt 
 
 - block elements end a paragraph; a line break in the source (or <br>) ends a line within it,
   so a turn whose <p> was never closed still starts its own line; headings become `# Heading`
+- paragraphs all in bold that ask, each with a plain one below, are a magazine's Q&A: `Q:` and
+  `A:` turns (nobody is named; `--persona` then takes the answers)
 - a short block all in bold is a speaker's name where it recurs (`<p><b>ADA HOST</b></p>` ->
   `ADA HOST:`), and a title where it stands once in capitals (`END OF TAPE`)
 - a note in brackets and italics (`<em>[pause]</em>`, `<i>[Norwood laughs]</i>`) is the
@@ -165,6 +167,8 @@ class _Layout(HTMLParser):
         (`<p><b>ADA HOST</b></p>` or `<h4>Ada Host</h4>`, then the text): it becomes `ADA HOST:`.
         Bold once, in capitals (`END OF TAPE`), it is a title."""
         blocks = {i: " ".join(self.paragraphs[i].split()).removeprefix("# ") for i in self.bold_blocks}
+        if self.bold_questions(blocks):
+            return
         counts = Counter(blocks.values())
         for i, text in blocks.items():
             if labels.find(text) or len(text.split()) > 5:
@@ -173,6 +177,30 @@ class _Layout(HTMLParser):
                 self.paragraphs[i] = f"{text.rstrip('.')}:"
             elif not any(c.islower() for c in text) or self.paragraphs[i].startswith("# "):
                 self.paragraphs[i] = f"# {text}"
+
+
+    def bold_questions(self, blocks: dict[int, str]) -> bool:
+        """A magazine's Q&A: the interviewer's questions in bold paragraphs of their own, the
+        answers plain below, nobody named. Where two or more bold paragraphs ask (end in "?") and
+        each is followed by a plain one, they become `Q:` turns and the first plain paragraph
+        after each an `A:` turn (the paragraphs after it go on with it; those before the first
+        question, a standfirst or a byline, are no one's). Any other bold paragraph after the first
+        question is the interviewer's too ("Thank you, Ruth."), with what follows it up to the next
+        answer (a closing credit). Says whether it did."""
+        bold = sorted(i for i in blocks if not self.paragraphs[i].startswith("# ") and not labels.find(blocks[i]))
+        asking = [i for i in bold if _QUESTION_END.search(blocks[i])]
+        answered = [i for i in asking if i + 1 < len(self.paragraphs) and i + 1 not in self.bold_blocks]
+        if len(answered) < 2 or len(answered) < 0.8 * len(asking):
+            return False
+        for i in bold:
+            if i >= answered[0]:
+                self.paragraphs[i] = f"Q: {blocks[i]}"
+        for i in answered:
+            self.paragraphs[i + 1] = f"A: {self.paragraphs[i + 1]}"
+        return True
+
+
+_QUESTION_END = re.compile(r"\?[\"'\u201d\u2019)]*$")
 
 
 def _chrome(tag: str, attrs: dict[str, str]) -> bool:

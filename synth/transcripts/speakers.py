@@ -23,7 +23,8 @@ def persona_name(transcript: Transcript, persona: str | None) -> str:
     honorifics ("ms. psaki" -> "MS. PSAKI"), then by a part of the name ("Jen Psaki" -> "MS.
     PSAKI", "Henk" -> "Henk Rogers"), then by initials ("JL", "J.L." -> "Jessica Lachs"), then by
     surname where the file's own front matter names the persona as its guest ("Jess Lachs" ->
-    "Jessica Lachs"). A match that is not exact is said in a Notice; an unknown or ambiguous
+    "Jessica Lachs"), and in a file whose answers are labelled only `A` (where `Q` asks), the one
+    who answers. A match that is not exact is said in a Notice; an unknown or ambiguous
     name is an error that lists the speakers found."""
     speakers = Counter(turn.speaker for turn in transcript.turns)
     found = ", ".join(f"{name} ({n} turn{'s' if n != 1 else ''})" for name, n in speakers.most_common() if name)
@@ -40,6 +41,10 @@ def persona_name(transcript: Transcript, persona: str | None) -> str:
         return matches[0]
     if matches:
         raise BadInput(f"--persona {persona!r} could be any of {', '.join(matches)} in {transcript.path.name}: give the label as written; speakers found: {found}")
+    if {"Q", "A"} <= set(speakers):
+        # a deposition, a magazine's Q&A: the file names no one, and whoever answers is the one interviewed
+        warnings.warn(f"{transcript.path.name}: --persona {persona!r} is the speaker A (the file labels its questions Q and its answers A)", Notice, stacklevel=2)
+        return "A"
     raise NotASpeaker(f"--persona {persona!r} is not a speaker in {transcript.path.name}; speakers found: {found}")
 
 
