@@ -367,3 +367,21 @@ def test_numbers_at_the_start_of_a_few_lines_or_out_of_order_are_the_speaker_s(t
     from synth.transcripts.normalise import normalise
 
     assert normalise(listed) == listed
+
+
+@pytest.mark.parametrize("interviewer, answerer", [("I", "R"), ("IV", "IE"), ("Interviewer", "Respondent")])
+@pytest.mark.parametrize("mark", [": ", " - ", " \u2013 "])
+def test_research_codes_and_spaced_dashes_label_turns_and_a_bid_in_the_imperative_is_a_question(tmp_path, interviewer, answerer, mark):
+    asked = ["So tell me how you started fishing.", "And you kept going?", "Walk me through the day the quotas came."]
+    said = ["My father took me out when I was six, and I was sick the whole way.", "I did. Stubbornness, mostly.", "Half the boats in the harbour were sold."]
+    path = tmp_path / "t.txt"
+    path.write_text("Interview 7, 3 March 2019\r\n" + "".join(f"{interviewer}{mark}{q}\r\n{answerer}{mark}{a}\r\n" for q, a in zip(asked, said)))
+    found = pipeline.passages(path, pipeline.SegmentOptions(persona=answerer, min_chars=20))
+    assert [(p.question, p.text) for p in found] == list(zip(asked, said))
+
+
+def test_a_diary_of_weekdays_and_dashes_stays_a_book(tmp_path):
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+    path = tmp_path / "diary.txt"
+    path.write_text("\n\n".join(f"{day} - we sailed at dawn and the wind held all day, week {w}." for w in range(3) for day in days))
+    assert not pipeline.is_transcript(path, pipeline.SegmentOptions())

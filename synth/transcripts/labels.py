@@ -4,6 +4,7 @@ at a line's start, then a mark or a time, with the words inline or on the lines 
     **Ada Host:** text      Ada Host: text      MS. PSAKI:  text      THE PRESIDENT: text
     MR. SMITH.  text        LILY.  (alone)      Q  text   Q. text   A: text   Q.--text
     Name<TAB>text           NAME -- text        SPEAKER 1: text       JIMMIE, MRS. UPJOHN, AND ROPER.
+    Interviewer - text      Ada Host – text
     [00:01:11] NAME: text   NAME [00:05]        00:00:05 Name         Jessica Lachs (00:00:05):
     Name  0:05              >> NAME: text       (00:01:11): text  (no name: the same speaker goes on)
 
@@ -55,14 +56,16 @@ _QUALIFIER = r"(?:\s+\((?!\s*-?\d{1,2}:)[^()\n]{1,60}\)){0,2}"  # not a time: "N
 _COLON = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?){_QUALIFIER}\s*:(?P<rest>\s.*|$)", re.DOTALL)
 _CAPITALISED = rf"[{UP}][\w.'\u2019-]*(?: [{UP}][\w.'\u2019-]*){{0,3}}"  # every word capitalised: "Ada Host", "Dr. Ben Guest"
 # "Ada Host:--text", "Ada Host.--text": a dash after a mark (a bare "Oh--" is speech breaking off)
-_DASHED = re.compile(rf"^(?P<name>{_CAPITALISED})[.:][ \t]*{_DASH}[ \t]*(?P<rest>.*)", re.DOTALL)
+# and "Interviewer - text", "Ada Host – text": a hyphen or dash with a space each side
+_DASHED = re.compile(rf"^(?P<name>{_CAPITALISED})(?:[.:][ \t]*{_DASH}[ \t]*|[ \t]+(?:-|{_DASH})[ \t]+)(?P<rest>.*)", re.DOTALL)
 # "Jessica Lachs (00:00:05):", "ADA HOST [00:05]", "Ada Host  0:05": a name, then the time the turn starts
 _TIMED = re.compile(
     rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*(?:{_BRACKETED}|(?<=\s){CLOCK})[ \t]*(?::(?P<rest>\s.*|$)|(?P<below>\n.*|$))", re.DOTALL
 )
 _LONE_NAME = re.compile(rf"^(?P<name>{_CAPITALISED})(?<![.,!?])$")  # after a time: "00:00:05 Ada Host", the words below
 _TAB = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}})\t+(?P<rest>\S.*)", re.DOTALL)
-_NOT_NAMES = {"OK", "OKAY", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE", "TO", "FROM", "SUBJECT", "DATE", "TITLE", "URL", "HTTP", "HTTPS", "BUT", "AND", "OH"}
+_NOT_NAMES = {"OK", "OKAY", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE", "TO", "FROM", "SUBJECT", "DATE", "TITLE", "URL", "HTTP", "HTTPS", "BUT", "AND", "OH",
+              "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY", "TODAY", "TONIGHT", "YESTERDAY", "TOMORROW"}  # a diary's "Monday - we sailed"
 
 
 @dataclass(frozen=True)

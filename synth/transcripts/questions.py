@@ -2,7 +2,8 @@
 
 A host's turn often opens with housekeeping ("Welcome back to the show", "Thanks, Jen.", a
 1,300-character ad read) or a reporter's preamble, and ends with the question the answer
-answers. The real question is that end: the question sentences among the turn's last two, with
+answers. The real question is that end: the question sentences (or bids in the imperative,
+"Tell me about the boat.") among the turn's last two, with
 at most two sentences of lead-in before them, all within QUESTION_WORDS words, and never a
 sentence of housekeeping. A turn whose end asks nothing, asks only housekeeping ("Next
 question?") or asks inside an ad read ("What are you waiting for? Use code ..."), has no real
@@ -62,8 +63,18 @@ def real_question(turn: str) -> str | None:
     return _last_clause(question) if _words([question]) > QUESTION_WORDS else question
 
 
+# "So tell me how you started.", "Walk us through that night.": an interviewer asks in the imperative too
+_BIDS = re.compile(
+    r"^(?:(?:and|so|now|okay|ok|well|please|first|then|finally),?\s+)*(?:please\s+)?(?:tell (?:me|us)|talk (?:(?:to )?(?:me|us) )?(?:about|through)"
+    r"|walk (?:me|us) through|take (?:me|us) (?:back|through)|describe|explain|say (?:a (?:little|bit) )?more|give (?:me|us) (?:a sense|an idea|an example))\b",
+    re.IGNORECASE,
+)
+
+
 def asks(sentence: str) -> bool:
-    return sentence.rstrip().rstrip(_CLOSING).endswith("?")
+    """A question, or a bid for an answer in the imperative ("Tell me about the boat.")."""
+    text = sentence.rstrip().rstrip(_CLOSING)
+    return text.endswith("?") or (text.endswith(".") and bool(_BIDS.match(text)))
 
 
 def _steers(text: str) -> bool:
