@@ -316,3 +316,24 @@ def test_real_podcast_captions_still_give_travis_his_turns(prefix):
     transcript = transcripts.parse(next(REAL.glob(f"{prefix}*")))
     assert {t.speaker for t in transcript.turns} == {"Travis", "Sarah", "Gilon"}
     assert [t.speaker for t in transcript.turns] == ["Travis", "Sarah", "Travis", "Gilon", "Travis", "Gilon", "Travis", "Sarah", "Gilon", "Travis"]
+
+
+def _rolling(lines: list[str]) -> str:
+    """YouTube's automatic captions: each cue shows the line before again above the new one (with
+    word timings), then a 10 ms cue shows the new line alone."""
+    cues, t = ["WEBVTT\nKind: captions\nLanguage: en\n"], 0
+    for before, line in zip([""] + lines, lines):
+        timed = "".join(f"<00:00:{t:02d}.{k}00><c> {w}</c>" for k, w in enumerate(line.split()[1:]))
+        cues.append(f"00:00:{t:02d}.000 --> 00:00:{t + 2:02d}.000 align:start position:0%\n{before or ' '}\n{line.split()[0]}{timed}\n")
+        cues.append(f"00:00:{t + 2:02d}.000 --> 00:00:{t + 2:02d}.010 align:start position:0%\n{line}\n \n")
+        t += 2
+    return "\n".join(cues)
+
+
+def test_rolling_captions_give_each_line_once_and_plain_subtitles_keep_a_line_said_twice(tmp_path):
+    lines = ["so I grew up by the sea", "and my father had a boat", "that we took out every summer", "no", "no", "not once did it sink"]
+    with pytest.warns(InputWarning):
+        assert [t[1] for t in turns(write(tmp_path, "talk.vtt", _rolling(lines)))] == [" ".join(lines)]
+    plain = "WEBVTT\n\n" + "".join(f"00:00:{k:02d}.000 --> 00:00:{k + 1:02d}.000\n{line}\n\n" for k, line in enumerate(["No.", "No.", "Not once.", "Not once.", "Never."]))
+    with pytest.warns(InputWarning):
+        assert [t[1] for t in turns(write(tmp_path, "said.vtt", plain))] == ["No. No. Not once. Not once. Never."]

@@ -3,6 +3,7 @@
     <v Ada Host>Where did you learn it?</v>      a WebVTT voice tag names the speaker
     Ada: What was the hardest part?             a label at a cue's start (or after `>>`)
     >> good morning, welcome to                 broadcast captions: a new speaker, no name
+    so I grew up / so I grew up<br>and my father  rolling captions (YouTube's): each line once
     - Did you see it?  /  - Not yet.            subtitles: two speakers in one cue, no names
 
 Cue numbers, timing lines, WEBVTT/NOTE/STYLE blocks and markup are no one's words. A cue with
@@ -55,17 +56,37 @@ def cues(text: str) -> list[tuple[str, str]]:
     """(start, text) of each cue: the lines after its timing line, joined. Two or more lines
     that open with a dash ("- Hi." / "- Hello.") are two speakers, as subtitles for the deaf
     write them: each dash becomes `>>`."""
-    found = []
+    timed = []
     for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
         lines = [line.strip() for line in block.strip().splitlines()]
         timing = next((i for i, line in enumerate(lines) if _CUE_TIME.match(line)), None)
         if timing is None:  # WEBVTT header, NOTE, STYLE: no timing line, no speech
             continue
-        said = lines[timing + 1 :]
+        timed.append((_CUE_TIME.match(lines[timing]).group("start"), [line for line in lines[timing + 1 :] if line]))
+    found = []
+    for start, said in unrolled(timed):
         if sum(1 for line in said if _DASH.match(line)) >= 2:
             said = [_DASH.sub(">> ", line) for line in said]
-        found.append((_CUE_TIME.match(lines[timing]).group("start"), " ".join(said)))
+        if said:
+            found.append((start, " ".join(said)))
     return found
+
+
+def unrolled(timed: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """Cues without the lines they repeat from the cue before, where captions roll up (YouTube's
+    automatic captions: each cue shows the last line again above the new one, and a cue of a few
+    milliseconds shows it alone). A file rolls where most cues open with the line the cue before
+    ended on, one of the two holding more lines; a cue then loses its first lines where they are
+    the cue before's last ones, in order. Subtitles of one line a cue that say "No." twice keep both."""
+    plain = [[" ".join(_TAG.sub("", line).split()) for line in said] for _, said in timed]
+    rolls = [bool(a and b and b[0] == a[-1] and len(a) + len(b) > 2) for a, b in zip(plain, plain[1:])]
+    if not rolls or sum(rolls) < 0.5 * len(rolls):
+        return timed
+    result = [timed[0]]
+    for (start, said), before, now in zip(timed[1:], plain, plain[1:]):
+        shown = max((j for j in range(1, min(len(before), len(now)) + 1) if now[:j] == before[-j:]), default=0)
+        result.append((start, said[shown:]))
+    return result
 
 
 def _voiced_parts(body: str) -> list[tuple[str | None, str]]:
