@@ -33,6 +33,13 @@ SPELLINGS = {
     "Name.--text": "Ada Host.--Why boats?\n\nBen Guest.--Because of my uncle. He had a boat.\n\nAda Host.--And then?\n\nBen Guest.--Then the sea.\n",
     ">> NAME:": ">> ADA HOST: Why boats?\n>> BEN GUEST: Because of my uncle.\nHe had a boat.\n>> ADA HOST: And then?\n>> BEN GUEST: Then the sea.\n",
     "NAME. alone, a play": "ADA HOST.\n\nWhy boats?\n\nBEN GUEST.\n\nBecause of my uncle.\n\n[_Pausing._]\n\nHe had a boat.\n\nADA HOST.\n\n[_Smiling._] And then?\n\nBEN GUEST.      }\n\nThen the sea.\n",
+    "[time] - Name alone (Happy Scribe)": (
+        "[00:00:05.12] - Ada Host\nWhy boats?\n\n[00:00:09.40] - Ben Guest\nBecause of my uncle.\n\n[00:01:11.00]\nHe had a boat.\n\n"
+        "[00:02:00.00] - Ada Host\nAnd then?\n\n[00:02:05.00] - Ben Guest\nThen the sea.\n"
+    ),
+    "Name: [time] text (Sonix)": "Ada Host: [00:00:05] Why boats?\n\nBen Guest: [00:00:09] Because of my uncle.\n[00:01:11] He had a boat.\n\nAda Host: [00:02:00] And then?\n\nBen Guest: [00:02:05] Then the sea.\n",
+    "NAME alone, no mark, no blank lines": "ADA HOST\nWhy boats?\nBEN GUEST\nBecause of my uncle.\nHe had a boat.\nADA HOST\nAnd then?\nBEN GUEST\nThen the sea.\n",
+    "Name - text": "Ada Host - Why boats?\r\nBen Guest - Because of my uncle.\r\nHe had a boat.\r\nAda Host \u2013 And then?\r\nBen Guest \u2013 Then the sea.\r\n",
     "honorifics": "Ms. Ada Host: Why boats?\n\nDr. Ben Guest: Because of my uncle. He had a boat.\n\nMs. Ada Host: And then?\n\nDr. Ben Guest: Then the sea.\n",
     "YAML front matter and a title block": (
         "---\ntitle: Boats\nguest: Ben Guest\n---\n\n# Boats, episode 3\n\nRecorded in Hull, March 2024\n\n"
@@ -88,7 +95,9 @@ def test_prose_with_times_dashes_and_capitals_has_no_labels(tmp_path):
     prose = (
         "At 10:30 we left the harbour, and the wind was up.\n\nAt 10:30 the next day we were back.\n\n"
         "Oh-- I never thought we would.\n\nOh-- but we did, and the boat was whole.\n\n"
-        "THE NOTORIOUS MRS. EBBSMITH was the play we saw.\n\nTHE NOTORIOUS MRS. EBBSMITH ran for a month.\n"
+        "THE NOTORIOUS MRS. EBBSMITH was the play we saw.\n\nTHE NOTORIOUS MRS. EBBSMITH ran for a month.\n\n"
+        "CHAPTER IV\nThe boat came in at dawn.\n\nCHAPTER V\nThe boat went out again.\n\nXII\nWe sailed.\n\nXII\nWe sailed again.\n\n"
+        "END OF PART ONE\n\nEND OF PART ONE\n"
     )
     assert not reader.looks_like_transcript(prose)
     path = tmp_path / "book.txt"

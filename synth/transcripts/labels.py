@@ -7,6 +7,7 @@ at a line's start, then a mark or a time, with the words inline or on the lines 
     Interviewer - text      Ada Host – text
     [00:01:11] NAME: text   NAME [00:05]        00:00:05 Name         Jessica Lachs (00:00:05):
     Name  0:05              >> NAME: text       (00:01:11): text  (no name: the same speaker goes on)
+    [00:00:05.12] - Name    ADA HOST (alone, text below)
 
 A label is only a label if the transcript is consistent about it: it is in bold, or the same
 name labels two or more turns (a paragraph of prose that happens to start "So I said: ..."
@@ -27,7 +28,7 @@ CLOCK = r"-?(?:\d{1,2}:){1,3}\d{2}(?:[.,]\d{1,3})?"  # 1:20, 00:01:20.5, and a m
 _BRACKETED = rf"\\?[\[(]\s*{CLOCK}\s*\\?[\])]"
 TIMESTAMP = re.compile(rf"\\?[\[(]\s*(?P<time>{CLOCK})\s*\\?[\])]")
 # "[01:20] ", "00:01:20 ", "(00:01:11): " before the words: a time, and the turn goes on unless a name follows
-LEADING_TIME = re.compile(rf"^(?:\\?[\[(]\s*(?P<time>{CLOCK})\s*\\?[\])]|(?P<bare>{CLOCK}))(?:[ \t]*:)?(?:\s+|$)")
+LEADING_TIME = re.compile(rf"^(?:\\?[\[(]\s*(?P<time>{CLOCK})\s*\\?[\])]|(?P<bare>{CLOCK}))(?:[ \t]*(?::|-(?=\s)|[\u2013\u2014]))?(?:\s+|$)")  # "[00:00:05.12] - Ada Host"
 # "1:20 P.M. EDT", "END 2:15 p.m.", "[00:12:01]", "(00:01:11):": a line that only says when
 TIME_LINE = re.compile(
     rf"^(?:END\s+)?(?:{_BRACKETED}|-?\d{{1,2}}(?::\d{{2}}){{1,3}}\s*(?:[AaPp]\.?\s?[Mm]\.?)?(?:\s+[A-Z]{{2,5}})?)[.:]?$"
@@ -62,6 +63,11 @@ _DASHED = re.compile(rf"^(?P<name>{_CAPITALISED})(?:[.:][ \t]*{_DASH}[ \t]*|[ \t
 _TIMED = re.compile(
     rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}}?)\s*(?:{_BRACKETED}|(?<=\s){CLOCK})[ \t]*(?::(?P<rest>\s.*|$)|(?P<below>\n.*|$))", re.DOTALL
 )
+# "ADA HOST" alone on its line, the words on the next: a name in capitals with no mark at all (not a book's
+# "CHAPTER IV"); alone with nothing below, it is a title ("END OF TAPE ONE")
+_CAPS_ALONE = re.compile(rf"^(?P<name>(?:{HONORIFIC} )?[{UP}][{UP}'\u2019-]*[{UP}](?: [{UP}][{UP}'\u2019-]*){{0,3}})[ \t]*(?P<below>\n[ \t]*\S.*)", re.DOTALL)
+_DIVISIONS = {"CHAPTER", "PART", "BOOK", "ACT", "SCENE", "SECTION", "VOLUME", "CONTENTS", "PREFACE", "INTRODUCTION", "PROLOGUE",
+              "EPILOGUE", "APPENDIX", "INDEX", "NOTES", "FOREWORD", "AFTERWORD", "ACKNOWLEDGMENTS", "ACKNOWLEDGEMENTS", "THE END", "FINIS", "LETTER", "STAVE"}
 _LONE_NAME = re.compile(rf"^(?P<name>{_CAPITALISED})(?<![.,!?])$")  # after a time: "00:00:05 Ada Host", the words below
 _TAB = re.compile(rf"^(?P<name>[{UP}][\w.'\u2019-]*(?: [\w.'\u2019-]+){{0,3}})\t+(?P<rest>\S.*)", re.DOTALL)
 _NOT_NAMES = {"OK", "OKAY", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE", "TO", "FROM", "SUBJECT", "DATE", "TITLE", "URL", "HTTP", "HTTPS", "BUT", "AND", "OH",
@@ -72,7 +78,7 @@ _NOT_NAMES = {"OK", "OKAY", "NO", "YES", "SO", "WELL", "NOTE", "END", "PS", "RE"
 class Label:
     name: str  # the speaker, as the transcript writes it ("MS. PSAKI", "Q")
     rest: str  # the text after the label
-    kind: str  # "bold", "qa", "bare-a", "caps", "honoured", "timed", "colon", "tab"
+    kind: str  # "bold", "qa", "bare-a", "caps", "honoured", "timed", "caps-alone", "dash", "colon", "tab", "chevron"
 
 
 def find(line: str) -> Label | None:
@@ -103,6 +109,8 @@ def _named(line: str) -> Label | None:
         return Label(" ".join(m.group("name").split()), m.group("rest"), "honoured")
     if (m := _TIMED.match(line)) and not _not_a_name(m.group("name")):  # "Jessica Lachs (00:00:05):": the time is not speech
         return Label(m.group("name"), m.group("rest") if m.group("rest") is not None else m.group("below"), "timed")
+    if (m := _CAPS_ALONE.match(line)) and not _not_a_name(m.group("name")) and not _division(m.group("name")):
+        return Label(m.group("name"), m.group("below"), "caps-alone")
     for pattern, kind in ((_DASHED, "dash"), (_COLON, "colon"), (_TAB, "tab")):
         if (m := pattern.match(line)) and not _not_a_name(m.group("name")):
             return Label(m.group("name"), m.group("rest"), kind)
@@ -113,6 +121,11 @@ def _not_a_name(name: str) -> bool:
     """A word that starts sentences, or a name cut at its honorific ("THE NOTORIOUS MRS. EBBSMITH")."""
     last = name.split()[-1].rstrip(".").upper()
     return last in _NOT_NAMES or re.fullmatch(HONORIFIC, last + ".") is not None
+
+
+def _division(name: str) -> bool:
+    """A book's division or a numeral, not a speaker: "CHAPTER IV", "PART TWO", "CONTENTS", "XII"."""
+    return name in _DIVISIONS or name.split()[0] in _DIVISIONS or re.fullmatch(r"[IVXLC]+", name) is not None
 
 
 def dialogue_labels(text: str) -> Counter:
@@ -164,13 +177,15 @@ def blocks(text: str) -> list[str]:
     result: list[str] = []
     for paragraph in re.split(r"\n\s*\n", strip_front_matter(text.replace("\r\n", "\n"))):
         indent = 0
-        for raw in paragraph.strip("\n").splitlines():
+        lines = paragraph.strip("\n").splitlines()
+        for k, raw in enumerate(lines):
             line, deeper = raw.strip(), len(raw) - len(raw.lstrip()) > indent
             indent = len(raw) - len(raw.lstrip())
             if TIME_LINE.match(line) or FIELD_LINE.match(line):
                 continue
             unfinished = deeper and not re.search(r"[.!?][\"')\]\u201d]*$", result[-1] if result else "")  # "...ordered to be printed.)\n Mr. ROCKEFELLER." starts a turn
-            if result and result[-1] and (unfinished or not find(line)):
+            labelled = find(line) or (k + 1 < len(lines) and lines[k + 1].strip() and find(f"{line}\n{lines[k + 1].strip()}"))
+            if result and result[-1] and (unfinished or not labelled):
                 result[-1] += "\n" + line
             else:
                 result.append(line)
