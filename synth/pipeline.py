@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 from synth.sources import cache, extract
 from synth.repair import clean, segment
-from synth.transcripts import labels, markup, speakers, reader as transcripts
+from synth.transcripts import labels, markup, speakers, tables, reader as transcripts
 from synth.transcripts.normalise import normalise
 from synth.generation import specificity
 from voicetune.dataset import DatasetFile
@@ -68,14 +68,14 @@ def gather(books: Path | Sequence[Path], options: SegmentOptions) -> list[Source
     files = source_files([books] if isinstance(books, Path) else list(books))
     if options.pages and len(files) > 1:
         raise BadInput("--pages applies to one PDF; with several sources, cut the PDF or give its pages in a run of its own")
-    result, left, skipped = [], options.limit, []
+    result, left, skipped, not_transcripts = [], options.limit, [], []
     for path, name in files.items():
         try:
             source = read_source(path, name, options)
-        except speakers.NotASpeaker:
+        except (speakers.NotASpeaker, tables.NoTurns) as e:
             if len(files) == 1:
                 raise
-            skipped.append(name)
+            (skipped if isinstance(e, speakers.NotASpeaker) else not_transcripts).append(name)
             continue
         if left is not None:
             source = replace(source, passages=source.passages[:left])
@@ -83,6 +83,11 @@ def gather(books: Path | Sequence[Path], options: SegmentOptions) -> list[Source
         result.append(source)
         if left == 0:
             break
+    if not_transcripts:
+        # a folder's data files ("catch.csv", "package.json"): not the book, not a transcript
+        if not result and not skipped:
+            raise BadInput(f"none of the {len(files)} files given holds a transcript or a book: {', '.join(not_transcripts)}; give JSON/CSV turns with a text field")
+        warnings.warn(f"skipped {_count(len(not_transcripts), 'file')} that hold no turns of speech: {', '.join(not_transcripts)}", Notice, stacklevel=2)
     if skipped and not result:
         raise BadInput(f"--persona {options.persona!r} never speaks in any of the {len(files)} files given: {', '.join(skipped)}; check the name against their speaker labels")
     if skipped:

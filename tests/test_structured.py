@@ -337,3 +337,17 @@ def test_rolling_captions_give_each_line_once_and_plain_subtitles_keep_a_line_sa
     plain = "WEBVTT\n\n" + "".join(f"00:00:{k:02d}.000 --> 00:00:{k + 1:02d}.000\n{line}\n\n" for k, line in enumerate(["No.", "No.", "Not once.", "Not once.", "Never."]))
     with pytest.warns(InputWarning):
         assert [t[1] for t in turns(write(tmp_path, "said.vtt", plain))] == ["No. No. Not once. Not once. Never."]
+
+
+def test_a_folder_skips_its_data_files_that_hold_no_turns_and_says_so(tmp_path):
+    write(tmp_path, "catch.csv", "year,catch_tonnes,boats\n1990,1200,34\n1991,1100,33\n")
+    write(tmp_path, "package.json", {"name": "site", "version": "1.0.0"})
+    write(tmp_path, "talk.txt", "Ada Host: Why boats?\n\nBen Guest: " + ANSWER + "\n\nAda Host: And then?\n\nBen Guest: " + ANSWER + "\n")
+    with pytest.warns(Warning, match=r"skipped 2 files that hold no turns of speech: catch.csv, package.json"):
+        found = pipeline.passages(tmp_path, pipeline.SegmentOptions(persona="Ben Guest", min_chars=20))
+    assert [p.text for p in found] == [ANSWER, ANSWER]
+    (tmp_path / "talk.txt").unlink()
+    with pytest.raises(BadInput, match="none of the 2 files given holds a transcript or a book"):
+        pipeline.passages(tmp_path, pipeline.SegmentOptions())
+    with pytest.raises(BadInput, match="catch.csv: no list of turns found"):
+        pipeline.passages(tmp_path / "catch.csv", pipeline.SegmentOptions())

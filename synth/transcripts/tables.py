@@ -61,6 +61,10 @@ class Fields:
     milliseconds: bool = False  # `start` counts milliseconds (AssemblyAI)
 
 
+class NoTurns(BadInput):
+    """A JSON, CSV or TSV file that holds no transcript: in a folder of sources, a file to skip."""
+
+
 def json_turns(path: Path) -> list[Raw]:
     """(speaker, text, time) per turn of a JSON transcript; "" is a speaker without a name."""
     text = read_text(path)
@@ -70,7 +74,7 @@ def json_turns(path: Path) -> list[Raw]:
         try:  # JSON Lines: one object a line
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         except ValueError:
-            raise BadInput(f"{path} is not valid JSON ({e}): give a list of {{speaker, text}} turns") from None
+            raise NoTurns(f"{path} is not valid JSON ({e}): give a list of {{speaker, text}} turns") from None
     return turns_of(path, candidates(data), data)
 
 
@@ -84,7 +88,7 @@ def csv_turns(path: Path) -> list[Raw]:
         dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
     rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in row)]
     if not rows:
-        raise BadInput(f"{path}: no rows: give one turn a row, e.g. Speaker,Start,Text")
+        raise NoTurns(f"{path}: no rows: give one turn a row, e.g. Speaker,Start,Text")
     if _is_header(rows[0], sample):
         keys, rows = [cell.strip() for cell in rows[0]], rows[1:]
     else:
@@ -164,7 +168,7 @@ def turns_of(path: Path, lists: dict[str, list[dict]], data=None) -> list[Raw]:
     where a table of speakers' names may be)."""
     options = [(where, records, fields) for where, records in lists.items() if (fields := detect(records))]
     if not options:
-        raise BadInput(
+        raise NoTurns(
             f"{path}: no list of turns found: expected items with a text field, e.g. [{{\"speaker\": \"Ada\", \"text\": \"...\"}}], under any key"
         )
     most = max(fields.words for _, _, fields in options)
