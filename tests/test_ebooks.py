@@ -264,3 +264,45 @@ def test_jekyll_docx_chapters_start_at_the_first_chapter_not_its_contents_list()
     chapters = list(dict.fromkeys(p.chapter for p in source.passages))
     assert chapters[0] == "STORY OF THE DOOR" and chapters[-1] == "HENRY JEKYLL\u2019S FULL STATEMENT OF THE CASE"
     assert not any("Gutenberg" in p.text for p in source.passages)
+
+
+MARKDOWN_BOOK = """---
+title: Salt and Iron
+author: Agnes Moir
+---
+
+# Salt and Iron
+
+## Chapter 1: Kellhaven
+
+{body}She said it was *the only honest work* in the town.[^1]
+
+![The harbour in 1962](images/harbour.jpg)
+
+<!-- TODO: check the date of the storm -->
+
+> The sea gives, and the sea takes.
+
+{body}You can read more [on the museum site](https://example.org/kellhaven).
+
+## Chapter 2: The Morning Star
+
+**My uncle Rab** had an old wooden trawler called the Morning Star. {body}
+
+[^1]: My mother's words, not mine.
+    She said them often.
+"""
+
+
+def test_a_markdown_book_is_read_as_its_editor_shows_it(tmp_path):
+    path = tmp_path / "book.md"
+    path.write_text(MARKDOWN_BOOK.format(body=BODY))
+    found = passages(path)
+    assert [p.text for p in found] == [
+        BODY + "She said it was the only honest work in the town.",
+        "The sea gives, and the sea takes.",
+        BODY + "You can read more on the museum site.",  # a paragraph with a link is the author's, not boilerplate
+        "My uncle Rab had an old wooden trawler called the Morning Star. " + BODY.strip(),
+    ]
+    assert [p.chapter for p in found] == ["Chapter 1: Kellhaven"] * 3 + ["Chapter 2: The Morning Star"]
+    assert not any(re.search(r"[*_\[\]!<>#]|title:|TODO|mother's words", p.text) for p in found)

@@ -42,14 +42,33 @@ def removed(found: list[markup.Block], page: int) -> list[Removed]:
     return [Removed(b.dropped, page, b.text) for b in found if b.dropped]
 
 
-def extract_html(path: Path) -> Document:
+def extract_html(path: Path, page: str | None = None) -> Document:
+    """An HTML book (or `page`, a file's text already rendered to HTML) as one page."""
     from synth.sources.textfile import read_text
 
-    found = markup.structure(markup.blocks(read_text(path)))
+    found = markup.structure(markup.blocks(read_text(path) if page is None else page))
     text = page_text(found)
     if not text.strip():
         raise BadInput(f"{path} has no text in it: give the book's text")
     return Document(path, (Page(1, text),), marked=True, removed=tuple(removed(found, 1)))
+
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?(?:---|\+\+\+)[ \t]*\r?\n.*?\r?\n(?:---|\.\.\.|\+\+\+)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_NOTE_MARK = re.compile(r"\[\^[^\]\s]+\](?!:)")  # "work.[^1]": a footnote's marker
+_NOTE = re.compile(r"^\[\^[^\]\s]+\]:.*(?:\n(?:[ \t]+.*|[ \t]*$))*", re.MULTILINE)  # "[^1]: text" and its indented lines
+
+
+def extract_markdown(path: Path) -> Document:
+    """A Markdown book, rendered as an editor shows it (CommonMark, by markdown-it-py), then read
+    as an HTML book: headings are chapters; emphasis, link and image syntax, HTML comments,
+    quote and list marks are no one's words. Front matter (YAML or TOML) and footnotes, with
+    their markers, are left out, as an e-book's are."""
+    from markdown_it import MarkdownIt
+
+    from synth.sources.textfile import read_text
+
+    text = _NOTE.sub("", _NOTE_MARK.sub("", _FRONT_MATTER.sub("", read_text(path))))
+    return extract_html(path, MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(text))
 
 
 def _zip(path: Path, kind: str) -> zipfile.ZipFile:

@@ -23,7 +23,8 @@ from voicetune.errors import BadInput, InputWarning
 from synth.document import Document, Page
 from synth.sources.textfile import read_text
 
-TEXT_SUFFIXES = {".txt", ".md"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}  # a book in Markdown is rendered as its editor shows it (ebooks.extract_markdown)
+TEXT_SUFFIXES = {".txt"} | MARKDOWN_SUFFIXES
 EBOOK_SUFFIXES = {".epub", ".docx", ".html", ".htm", ".xhtml"}  # read by ebooks.py
 TRANSCRIPT_SUFFIXES = {".srt", ".vtt", ".json", ".csv", ".tsv"}
 PARALLEL_FROM = 32  # pages; below this, starting worker processes costs more than it saves
@@ -48,15 +49,15 @@ def parse_pages(spec: str) -> PageRange:
 
 
 def extract(path: Path, password: str | None = None, pages: PageRange | None = None) -> Document:
+    from synth.sources import ebooks
+
     check_file(path)
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         if pages:
             raise BadInput(f"--pages applies to PDFs; {path.name} is a text file: cut it with an editor instead")
-        return extract_text(path)
+        return ebooks.extract_markdown(path) if suffix in MARKDOWN_SUFFIXES else extract_text(path)
     if suffix in EBOOK_SUFFIXES:
-        from synth.sources import ebooks
-
         if pages:
             raise BadInput(f"--pages applies to PDFs; {path.name} is an {suffix} file: leave --pages out")
         readers = {".epub": ebooks.extract_epub, ".docx": ebooks.extract_docx}
