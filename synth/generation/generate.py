@@ -36,6 +36,7 @@ from voicetune.engine import Engine, Generation, Message
 from voicetune.records import REVIEWED, Record
 from synth.document import Passage
 
+TEMPLATE_TERMS = 8  # a passage's key terms a template may be about (the prompt names the first specificity.KEY_TERMS)
 RANK_BATCH = 32  # finished requests whose questions MiniLM ranks together
 
 Usable = list[tuple[str, str, list[str]]]  # a request's usable questions, each with the reply it came from and its faults (natural.py)
@@ -116,7 +117,7 @@ class _Run:
         self.engine: Engine | None = None
         self.started: float | None = None  # when the engine was ready
         self.ranker: specificity.Ranker | None = None
-        self.topics: list[list[str]] | None = None  # each passage's key terms: for a prompt that names them, and for templates
+        self.topics: list[list[str]] | None = None  # each passage's key terms: the first few for a prompt that names them, all for templates
         self.avoid = job.avoid if job.avoid is not None else prompts.load("avoid")
 
     def history(self, u: int) -> list[tuple[str, str]]:
@@ -215,12 +216,12 @@ class _Run:
             self.started = time.monotonic()
             self.start_ranker()  # its passages embedded before the engine is busy: they would compete for the cores
         if self.topics is None:
-            self.topics = specificity.key_terms([p.text for p in self.passages])
+            self.topics = specificity.key_terms([p.text for p in self.passages], k=TEMPLATE_TERMS)
 
     def prompt(self, u: int) -> list[Message]:
         """A first turn's prompt (with the passage before as context), or a follow-up's."""
         unit = self.units[u]
-        passage, topics = self.passages[unit.index], self.topics[unit.index] if self.job.wants_topics else ()
+        passage, topics = self.passages[unit.index], self.topics[unit.index][: specificity.KEY_TERMS] if self.job.wants_topics else ()
         if unit.previous is not None:
             return self.job.follow_up(passage, self.history(u), topics)
         return self.job.conversation(passage, self.before(unit.index), topics)
@@ -301,7 +302,7 @@ class _Run:
     def template(self, u: int, kept: _Best | None) -> tuple[str, int | None] | None:
         """The key-term question and its rank, if it should replace the best try `kept`."""
         unit = self.units[u]
-        made = natural.template(self.passages[unit.index].text, self.topics[unit.index], form=unit.index)
+        made = natural.template(self.passages[unit.index].text, self.topics[unit.index], form=unit.index, persona=self.job.persona)
         if made is None or self.repeats(made):
             return None
         [rank] = self.rank([made], [unit.index])
