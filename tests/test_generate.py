@@ -6,7 +6,7 @@ import pytest
 from synth.generation import specificity
 from voicetune.engine import Generation, Sampling
 from synth.generation.generate import generate
-from synth.generation.job import BOOK_START, RETRY_SEED_STRIDE, Job, context_tail, retry_sampling
+from synth.generation.job import BOOK_START, RETRY_SEED_STRIDE, Job, context_tail, opening, retry_sampling
 from synth.generation.judge import clean_question, duplicates, judge
 from voicetune.prompts import MissingVariables
 from synth.document import Passage
@@ -157,6 +157,25 @@ def test_persona_reaches_templates_that_ask_for_it():
 )
 def test_context_is_the_end_of_the_previous_passage(text, chars, expected):
     assert context_tail(text, chars) == expected
+
+
+@pytest.mark.parametrize(
+    "text, chars, expected",
+    [
+        ("Nobody could. I had spent my life resisting it. Then I went home.", 50, "Nobody could. I had spent my life resisting it."),  # whole sentences within the limit
+        ("Nobody could. I had spent my life resisting it. Then I went home.", 200, "Nobody could. I had spent my life resisting it. Then I went home."),
+        ("A first sentence longer than the limit. Second.", 10, "A first sentence longer than the limit."),  # at least one
+        ("", 10, ""),
+    ],
+)
+def test_opening_is_the_first_sentences_of_the_passage(text, chars, expected):
+    assert opening(text, chars) == expected
+
+
+def test_a_template_may_show_the_opening():
+    engine = FakeEngine(["Why?"])
+    generate([Passage("id0", "We made it. " + "x " * 150 + "end.", "book.pdf", 1, 1, None)], lambda: engine, Job(Template("It begins: $opening")))
+    assert engine.seen[0][0] == ["It begins: We made it."]
 
 
 def test_context_is_cut_to_its_last_sentences_in_the_prompt():
