@@ -113,6 +113,7 @@ def test_names_from_the_context_are_not_invented():
         # Vague words after a determiner, adjectives before a noun, and superlatives name nothing.
         ("The ones who stayed were kind. I loved the ones who stayed.", ["ones"], None),
         ("He had a face like a closed door. Nothing closed him.", ["closed"], None),
+        ("A sick child waited. The sick child cried.", ["sick"], None),
         ("Those were the hardest years. The hardest days came last.", ["hardest"], None),
         # A subject of the first sentence is asked about before a key term that scores higher.
         ("That year Isla Baird taught on the island. Later the ferry and the ferry crew knew her.", ["ferry", "Isla"], "Tell me about Isla Baird."),

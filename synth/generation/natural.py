@@ -135,9 +135,11 @@ def faults(question: str, passage: str, context: str = "") -> list[str]:
 # A noun after a determiner, or after one and an adjective-like word ("the old trawler"); not after
 # "his" or "her" (whose? "her ears" is no "the ears").
 _DETERMINED = r"\b(the|a|an|my|our|this|that)\s+(?:[a-z]+(?:y|al|ed|en|ic|ish|ous|ful|less|ive|old|new|big|small|long|short|young|little)\s+)?{}\b"
-# A word of these endings before another word is an adjective ("a closed door", "my younger self",
-# "the hardest day"); before a stop word or a full stop it is the noun ("the teacher for a year").
+# The noun itself stands before a stop word or a full stop ("the teacher for a year"), or before a
+# verb, if it does not end like an adjective ("the heliograph stopped", not "the hardest days");
+# before another word it qualifies that one ("a closed door", "a sick child", "my younger self").
 _MODIFIER = re.compile(r"(?:ed|est|er|ous|ful|ive|ic|al|ish)$", re.IGNORECASE)
+_VERB = re.compile(r"\w\w(?:ed|s)$", re.IGNORECASE)
 _CALENDAR = set("monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
                 "september october november december christmas easter".split())
 _CAPITALISED = r"[A-Z][\w'\u2019-]*"
@@ -158,7 +160,7 @@ def _subject(passage: str, term: str) -> str | None:
         return name.group()
     for m in re.finditer(_DETERMINED.format(re.escape(term)), passage, re.IGNORECASE):
         after = re.match(r"\s*([\w'\u2019]+)?", passage[m.end():]).group(1)
-        if after is None or after.casefold() in STOPWORDS or not _MODIFIER.search(term):  # the noun itself, not a word before one ("a closed door")
+        if after is None or after.casefold() in STOPWORDS or (not _MODIFIER.search(term) and _VERB.search(after)):  # the noun itself, not a word before one ("a closed door")
             return f"{'your' if m.group(1).lower() in ('my', 'our') else 'the'} {term.lower()}"
     return None
 
