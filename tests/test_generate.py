@@ -339,6 +339,37 @@ def test_several_replies_per_request_the_most_specific_wins():
     assert summary.rejected_replies == {"not_a_question": 1}
 
 
+def test_among_questions_that_point_to_the_passage_the_one_its_opening_answers_wins():
+    class Candidates(FakeEngine):
+        def stream(self, conversations, sampling):
+            yield 0, Generation("What happened?", 30, True, ("Why did you run away?", "What did you see?"))
+
+    class Fitting:
+        """Ranks as FakeRanker; fits by a script: question -> cosine to its passage's opening."""
+
+        def __init__(self, ranks, fits):
+            self.ranks, self.fits, self.openings = ranks, fits, []
+
+        def __call__(self, texts):
+            ranker, outer = (lambda questions, own: [self.ranks.get(q, 1) for q in questions]), self
+
+            class Ranker:
+                __call__ = staticmethod(ranker)
+
+                def fit(self, questions, texts):
+                    outer.openings += texts
+                    return [outer.fits[q] for q in questions]
+
+            return Ranker()
+
+    # "What happened?" fits best but points elsewhere (rank 9 > 3); of the others, the better fit wins over the better rank.
+    ranker = Fitting({"What happened?": 9, "Why did you run away?": 1, "What did you see?": 2}, {"What happened?": 0.9, "Why did you run away?": 0.3, "What did you see?": 0.6})
+    text = "I saw the smoke first. " + "Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after. " * 3
+    records, *_ = run(Candidates(), [Passage("id0", text, "book.pdf", 1, 1, None)], ranker=ranker, max_rank=3, sampling=Sampling(n=3))
+    assert records[0].question == "What did you see?" and records[0].specificity == 0.5
+    assert set(ranker.openings) == {"I saw the smoke first. Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after."}
+
+
 def test_the_ranker_and_n_are_part_of_the_key_only_when_used():
     assert Job(TEMPLATE, Sampling(n=1, stop=())).key == Job(TEMPLATE).key  # files made before n and stop existed keep their keys
     assert Job(TEMPLATE, Sampling(stop=("?",))).key != Job(TEMPLATE).key
