@@ -61,6 +61,8 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("How did you decide to decide on the woods?", "shell_question"),
         ("How did you get to know the passengers, and what made you stay?", "several_questions"),
         ("What happened next?", "shell_question"),
+        ("Can you tell me a little bit about that?", "shell_question"),  # from this round's memoir run
+        ("Could you say a bit more about it?", "shell_question"),
     ],
 )
 def test_bad_questions_fail(question, fault):

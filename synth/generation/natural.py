@@ -38,7 +38,7 @@ _JOINS = re.compile(r"\s*[,;:]\s*(?:and|but|then|also)?\s*|\s+(?:and|but)\s+(?:t
 # Words that say nothing of what a question is about, beyond the everyday words of voicetune.words.
 GENERIC = COMMON | set(
     "am ask doing else feel feeling feelings felt happen happened happening happens kind kinds like mean meant name "
-    "part please reason reasons remember sort story stuff talk tell true what's who's why's yourself you've you'd you'll "
+    "part please little bit bits lot reason reasons remember sort story stuff talk tell true what's who's why's yourself you've you'd you'll "
     "experience experiences life lives think believe matter mind happy sad important special favorite favourite "
     "want wanted wish wished would like describe explain share".split()
 )
