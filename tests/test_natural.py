@@ -58,6 +58,8 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("How did you, David, react to the smoke?", "asks_as_author"),
         ("How did you live, feel, or decided?", "quiz_question"),
         ("How did you live, felt, and decided to walk into the woods?", "quiz_question"),  # the prompt's words given back
+        ("How did your first words, 'He never mentioned it,' reflect on your life?", "quiz_question"),  # the prompt's words given back
+        ("What was it about those words that spoke to you?", "quiz_question"),
         ("How did you decide to decide on the woods?", "shell_question"),
         ("How did you get to know the passengers, and what made you stay?", "several_questions"),
         ("What happened next?", "shell_question"),

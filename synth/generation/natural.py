@@ -51,6 +51,7 @@ _QUIZ = [
     # black, Balzac and Harris", "the most interesting fact", "how did you respond to their question?"
     re.compile(r"\b(?:(?:the|this|that)\s+(?:term|word|phrase|concept)s?|topics?|facts?|tone|article|(?:their|your|the|this|that)\s+questions?)\b", re.IGNORECASE),
     re.compile(r"\blive[ds]?,?\s+(?:and\s+)?fe(?:lt|el)\b|\bfe(?:lt|el),?\s+(?:and|or)\s+decided?\b", re.IGNORECASE),  # the prompt's words given back
+    re.compile(r"\b(?:your|their|those|these|the|my)\s+(?:first\s+)?words\b", re.IGNORECASE),  # "What was it about your first words ...?"
 ]
 # "What is X?", "Who killed X?" with no "you" in it asks for a fact, not for the author's experience
 # ("What was it like ...?" asks for it).
