@@ -37,6 +37,7 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("How did the news of the eruption at Olympus Mons affect you?", "invents_names"),
         ("Was it the Zodiac moment when you saw the smoke?", "invents_names"),
         ("Did it sound like a firecracker exploding inside a locked cupboard?", "invents_names"),
+        ("What did you think of your family, in 1903?", "invents_names"),  # a year from nowhere (this round's Frankenstein run)
         # from a default run on 220 passages of the Sherlock Holmes book, passing every check before these
         ("What do you think of the term 'heliograph'?", "quiz_question"),
         ("What is your take on the topic of smoke, woods and common?", "quiz_question"),
@@ -96,6 +97,7 @@ def test_names_from_the_context_are_not_invented():
     question = "Why did Ogilvy go back to the common?"
     assert natural.faults(question, SMOKE) == ["invents_names"]
     assert natural.faults(question, SMOKE, context="Ogilvy the astronomer had seen it first.") == []
+    assert natural.faults("What did the smoke mean to you in 1903?", SMOKE, context="It was the summer of 1903.") == []  # a year the author gave
 
 
 @pytest.mark.parametrize(

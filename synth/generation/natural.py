@@ -105,14 +105,16 @@ def shell_question(question: str) -> bool:
 
 
 def invented(question: str, passage: str, context: str = "") -> list[str]:
-    """The names (capitalised words past the first) and uncommon words of the question that neither
-    the passage nor its context has; the uncommon words only when there are NEW_WORDS or more."""
+    """The names (capitalised words past the first), numbers ("in 1903") and uncommon words of the
+    question that neither the passage nor its context has; the uncommon words only when there are
+    NEW_WORDS or more."""
     known = _stems(passage) | _stems(context)
+    numbers = [n for n in re.findall(r"\d+", question) if n not in re.findall(r"\d+", passage + " " + context)]
     first = re.match(r"\W*[\w'\u2019-]+", question)
     start = first.end() if first else 0
     names = [m.group() for m in _NAME.finditer(question, start) if m.group() != "I" and not (_stems(m.group()) <= known)]
     new = [w for w in content_words(question) if w.removesuffix("'s")[:_STEM] not in known]
-    return list(dict.fromkeys(names + (new if len(new) >= NEW_WORDS else [])))
+    return list(dict.fromkeys(names + numbers + (new if len(new) >= NEW_WORDS else [])))
 
 
 def quiz_question(question: str) -> bool:
