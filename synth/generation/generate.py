@@ -29,13 +29,14 @@ from typing import Callable, Sequence
 
 from voicetune import prompts
 from synth.generation import natural, specificity
-from synth.generation.job import Job, Summary, avoiding, retry_sampling
+from synth.generation.job import Job, Summary, avoiding, opening, retry_sampling
 from synth.generation.judge import duplicates, judge
 from synth.generation.plan import plan, record_id, waves
 from voicetune.engine import Engine, Generation, Message
 from voicetune.records import REVIEWED, Record
 from synth.document import Passage
 
+TEMPLATE_TERMS = 8  # a passage's key terms a template may be about (the prompt names the first specificity.KEY_TERMS)
 RANK_BATCH = 32  # finished requests whose questions MiniLM ranks together
 
 Usable = list[tuple[str, str, list[str]]]  # a request's usable questions, each with the reply it came from and its faults (natural.py)
@@ -66,11 +67,14 @@ def generate(
 @dataclass(frozen=True, order=True)
 class _Best:
     """The best usable question tried for a unit so far: not a duplicate beats a duplicate, then
-    one a reviewer could keep (no fault of natural.py) beats one with faults, then the better rank
-    of its own passage."""
+    one a reviewer could keep (no fault of natural.py) beats one with faults, then one that points
+    to its passage (ranked within `Job.max_rank`), then the one its passage's opening answers best
+    (MiniLM: an answer's first words answer the question), then the better rank of its own passage."""
 
     duplicate: bool
     faulty: bool
+    elsewhere: bool  # its own passage ranks below Job.max_rank
+    unfit: float  # minus the MiniLM cosine of the question to its passage's opening; 0 without MiniLM
     rank: int  # 0 without a ranker
     question: str = field(compare=False)
     faults: tuple[str, ...] = field(compare=False, default=())
@@ -116,7 +120,7 @@ class _Run:
         self.engine: Engine | None = None
         self.started: float | None = None  # when the engine was ready
         self.ranker: specificity.Ranker | None = None
-        self.topics: list[list[str]] | None = None  # each passage's key terms: for a prompt that names them, and for templates
+        self.topics: list[list[str]] | None = None  # each passage's key terms: the first few for a prompt that names them, all for templates
         self.avoid = job.avoid if job.avoid is not None else prompts.load("avoid")
 
     def history(self, u: int) -> list[tuple[str, str]]:
@@ -215,12 +219,12 @@ class _Run:
             self.started = time.monotonic()
             self.start_ranker()  # its passages embedded before the engine is busy: they would compete for the cores
         if self.topics is None:
-            self.topics = specificity.key_terms([p.text for p in self.passages])
+            self.topics = specificity.key_terms([p.text for p in self.passages], k=TEMPLATE_TERMS)
 
     def prompt(self, u: int) -> list[Message]:
         """A first turn's prompt (with the passage before as context), or a follow-up's."""
         unit = self.units[u]
-        passage, topics = self.passages[unit.index], self.topics[unit.index] if self.job.wants_topics else ()
+        passage, topics = self.passages[unit.index], self.topics[unit.index][: specificity.KEY_TERMS] if self.job.wants_topics else ()
         if unit.previous is not None:
             return self.job.follow_up(passage, self.history(u), topics)
         return self.job.conversation(passage, self.before(unit.index), topics)
@@ -277,12 +281,14 @@ class _Run:
         return "\n".join([before.text if before is not None else "", *(f"{q}\n{a}" for q, a in self.history(u))])
 
     def decide(self, finished: list[tuple[int, Usable]], tries: _Tries) -> None:
-        """Rank the usable questions of finished requests (in one MiniLM batch), then keep or reject each."""
+        """Rank the usable questions of finished requests and fit them to their passages' openings (in
+        one MiniLM batch each), then keep or reject each."""
         flat = [(u, q) for u, usable in finished for q, _, _ in usable]
         ranks = iter(self.rank([q for _, q in flat], [self.units[u].index for u, _ in flat]))
+        fits = iter(self.fits([q for _, q in flat], [self.units[u].index for u, _ in flat]))
         for u, usable in finished:
-            # Best first: not a repeat, then without faults, then the own passage ranked highest (stable: reply order).
-            ordered = sorted(((_Best(bool(self.repeats(q)), bool(f), next(ranks) or 0, q, tuple(f)), text) for q, text, f in usable), key=lambda t: t[0])
+            # Best first (_Best's order; stable: reply order).
+            ordered = sorted(((self.candidate(q, f, next(ranks) or 0, next(fits)), text) for q, text, f in usable), key=lambda t: t[0])
             for candidate, text in ordered:
                 if candidate.better_than(tries.best.get(u)):
                     tries.best[u] = candidate
@@ -291,17 +297,27 @@ class _Run:
                     self.rejected(u, tries, "repeats_a_question", text, candidate.question)
                 elif candidate.faulty:
                     self.rejected(u, tries, candidate.faults[0], text, candidate.question)
-                elif self.job.max_rank and candidate.rank > self.job.max_rank:
+                elif candidate.elsewhere:
                     self.rejected(u, tries, "points_elsewhere", text, candidate.question)
                 else:
                     self.settle(u, self.record(u, candidate.question, [], "generated", tries.keys[u], candidate.rank))
                     self.summary.generated += 1
                     break  # the best of the replies; the rest are not needed
 
+    def fits(self, questions: list[str], own: list[int]) -> list[float]:
+        """How well each question fits the opening of its own passage (MiniLM cosine); 0 without MiniLM."""
+        if not questions or not hasattr(self.ranker, "fit"):
+            return [0.0] * len(questions)
+        return self.ranker.fit(questions, [opening(self.passages[i].text) for i in own])
+
+    def candidate(self, question: str, faults: list[str], rank: int, fit: float) -> _Best:
+        elsewhere = bool(self.job.max_rank and rank > self.job.max_rank)
+        return _Best(bool(self.repeats(question)), bool(faults), elsewhere, -fit, rank, question, tuple(faults))
+
     def template(self, u: int, kept: _Best | None) -> tuple[str, int | None] | None:
         """The key-term question and its rank, if it should replace the best try `kept`."""
         unit = self.units[u]
-        made = natural.template(self.passages[unit.index].text, self.topics[unit.index], form=unit.index)
+        made = natural.template(self.passages[unit.index].text, self.topics[unit.index], form=unit.index, persona=self.job.persona)
         if made is None or self.repeats(made):
             return None
         [rank] = self.rank([made], [unit.index])

@@ -45,6 +45,21 @@ def first_sentence(text: str) -> str:
     return segment.split_sentences(text)[0] if text.strip() else ""
 
 
+OPENING_CHARS = 200  # $opening: the passage's first sentences, at least one, up to about this many characters
+
+
+def opening(text: str, chars: int = OPENING_CHARS) -> str:
+    """The passage's first sentences, as many as fit in about `chars` (at least one): what an
+    answer says first, so what the question it answers asks ($opening in a prompt)."""
+    sentences = segment.split_sentences(text) if text.strip() else []
+    taken = sentences[:1]
+    for sentence in sentences[1:]:
+        if len(" ".join(taken + [sentence])) > chars:
+            break
+        taken.append(sentence)
+    return " ".join(taken)
+
+
 def say_list(items: Sequence[str]) -> str:
     """"a, b and c" ($topics in a prompt)."""
     items = list(items)
@@ -83,8 +98,8 @@ class Job:
     def __post_init__(self):
         # Checked once per run: a template may leave out a variable, not ask for one we lack.
         for name, template, known in (
-            ("prompt", self.template, {"context", "passage", "persona", "first", "topics"}),
-            ("follow-up", self.followup, {"history", "passage", "persona", "first", "topics"}),
+            ("prompt", self.template, {"context", "passage", "persona", "first", "opening", "topics"}),
+            ("follow-up", self.followup, {"history", "passage", "persona", "first", "opening", "topics"}),
             ("avoid", self.avoid, {"questions"}),
         ):
             missing = prompts.variables(template) - known if template is not None else set()
@@ -118,7 +133,7 @@ class Job:
         return context_tail(previous.text, self.context_chars) if previous is not None else BOOK_START
 
     def conversation(self, passage: Passage, previous: Passage | None, topics: Sequence[str] = ()) -> list[Message]:
-        content = self.template.substitute(context=self.context(previous), passage=passage.text, persona=self.persona, first=first_sentence(passage.text), topics=say_list(topics))
+        content = self.template.substitute(context=self.context(previous), passage=passage.text, persona=self.persona, first=first_sentence(passage.text), opening=opening(passage.text), topics=say_list(topics))
         return chat.prompt(content)
 
     def follow_up(self, passage: Passage, history: Sequence[tuple[str, str]], topics: Sequence[str] = ()) -> list[Message]:
@@ -128,7 +143,7 @@ class Job:
             if question:
                 lines.append(f"You: {question}")
             lines.append(f"{self.persona[0].upper() + self.persona[1:]}: {context_tail(answer, self.context_chars)}")
-        content = self.followup.substitute(history="\n".join(lines), passage=passage.text, persona=self.persona, first=first_sentence(passage.text), topics=say_list(topics))
+        content = self.followup.substitute(history="\n".join(lines), passage=passage.text, persona=self.persona, first=first_sentence(passage.text), opening=opening(passage.text), topics=say_list(topics))
         return chat.prompt(content)
 
     def turn_key(self, history: Sequence[tuple[str, str]], context: str = BOOK_START) -> str:

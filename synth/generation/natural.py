@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from voicetune.words import COMMON, words
+from synth.repair import segment
+from voicetune.words import COMMON, STOPWORDS, words
 
 FAULTS = ("asks_as_author", "several_questions", "shell_question", "invents_names", "quiz_question")
 
@@ -37,7 +38,7 @@ _JOINS = re.compile(r"\s*[,;:]\s*(?:and|but|then|also)?\s*|\s+(?:and|but)\s+(?:t
 # Words that say nothing of what a question is about, beyond the everyday words of voicetune.words.
 GENERIC = COMMON | set(
     "am ask doing else feel feeling feelings felt happen happened happening happens kind kinds like mean meant name "
-    "part please reason reasons remember sort story stuff talk tell true what's who's why's yourself you've you'd you'll "
+    "part please little bit bits lot reason reasons remember sort story stuff talk tell true what's who's why's yourself you've you'd you'll "
     "experience experiences life lives think believe matter mind happy sad important special favorite favourite "
     "want wanted wish wished would like describe explain share".split()
 )
@@ -50,6 +51,7 @@ _QUIZ = [
     # black, Balzac and Harris", "the most interesting fact", "how did you respond to their question?"
     re.compile(r"\b(?:(?:the|this|that)\s+(?:term|word|phrase|concept)s?|topics?|facts?|tone|article|(?:their|your|the|this|that)\s+questions?)\b", re.IGNORECASE),
     re.compile(r"\blive[ds]?,?\s+(?:and\s+)?fe(?:lt|el)\b|\bfe(?:lt|el),?\s+(?:and|or)\s+decided?\b", re.IGNORECASE),  # the prompt's words given back
+    re.compile(r"\b(?:your|their|those|these|the|my)\s+(?:first\s+)?words\b", re.IGNORECASE),  # "What was it about your first words ...?"
 ]
 # "What is X?", "Who killed X?" with no "you" in it asks for a fact, not for the author's experience
 # ("What was it like ...?" asks for it).
@@ -103,14 +105,16 @@ def shell_question(question: str) -> bool:
 
 
 def invented(question: str, passage: str, context: str = "") -> list[str]:
-    """The names (capitalised words past the first) and uncommon words of the question that neither
-    the passage nor its context has; the uncommon words only when there are NEW_WORDS or more."""
+    """The names (capitalised words past the first), numbers ("in 1903") and uncommon words of the
+    question that neither the passage nor its context has; the uncommon words only when there are
+    NEW_WORDS or more."""
     known = _stems(passage) | _stems(context)
+    numbers = [n for n in re.findall(r"\d+", question) if n not in re.findall(r"\d+", passage + " " + context)]
     first = re.match(r"\W*[\w'\u2019-]+", question)
     start = first.end() if first else 0
     names = [m.group() for m in _NAME.finditer(question, start) if m.group() != "I" and not (_stems(m.group()) <= known)]
     new = [w for w in content_words(question) if w.removesuffix("'s")[:_STEM] not in known]
-    return list(dict.fromkeys(names + (new if len(new) >= NEW_WORDS else [])))
+    return list(dict.fromkeys(names + numbers + (new if len(new) >= NEW_WORDS else [])))
 
 
 def quiz_question(question: str) -> bool:
@@ -131,7 +135,14 @@ def faults(question: str, passage: str, context: str = "") -> list[str]:
     return [name for name in FAULTS if found[name]]
 
 
-_DETERMINED = r"\b(the|a|an|my|our|this|that|his|her|their)\s+(?:[a-z]+\s+)?{}\b"
+# A noun after a determiner, or after one and an adjective-like word ("the old trawler"); not after
+# "his" or "her" (whose? "her ears" is no "the ears").
+_DETERMINED = r"\b(the|a|an|my|our|this|that)\s+(?:[a-z]+(?:y|al|ed|en|ic|ish|ous|ful|less|ive|old|new|big|small|long|short|young|little)\s+)?{}\b"
+# The noun itself stands before a stop word or a full stop ("the teacher for a year"), or before a
+# verb, if it does not end like an adjective ("the heliograph stopped", not "the hardest days");
+# before another word it qualifies that one ("a closed door", "a sick child", "my younger self").
+_MODIFIER = re.compile(r"(?:ed|est|er|ous|ful|ive|ic|al|ish)$", re.IGNORECASE)
+_VERB = re.compile(r"\w\w(?:ed|s)$", re.IGNORECASE)
 _CALENDAR = set("monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
                 "september october november december christmas easter".split())
 _CAPITALISED = r"[A-Z][\w'\u2019-]*"
@@ -144,21 +155,58 @@ def _subject(passage: str, term: str) -> str | None:
     if term.casefold() in _CALENDAR:
         return None
     if term[:1].isupper():
-        name = re.search(rf"(?<![.!?\"\u201c] )(?<!^)\b(?:(?:Mr|Mrs|Ms|Dr|St)\.\s+)?(?:{_CAPITALISED}\s+)*{re.escape(term)}\b(?:\s+{_CAPITALISED})*", passage)
+        name = re.search(rf"(?<![.!?\"\u201c] )(?<![\"\u201c\u2018(])(?<!^)\b(?:(?:Mr|Mrs|Ms|Dr|St)\.\s+)?(?:{_CAPITALISED}\s+)*{re.escape(term)}\b(?:\s+{_CAPITALISED})*", passage)
         if name is None:
             return None
         if name.group().endswith(("'s", "\u2019s")) and (noun := re.match(r"\s+([a-z]{3,})\b", passage[name.end():])):
             return f"{name.group()} {noun.group(1)}"
         return name.group()
-    m = re.search(_DETERMINED.format(re.escape(term)), passage, re.IGNORECASE)
-    return f"{'your' if m.group(1).lower() in ('my', 'our') else 'the'} {term.lower()}" if m else None
+    for m in re.finditer(_DETERMINED.format(re.escape(term)), passage, re.IGNORECASE):
+        after = re.match(r"\s*([\w'\u2019]+)?", passage[m.end():]).group(1)
+        if after is None or after.casefold() in STOPWORDS or (not _MODIFIER.search(term) and _VERB.search(after)):  # the noun itself, not a word before one ("a closed door")
+            return f"{'your' if m.group(1).lower() in ('my', 'our') else 'the'} {term.lower()}"
+    return None
 
 
-def template(passage: str, terms: Sequence[str], form: int = 0) -> str | None:
+# Words a determiner can stand before that name nothing to ask about ("the ones", "the rest").
+_VAGUE = set("one ones other others rest same way ways thing things time times lot lots kind sort part side end "
+             "bit couple half most least first last next".split())
+# A name said to someone ("..., Aggie.", "my dear Watson,"): in a memoir, often the narrator, whom
+# the interviewer asks, never asks about.
+_CALLED = r"(?:,\s*|\bdear\s+|[\"\u201c]\s*){}\s*[,.!?]"
+_QUOTED = re.compile(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]")
+WORDINGS = ("Tell me about {}.", "What do you remember about {}?", "What can you tell me about {}?")
+
+
+def _first(passage: str) -> str:
+    return segment.split_sentences(passage)[0] if passage.strip() else ""
+
+
+def _mentions(text: str, term: str) -> int:
+    return len(re.findall(rf"\b{re.escape(term)}\b", text, re.IGNORECASE))
+
+
+def _worth_asking(passage: str, term: str, persona: str) -> bool:
+    """Whether a key term is what the passage is about, and not the narrator: not the persona's name
+    nor a name the passage says to someone; said more than once outside quoted speech, or for a
+    name, once in the first sentence ("Tell me about the door." of "a face like a closed door" and
+    "Tell me about Aberdeen." of a post in Aberdeen turned down in passing are not kept)."""
+    if term.casefold() in _VAGUE or term.casefold() in {w.casefold() for w in words(persona)}:
+        return False
+    if term[:1].isupper() and re.search(_CALLED.format(re.escape(term)), passage):
+        return False
+    said = _mentions(_QUOTED.sub(" ", passage), term)
+    return said > 1 or (term[:1].isupper() and said > 0 and _mentions(_first(passage), term) > 0)
+
+
+def template(passage: str, terms: Sequence[str], form: int = 0, persona: str = "") -> str | None:
     """The last-resort question from the passage's key terms, about the first one `_subject` can
-    name ("Tell me about the heliograph."); None if it can name none. `form` picks one of two
-    wordings, so a book's templates do not all read alike."""
-    for term in terms:
+    name that the passage is about (`_worth_asking`), one its first sentence says before the rest
+    ("Tell me about the heliograph."); None if there is none. `form` picks one of WORDINGS, so a
+    book's templates do not all read alike."""
+    first = _first(passage)
+    ordered = sorted((t for t in terms if _worth_asking(passage, t, persona)), key=lambda t: _mentions(first, t) == 0)
+    for term in ordered:
         if (subject := _subject(passage, term)) is not None:
-            return f"Tell me about {subject}." if form % 2 == 0 else f"What can you tell me about {subject}?"
+            return WORDINGS[form % len(WORDINGS)].format(subject)
     return None

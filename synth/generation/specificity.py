@@ -39,7 +39,7 @@ class MiniLMRanker:
 
     def __init__(self, passages: Sequence[str]):
         self.vectors = embed(passages)
-        self.asked: dict = {}  # question -> its embedding: each question is embedded once
+        self.asked: dict = {}  # question (or opening) -> its embedding: each is embedded once
 
     def _questions(self, questions: Sequence[str]):
         import torch
@@ -54,6 +54,14 @@ class MiniLMRanker:
             return []
         scores = (self._questions(questions) @ self.vectors.T).tolist()
         return [rank_of(row, i) for row, i in zip(scores, own)]
+
+    def fit(self, questions: Sequence[str], texts: Sequence[str]) -> list[float]:
+        """MiniLM cosine of each question to its own text (generate.py: to its passage's opening).
+        On 100 memoir questions read blind (12 kept as written), the cosine to the opening told kept
+        from not with AUC 0.84, to the whole passage 0.76 (README, "Questions a reviewer keeps")."""
+        if not questions:
+            return []
+        return (self._questions(questions) * self._questions(texts)).sum(1).tolist()
 
     def paraphrases(self, question: str, earlier: Sequence[str], threshold: float = PARAPHRASE) -> list[str]:
         """The earlier questions that ask what `question` asks in other words, most similar first."""
