@@ -339,7 +339,7 @@ def test_several_replies_per_request_the_most_specific_wins():
     assert summary.rejected_replies == {"not_a_question": 1}
 
 
-def test_among_questions_that_point_to_the_passage_the_one_its_opening_answers_wins():
+def test_among_questions_ranked_alike_the_one_its_opening_answers_wins():
     class Candidates(FakeEngine):
         def stream(self, conversations, sampling):
             yield 0, Generation("What happened?", 30, True, ("Why did you run away?", "What did you see?"))
@@ -362,11 +362,14 @@ def test_among_questions_that_point_to_the_passage_the_one_its_opening_answers_w
 
             return Ranker()
 
-    # "What happened?" fits best but points elsewhere (rank 9 > 3); of the others, the better fit wins over the better rank.
-    ranker = Fitting({"What happened?": 9, "Why did you run away?": 1, "What did you see?": 2}, {"What happened?": 0.9, "Why did you run away?": 0.3, "What did you see?": 0.6})
+    # "What happened?" fits best but points elsewhere (rank 9 > 3); of the two ranked first, the better fit wins.
+    ranker = Fitting({"What happened?": 9, "Why did you run away?": 1, "What did you see?": 1}, {"What happened?": 0.9, "Why did you run away?": 0.3, "What did you see?": 0.6})
     text = "I saw the smoke first. " + "Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after. " * 3
     records, *_ = run(Candidates(), [Passage("id0", text, "book.pdf", 1, 1, None)], ranker=ranker, max_rank=3, sampling=Sampling(n=3))
-    assert records[0].question == "What did you see?" and records[0].specificity == 0.5
+    assert records[0].question == "What did you see?" and records[0].specificity == 1.0
+    # the rank comes first: the better fit ranked lower loses
+    records, *_ = run(Candidates(), [Passage("id0", text, "book.pdf", 1, 1, None)], ranker=Fitting({**ranker.ranks, "What did you see?": 2}, ranker.fits), max_rank=3, sampling=Sampling(n=3))
+    assert records[0].question == "Why did you run away?"
     assert set(ranker.openings) == {"I saw the smoke first. Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after."}
 
 
