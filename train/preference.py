@@ -158,13 +158,11 @@ def preference_trainer(beta: float, sft_weight: float):
 
 @torch.no_grad()
 def reference_logps(model, rows: list[dict], collator: PairCollator, batch: int) -> list[list[float]]:
-    """[chosen, rejected] summed log-probs of every row under `model` as it is now, through the same
-    layers as training (on a GPU under the bf16/fp16 autocast training uses), so the margin starts at
-    0. The model stays in training mode (its dropout is off): in eval mode bitsandbytes switches the
-    4-bit layers of a CPU with AVX512-BF16 to its inference kernel, much slower on whole rows."""
+    """[chosen, rejected] summed log-probs of every row under `model` as it is now (eval mode; on a
+    GPU under the bf16/fp16 autocast training uses, so the margin starts at 0 there too)."""
     from voicetune.models import compute_dtype
 
-    model.train()  # as loaded, a model is in eval mode
+    model.eval()
     found = []
     cuda = next(model.parameters()).device.type == "cuda"
     for start in range(0, len(rows), batch):
@@ -173,6 +171,7 @@ def reference_logps(model, rows: list[dict], collator: PairCollator, batch: int)
         with torch.autocast("cuda", dtype=compute_dtype(), enabled=cuda):
             chosen, rejected, _ = answer_logps(model, inputs)
         found += [[c, r] for c, r in zip(chosen.tolist(), rejected.tolist())]
+    model.train()
     return found
 
 
