@@ -66,26 +66,28 @@ def test_a_pairs_prompt_is_the_sft_prompt_token_for_token(tmp_path, tokenizer):
         assert tokenizer.decode(example.chosen.input_ids[:prompt]) == rendered
 
 
-def test_only_the_last_answer_and_its_end_marker_are_trained(tmp_path, tokenizer):
-    path = write_interview(tmp_path, MULTI, {"a2": GENERIC})
+def trained_text(side, tokenizer) -> str:
+    return tokenizer.decode([t for t, label in zip(side.input_ids, side.labels) if label != IGNORE])
+
+
+def test_only_the_last_answers_are_trained_and_only_the_chosen_one_ends(tmp_path, tokenizer):
+    path = write_interview(tmp_path, MULTI, {"a2": "Engines, yes."})
     example = tokenize_pair(pairs(path)[0], tokenizer, None)
-    for side, answer in ((example.chosen, "They were the first thing I loved."), (example.rejected, GENERIC)):
-        trained = [t for t, label in zip(side.input_ids, side.labels) if label != IGNORE]
-        assert tokenizer.decode(trained) == answer + "<|im_end|>"  # not the first turn's answer, not the prompt
+    assert trained_text(example.chosen, tokenizer) == "They were the first thing I loved.<|im_end|>"  # not the first turn's answer, not the prompt
+    assert trained_text(example.rejected, tokenizer) == "Engines, yes."  # its end marker is never pushed down
 
 
-def test_a_rejected_answer_cut_at_the_token_limit_is_scored_without_an_end_marker(tmp_path, tokenizer):
-    path = write_interview(tmp_path, MULTI, {"a2": GENERIC, "c1": GENERIC}, cut=("a2",))  # c1's line says nothing: it ended
-    found = {p.id: p for p in pairs(path)}
-    assert (found["a2"].stopped, found["c1"].stopped) == (False, True)
-    for pair_id, end in (("a2", ""), ("c1", "<|im_end|>")):
-        example = tokenize_pair(found[pair_id], tokenizer, None)
-        trained = [t for t, label in zip(example.rejected.input_ids, example.rejected.labels) if label != IGNORE]
-        assert tokenizer.decode(trained) == GENERIC + end
-        assert tokenizer.decode([t for t, label in zip(example.chosen.input_ids, example.chosen.labels) if label != IGNORE]).endswith("<|im_end|>")
-    batch = PairCollator(tokenizer.pad_token_id, flatten=True)([{**tokenize_pair(found["a2"], tokenizer, None).row(), "reference": [0.0, 0.0]}])
+@pytest.mark.parametrize("cut", [(), ("a2", "c1")])  # whether the base model stopped or hit its token limit
+def test_a_rejected_answer_is_scored_on_its_text_cut_to_the_chosen_answers_length(tmp_path, tokenizer, cut):
+    short = "No."
+    path = write_interview(tmp_path, MULTI, {"a2": GENERIC, "c1": short}, cut=cut)
+    found = {p.id: tokenize_pair(p, tokenizer, None) for p in pairs(path)}
+    chosen = len(tokenizer("They were the first thing I loved.")["input_ids"])
+    assert trained_text(found["a2"].rejected, tokenizer) == tokenizer.decode(tokenizer(GENERIC)["input_ids"][:chosen])
+    assert trained_text(found["c1"].rejected, tokenizer) == short  # shorter than the chosen answer: whole
+    batch = PairCollator(tokenizer.pad_token_id, flatten=True)([{**found["a2"].row(), "reference": [0.0, 0.0]}])
     scored = batch["labels"][0][1:][batch["segment"][0][1:] == 1]  # the rejected side's targets, as answer_logps reads them
-    assert tokenizer.eos_token_id not in scored.tolist() and (scored != IGNORE).sum() == len(tokenizer(GENERIC)["input_ids"])
+    assert tokenizer.eos_token_id not in scored.tolist() and (scored != IGNORE).sum() == chosen
 
 
 def test_last_answer_only_masks_earlier_turns():

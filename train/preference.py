@@ -4,8 +4,8 @@ continuing the SFT adapter with LoRA on the same 4-bit base, with the same Train
 Each pair is one packed row: the chosen conversation, then the rejected one (the same prompt,
 token for token: both are rendered by chatml.tokenize, and so is SFT's), positions restarting
 between them, so attention stays inside each side (packing.py). Only the last answer of each
-side is trained (its tokens and its `<|im_end|>`; a rejected answer cut at the token limit, which never
-ended, its tokens only), and as in SFT the output head runs only there.
+side is trained (the chosen answer's tokens and its `<|im_end|>`; the rejected answer's text only, cut to
+the chosen answer's length in tokens), and as in SFT the output head runs only there.
 
     loss = -logsigmoid(beta * ((pi_c - ref_c) - (pi_r - ref_r))) + sft_weight * NLL(chosen per token)
 
@@ -62,22 +62,26 @@ def last_answer_only(example: Example) -> Example:
     return Example(example.id, example.input_ids, [IGNORE] * start + labels[start:])
 
 
-def without_end(example: Example, end_id: int) -> Example:
-    """The example cut before its last trained token when that is the end marker: an answer cut at
-    the token limit never ended, so scoring it with `<|im_end|>` would teach the model to stop less."""
+def trained_tokens(example: Example) -> int:
+    return sum(label != IGNORE for label in example.labels)
+
+
+def rejected_side(example: Example, chosen: Example, end_id: int) -> Example:
+    """The rejected answer scored on its text only, and on at most as many tokens as the chosen
+    answer's text: the pair then prefers the author's words, neither an answer's length nor whether
+    the base model stopped (its `<|im_end|>` pushed down teaches the model to stop less; a cut answer
+    never ended at all)."""
+    start = next(i for i, label in enumerate(example.labels) if label != IGNORE)
     last = max(i for i, label in enumerate(example.labels) if label != IGNORE)
-    if example.input_ids[last] != end_id:
-        return example
-    return Example(example.id, example.input_ids[:last], example.labels[:last])
+    text = last if example.input_ids[last] == end_id else last + 1  # where the answer's text ends
+    end = min(text, start + trained_tokens(chosen) - 1)  # the chosen side's tokens less its end marker
+    return Example(example.id, example.input_ids[:end], example.labels[:end])
 
 
 def tokenize_pair(pair: Pair, tokenizer, system: str | None) -> PairExample:
-    """A rejected answer cut at the token limit (`pair.stopped` False) is scored on its text only."""
-    chosen = tokenize(pair.id, pair.conversation.messages(system), tokenizer)
+    chosen = last_answer_only(tokenize(pair.id, pair.conversation.messages(system), tokenizer))
     rejected = last_answer_only(tokenize(pair.id, pair.prompt(system) + [{"role": "assistant", "content": pair.rejected}], tokenizer))
-    if not pair.stopped:
-        rejected = without_end(rejected, tokenizer.eos_token_id)
-    return PairExample(pair.id, pair.conversation.id, last_answer_only(chosen), rejected)
+    return PairExample(pair.id, pair.conversation.id, chosen, rejected_side(rejected, chosen, tokenizer.eos_token_id))
 
 
 def split(pairs: list[PairExample], train_ids: set[str], held_out_ids: set[str]) -> tuple[list[PairExample], list[PairExample]]:
