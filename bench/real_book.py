@@ -1,14 +1,15 @@
 """The whole path on a real book, on the CPU: synth (vLLM) -> train (QLoRA) -> eval, each stage timed.
 
-    .venv/bin/python bench/real_book.py [--limit 220] [--eval-share 0.2] [--out runs/real_book] [--preference dpo]
+    .venv/bin/python bench/real_book.py [--limit 220] [--eval-share 0.2] [--out runs/real_book] [--preference dpo [--rejected base]]
 
 The book is the Sherlock Holmes PDF in ../shared/corpora/pdf (01_*.pdf); the model the embedded
 SmolLM2-135M-Instruct. Each stage runs the project's own CLI in a subprocess (what a user runs),
 and is skipped when its output is already there, so a stopped run continues (`--stages eval`
 re-evaluates). It prints the wall time of each stage, the machine, and the evaluation table;
-`OUT/bench.json` keeps them. With `--preference dpo` it also makes the preference pairs (`synth pairs`,
-the base model's answers), trains the preference stage after SFT, prints both training stages' times
-(`train run` measures them: RUN/stage_seconds.json) and evaluates base, SFT and SFT+preference.
+`OUT/bench.json` keeps them. With `--preference dpo` it also trains the preference stage after SFT
+(its rejected side the SFT model's own answers, made inside the stage; with `--rejected base`, the
+base model's from `synth pairs`, run first), prints both training stages' times (`train run`
+measures them: RUN/stage_seconds.json) and evaluates base, SFT and SFT+preference.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=512, help="token limit of each eval answer")
     parser.add_argument("--stages", default="synth,pairs,train,eval")
     parser.add_argument("--preference", choices=["dpo"], default=None, help="a preference stage after SFT")
+    parser.add_argument("--rejected", choices=["own", "base"], default="own", help="its rejected side (train run --rejected)")
     args = parser.parse_args()
     stages = set(args.stages.split(","))
     data, run = args.out / "data" / "interview.jsonl", args.out / "run"
@@ -79,11 +81,11 @@ def main() -> None:
 
     if "synth" in stages and not (data.exists() and (args.out / "data" / "interview.manifest.json").exists()):
         stage("synth", py + ["synth", "run", str(book()), "--out", str(data), "--limit", str(args.limit)], times, save)
-    if args.preference and "pairs" in stages and not data.with_name("interview.pairs.jsonl").exists():
+    if args.preference and args.rejected == "base" and "pairs" in stages and not data.with_name("interview.pairs.jsonl").exists():
         stage("pairs", py + ["synth", "pairs", str(data)], times, save)
     if "train" in stages and not (run / "merged" / "config.json").exists():
         stage("train", py + ["train", "run", "--data", str(data), "--out", str(run), "--epochs", str(args.epochs),
-                             "--eval-share", str(args.eval_share), "--no-eval", *(["--preference", args.preference] if args.preference else [])], times, save)
+                             "--eval-share", str(args.eval_share), "--no-eval", *(["--preference", args.preference, "--rejected", args.rejected] if args.preference else [])], times, save)
     if (run / "stage_seconds.json").exists():  # the training stages inside `train run`
         times.update({f"train: {name}": seconds for name, seconds in json.loads((run / "stage_seconds.json").read_text()).items()})
     if "eval" in stages:

@@ -90,6 +90,27 @@ def test_a_rejected_answer_is_scored_on_its_text_cut_to_the_chosen_answers_lengt
     assert tokenizer.eos_token_id not in scored.tolist() and (scored != IGNORE).sum() == chosen
 
 
+def test_own_answers_replace_the_rejected_side_and_a_blank_one_makes_no_pair(tmp_path, monkeypatch):
+    from train import preference
+    from train.eval import answers
+    from voicetune.conversations import unanswered_pairs
+    from voicetune.engine import Generation
+
+    path = write_interview(tmp_path, MULTI, {})
+    asked = []
+
+    def fake_generate(model, convs, sampling, **_):
+        asked.extend(convs)
+        return [Generation(f"own answer {i}" if i else " ", 3, True) for i in range(len(convs))]
+
+    monkeypatch.setattr(answers, "generate", fake_generate)
+    found = preference.with_own_answers(tmp_path / "sft", unanswered_pairs(path), "You are Mara.", tmp_path / "stage")
+    expected = [c.messages("You are Mara.")[:-1] for c in turn_prefixes(usable(read(path)))]
+    assert asked == expected  # the SFT prompts of a1, a2 and c1 (b1 was rejected in review)
+    assert [(p.id, p.rejected) for p in found] == [("a2", "own answer 1"), ("c1", "own answer 2")]  # a1's blank answer: no pair
+    assert len((tmp_path / "stage" / preference.OWN_ANSWERS).read_text().splitlines()) == 3
+
+
 def test_last_answer_only_masks_earlier_turns():
     from train.data.chatml import Example
 
@@ -178,6 +199,7 @@ def test_a_step_joined_into_one_row_scores_each_side_as_if_alone(tmp_path, embed
 
 
 def tiny_preference_run(folder: Path, **options):
+    """The tiny SFT run then 3 preference steps; with --rejected base, a pairs file of GENERIC answers beside the data."""
     from train import pipeline
     from train.config import TrainConfig
     from train_tiny import PAIRS, write_data
@@ -185,17 +207,28 @@ def tiny_preference_run(folder: Path, **options):
     data = write_data(folder)
     system = system_message(config.SYSTEM_PROMPT, config.PERSONA)  # train run's default, as the pairs reader keys them
     prompts = {c.turns[-1].id: c.messages(system)[:-1] for c in turn_prefixes(usable(read(data)))}
-    (folder / "interview.pairs.jsonl").write_text("".join(
-        json.dumps({"id": f"r{i}", "key": pair_key(prompts.get(f"r{i}", []), "m", {}), "rejected": GENERIC, "model": "m", "sampling": {}}) + "\n"
-        for i in range(len(PAIRS))))
+    if options.get("rejected", TrainConfig.rejected) == "base":
+        (folder / "interview.pairs.jsonl").write_text("".join(
+            json.dumps({"id": f"r{i}", "key": pair_key(prompts.get(f"r{i}", []), "m", {}), "rejected": GENERIC, "model": "m", "sampling": {}}) + "\n"
+            for i in range(len(PAIRS))))
     train_config = TrainConfig(epochs=1, max_steps=3, eval_share=0.2, preference="dpo", preference_learning_rate=2e-3, batch_size=2, **options)
     return pipeline.run(train_config, data, folder / "run", log=lambda *_: None)
 
 
 @pytest.mark.engine
-def test_the_preference_stage_trains_merges_and_answers(tmp_path):
-    result = tiny_preference_run(tmp_path)
+@pytest.mark.parametrize("rejected", ["own", "base"])
+def test_the_preference_stage_trains_merges_and_answers(tmp_path, rejected):
+    from train_tiny import PAIRS
+
+    result = tiny_preference_run(tmp_path, rejected=rejected)
     run = tmp_path / "run"
+    own = run / "preference" / "own_answers.jsonl"
+    if rejected == "own":  # the SFT model answered every prompt after SFT (vLLM), with no pairs file beside the data
+        made = [json.loads(line) for line in own.read_text().splitlines()]
+        assert sorted(m["id"] for m in made) == sorted(f"r{i}" for i in range(len(PAIRS))) and all(m["tokens"] for m in made)
+        assert "answers:" in (run / "preference" / "own_answers.log").read_text()  # the engine's output, for a failure's cause
+    else:
+        assert not own.exists()
     history = json.loads((run / "preference" / "log_history.json").read_text())
     margins = [h["margin"] for h in history if "margin" in h]
     assert len(margins) == 3 and margins[0] == pytest.approx(0, abs=1e-2) and margins[-1] > 0.01  # starts at the reference, moves toward the author
@@ -220,7 +253,7 @@ def test_the_preference_stage_runs_on_the_gpu(tmp_path):
 
     preference.reference_logps = recording
     try:
-        result = tiny_preference_run(tmp_path)
+        result = tiny_preference_run(tmp_path, rejected="base")  # own answers need vLLM, which the lent GPU machine lacks
     finally:
         preference.reference_logps = plain
     assert placed == ["cuda", "cuda"] and result.merge_check.device.startswith("cuda"), result.merge_check

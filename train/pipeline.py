@@ -39,18 +39,23 @@ def preference_stage(config: TrainConfig, base: str, tokenizer, added: bool, dat
     """Merge the SFT adapter to out/sft/merged, then train the preference stage from it on the same
     split; returns the adapter to merge as the run's model, and the stage's losses."""
     from train import preference
-    from voicetune.conversations import pairs
+    from voicetune.conversations import pairs, unanswered_pairs
 
     log(f"merging the SFT adapter {sft_adapter} to {out / runs.SFT_MERGED}")
     merge.merge(base, sft_adapter, tokenizer, out / runs.SFT_MERGED)
-    found = [preference.tokenize_pair(p, tokenizer, system) for p in pairs(data_path, only_reviewed, system)]
+    start = time.perf_counter()  # the stage's time includes making its rejected answers
+    if config.rejected == "own":
+        log("the rejected side: the SFT model's own answers to the same prompts")
+        raw = preference.with_own_answers(out / runs.SFT_MERGED, unanswered_pairs(data_path, only_reviewed), system, out / "preference", log=log)
+    else:
+        raw = pairs(data_path, only_reviewed, system)
+    found = [preference.tokenize_pair(p, tokenizer, system) for p in raw]
     found = [p for p in found if max(len(p.chosen.input_ids), len(p.rejected.input_ids)) <= config.max_length]
     train_pairs, eval_pairs = preference.split(found, {e.id for e in data.train}, {c.id for c in data.held_out_conversations})
     if not train_pairs or not eval_pairs:
         raise DataError(f"{data_path}: {len(train_pairs)} preference pairs to train on and {len(eval_pairs)} held out:"
-                        " both sides need pairs (`synth pairs`)")
+                        " both sides need pairs" + (" (`synth pairs`)" if config.rejected == "base" else ""))
     log(f"{config.preference}: {len(train_pairs)} pairs to train on, {len(eval_pairs)} held out")
-    start = time.perf_counter()
     trainer, losses = preference.train(config, base, tokenizer, added, sft_adapter, train_pairs, eval_pairs, out / "preference")
     seconds["preference"] = round(time.perf_counter() - start, 1)
     log(f"stage times: SFT {seconds['sft']:.0f} s, {config.preference} {seconds['preference']:.0f} s")

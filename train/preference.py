@@ -34,6 +34,7 @@ from voicetune import files
 from voicetune.conversations import Pair
 
 METHODS = ("dpo",)
+OWN_ANSWERS = "own_answers.jsonl"  # in the stage's folder: the SFT model's answers, the rejected side with --rejected own
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,20 @@ def tokenize_pair(pair: Pair, tokenizer, system: str | None) -> PairExample:
     chosen = last_answer_only(tokenize(pair.id, pair.conversation.messages(system), tokenizer))
     rejected = last_answer_only(tokenize(pair.id, pair.prompt(system) + [{"role": "assistant", "content": pair.rejected}], tokenizer))
     return PairExample(pair.id, pair.conversation.id, chosen, rejected_side(rejected, chosen, tokenizer.eos_token_id))
+
+
+def with_own_answers(model: Path, found: list[Pair], system: str | None, out: Path, *, log=print) -> list[Pair]:
+    """The rejected side as the SFT model's own greedy answer to each prompt (SPIN, Chen et al. 2024:
+    the author's words over what the tuned model says now, its loops and drift included), generated
+    as `train eval` answers (vLLM, the same sampling) and kept in out/own_answers.jsonl. A blank
+    answer makes no pair, as in `synth pairs`."""
+    from train.eval import answers
+
+    out.mkdir(parents=True, exist_ok=True)
+    made = answers.generate(str(model), [p.prompt(system) for p in found], answers.sampling(), log=log, log_file=out / "own_answers.log")
+    files.write_text(out / OWN_ANSWERS, "".join(json.dumps({"id": p.id, "rejected": g.text, "stopped": g.finished, "tokens": g.tokens},
+                                                           ensure_ascii=False) + "\n" for p, g in zip(found, made)))
+    return [replace(p, rejected=g.text, stopped=g.finished) for p, g in zip(found, made) if g.text.strip()]
 
 
 def split(pairs: list[PairExample], train_ids: set[str], held_out_ids: set[str]) -> tuple[list[PairExample], list[PairExample]]:

@@ -193,6 +193,12 @@ def turn_prefixes(selection: Selection) -> list[Conversation]:
     return [Conversation(c.id, c.turns[:n], c.system) for c in selection.conversations for n in range(1, len(c.turns) + 1)]
 
 
+def unanswered_pairs(path: Path, only_reviewed: bool = False) -> list[Pair]:
+    """One Pair per usable turn (the SFT selection), its rejected side still empty: for a rejected
+    answer made later by another model (train's preference stage, `--rejected own`)."""
+    return [Pair(conv.turns[-1].id, conv, "") for conv in turn_prefixes(usable(read(path), only_reviewed))]
+
+
 def pair_lines(path: Path) -> dict[str, dict]:
     """The pairs sidecar of `path`, the last line for each record id ({} for no file); a torn last
     line (a kill mid-write) is ignored, any other bad line is MalformedFile naming it."""
