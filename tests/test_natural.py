@@ -38,6 +38,7 @@ SMOKE = "I saw the heliograph flicker twice from the common, and then the green 
         ("Was it the Zodiac moment when you saw the smoke?", "invents_names"),
         ("Did it sound like a firecracker exploding inside a locked cupboard?", "invents_names"),
         ("What did you think of your family, in 1903?", "invents_names"),  # a year from nowhere (this round's Frankenstein run)
+        ("How did you feel about those first two months on the common?", "invents_names"),  # a number from nowhere, in words
         # from a default run on 220 passages of the Sherlock Holmes book, passing every check before these
         ("What do you think of the term 'heliograph'?", "quiz_question"),
         ("What is your take on the topic of smoke, woods and common?", "quiz_question"),
@@ -91,6 +92,26 @@ def test_bad_questions_fail(question, fault):
 )
 def test_interview_questions_pass(question):
     assert natural.faults(question, SMOKE) == []
+
+
+@pytest.mark.parametrize(
+    "question, answered, strays",
+    [
+        ("Tell me about the heliograph.", True, 0),
+        ("What was it like to see the green smoke?", True, 0),
+        ("How did you feel about the woods?", False, 0),  # the passage says it, not its first sentence: see OPENING below
+        ("What do you remember about his character?", False, 2),  # a pronoun for no one, a word the passage lacks
+        ("Tell me about your story.", False, 1),  # which story?
+        ("What do you remember about the heliograph that flickered twice from the common that morning?", True, 1),  # rambling
+        ("What do you remember about the shepherd's lantern on the common?", True, 2),
+        ("Tell me about the heliograph, not the answer.", True, 2),  # the thread lost (and a word the passage lacks)
+        ("What was it like to be Ogilvy on the common?", True, 2),  # the narrator made someone else (and a name the passage lacks)
+    ],
+)
+def test_what_the_choice_prefers_among_faultless_questions(question, answered, strays):
+    passage = "I saw the heliograph flicker twice from the common, and then the green smoke rose. " + "It went on a long while, and nobody said a word. " * 4 + "I had walked in the woods that morning."
+    assert natural.answered_first(question, passage) is answered
+    assert natural.strays(question, passage) == strays
 
 
 def test_names_from_the_context_are_not_invented():

@@ -6,7 +6,7 @@ from voicetune import prompts
 
 
 def test_bundled_templates_and_their_variables():
-    assert prompts.variables(prompts.load("question")) == {"context", "passage", "persona", "topics"}
+    assert prompts.variables(prompts.load("question")) == {"opening", "passage", "persona"}
     assert prompts.variables(prompts.load("system")) == {"persona"}
     assert prompts.variables(prompts.load("followup")) == {"history", "passage", "persona"}
     assert prompts.variables(prompts.load("avoid")) == {"questions"}
@@ -21,7 +21,7 @@ def test_every_template_is_listed_in_the_readme_with_its_variables():
 
 
 def test_missing_variable_is_an_error_naming_it():
-    with pytest.raises(prompts.MissingVariables, match="context"):
+    with pytest.raises(prompts.MissingVariables, match="opening"):
         prompts.render(prompts.load("question"), passage="x")
 
 

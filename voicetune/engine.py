@@ -68,11 +68,18 @@ class Generation:
 
 class Engine(Protocol):
     """What generation needs from a backend: every conversation submitted at once, results
-    yielded as (index, generation) as each one finishes, in any order."""
+    yielded as (index, generation) as each one finishes, in any order. A conversation that ends
+    with an assistant message is continued: the generation is what follows that message's text
+    (an interviewer's opening words, "What was it like", that the model finishes)."""
 
     model: str
 
     def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]: ...
+
+
+def continues(conversation: list[Message]) -> bool:
+    """Whether the model is to continue the conversation's last message (the assistant's) rather than reply to it."""
+    return bool(conversation) and conversation[-1]["role"] == "assistant"
 
 
 def chat(engine: Engine, conversations: Sequence[list[Message]], sampling: Sampling) -> list[Generation]:
@@ -148,11 +155,19 @@ class VLLMEngine:
         )
 
     def stream(self, conversations: Sequence[list[Message]], sampling: Sampling) -> Iterator[tuple[int, Generation]]:
-        params = [self.params(sampling, i) for i in range(len(conversations))]
-        ids = self.llm.enqueue_chat(list(conversations), params, use_tqdm=False)
-        # enqueue_chat returns the engine's internal ids ("7-1a2b3c4d"); outputs carry the ids the
-        # LLM class handed in ("7"), which is what its own _run_engine sorts by.
-        index = {request_id.split("-", 1)[0]: i for i, request_id in enumerate(ids)}
+        ids, index = [], {}
+        # enqueue_chat takes one continue_final_message for all: the conversations that end with
+        # the assistant's words go in apart from the others.
+        for started in (False, True):
+            group = [i for i, c in enumerate(conversations) if continues(c) == started]
+            if not group:
+                continue
+            params = [self.params(sampling, i) for i in group]
+            enqueued = self.llm.enqueue_chat([conversations[i] for i in group], params, use_tqdm=False, add_generation_prompt=not started, continue_final_message=started)
+            # enqueue_chat returns the engine's internal ids ("7-1a2b3c4d"); outputs carry the ids the
+            # LLM class handed in ("7"), which is what its own _run_engine sorts by.
+            index.update({request_id.split("-", 1)[0]: i for i, request_id in zip(group, enqueued)})
+            ids += enqueued
         engine = self.llm.llm_engine
         try:
             while engine.has_unfinished_requests():

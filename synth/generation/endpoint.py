@@ -16,7 +16,7 @@ import threading
 from concurrent.futures import Future
 from typing import Iterator, Sequence
 
-from voicetune.engine import Generation, Message, Sampling
+from voicetune.engine import Generation, Message, Sampling, continues
 
 
 class EndpointError(RuntimeError):
@@ -64,14 +64,20 @@ class Endpoint:
             **({"n": sampling.n} if sampling.n > 1 else {}),
             **({"frequency_penalty": sampling.frequency_penalty} if sampling.frequency_penalty else {}),
             **({"stop": list(sampling.stop)} if sampling.stop else {}),
-            **({"extra_body": extra} if (extra := self.extra(sampling)) else {}),
+            **({"extra_body": extra} if (extra := self.extra(sampling, continues(messages))) else {}),
         )
 
     @staticmethod
-    def extra(sampling: Sampling) -> dict:
+    def extra(sampling: Sampling, started: bool = False) -> dict:
         """vLLM's own request fields, sent only when used: its server keeps the stop string when
-        asked (other servers drop it, and a question then lacks its "?"), and knows min_p."""
-        return {**({"include_stop_str_in_output": True} if sampling.stop else {}), **({"min_p": sampling.min_p} if sampling.min_p else {})}
+        asked (other servers drop it, and a question then lacks its "?"), knows min_p, and
+        continues a conversation's last (assistant) message rather than answering after it. A
+        server that answers after it instead gives a whole question, which generate takes as is."""
+        return {
+            **({"include_stop_str_in_output": True} if sampling.stop else {}),
+            **({"min_p": sampling.min_p} if sampling.min_p else {}),
+            **({"continue_final_message": True, "add_generation_prompt": False} if started else {}),
+        }
 
     async def _complete(self, client, limit: asyncio.Semaphore, messages: list[Message], sampling: Sampling) -> Generation:
         import openai

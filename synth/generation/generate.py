@@ -24,6 +24,7 @@ higher temperature: at temperature 0 a retry would otherwise repeat the reply wo
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -68,18 +69,26 @@ def generate(
 class _Best:
     """The best usable question tried for a unit so far: not a duplicate beats a duplicate, then
     one a reviewer could keep (no fault of natural.py) beats one with faults, then one that points
-    to its passage (ranked within `Job.max_rank`), then the better rank of its own passage, then,
-    among equal ranks, the one its passage's opening answers best (MiniLM: an answer's first words
-    answer the question; a tie-break, as putting it before the rank cost MRR 0.73 -> 0.60 on the
-    memoir for no gain in the blind read)."""
+    to its passage (ranked within `Job.max_rank`), then one that names something the passage's
+    opening says, then the one with fewer strays (natural.strays), then the one its passage's opening answers best (MiniLM: an
+    answer's first words answer the question), then the better rank of its own passage. (Before
+    openers, the rank came before the fit: the fit first had cost MRR 0.73 -> 0.60 on the memoir
+    for no gain in the blind read.)"""
 
     duplicate: bool
     faulty: bool
     elsewhere: bool  # its own passage ranks below Job.max_rank
-    rank: int  # 0 without a ranker
+    unopened: bool  # names nothing its passage's opening says (natural.answered_first)
+    strays: int  # words a reviewer would have to fix: unknown to the passage, a pronoun for no one, rambling (natural.strays)
     unfit: float  # minus the MiniLM cosine of the question to its passage's opening; 0 without MiniLM
+    rank: int  # 0 without a ranker
     question: str = field(compare=False)
     faults: tuple[str, ...] = field(compare=False, default=())
+
+    @property
+    def loose(self) -> bool:
+        """Names nothing of its passage's opening, or would need STRAYS words fixed: retried while tries are left."""
+        return self.unopened or self.strays >= natural.LOOSE_STRAYS
 
     def better_than(self, other: _Best | None) -> bool:
         return other is None or self < other
@@ -247,34 +256,51 @@ class _Run:
             self.settle_best(u, tries)
 
     def try_once(self, todo: list[int], tries: _Tries) -> None:
-        """One batch through the engine, each reply judged and decided as soon as it is finished."""
-        batch = [avoiding(tries.prompts[u], self.avoid, tries.avoid[u]) if tries.avoid.get(u) else tries.prompts[u] for u in todo]
-        # With a ranker, finished requests wait for a batch of RANK_BATCH: MiniLM on one question
+        """One batch through the engine (a request per unit and opener), each unit's replies
+        judged and decided as soon as all of its requests are finished."""
+        requests = [
+            (u, opener, messages)
+            for u in todo
+            for opener, messages in self.job.begun(avoiding(tries.prompts[u], self.avoid, tries.avoid[u]) if tries.avoid.get(u) else tries.prompts[u])
+        ]
+        waiting = Counter(u for u, _, _ in requests)
+        gathered: dict[int, Usable] = {u: [] for u in todo}
+        # With a ranker, finished units wait for a batch of RANK_BATCH: MiniLM on one question
         # at a time, next to a busy engine on a CPU, cost more than the generation itself.
         finished: list[tuple[int, Usable]] = []
-        for j, reply in self.engine.stream(batch, retry_sampling(self.job.sampling, tries.attempt)):
-            finished.append((todo[j], self.usable(todo[j], reply, tries)))
+        for j, reply in self.engine.stream([m for _, _, m in requests], retry_sampling(self.job.request_sampling, tries.attempt)):
+            u, opener, _ = requests[j]
+            self.usable(u, reply, tries, gathered[u], opener)
+            waiting[u] -= 1
+            if not waiting[u]:
+                finished.append((u, gathered.pop(u)))
             if len(finished) >= (RANK_BATCH if self.job.ranker is not None else 1):
                 self.decide(finished, tries)
                 finished = []
         self.decide(finished, tries)
 
-    def usable(self, u: int, reply: Generation, tries: _Tries) -> Usable:
-        """The reply's distinct usable questions, each with its text; the other texts rejected."""
+    def usable(self, u: int, reply: Generation, tries: _Tries, usable: Usable, opener: str | None = None) -> None:
+        """Adds the reply's usable questions not yet in `usable`, each with its text (begun with
+        `opener`, unless a server answered anew); the other texts rejected."""
         if reply.tokens is None:
             self.summary.uncounted += 1
         else:
             self.summary.tokens += reply.tokens
-        usable: Usable = []
         passage, said = self.passages[self.units[u].index].text, self.said_before(u)
         for text in reply.texts:
             self.summary.replies += 1
+            # A continuation goes on from the opener (" the boat."); a reply that starts with a capital
+            # is a server's whole new question (one that does not continue a message): taken as is.
+            continued = opener is not None and not text[:1].isupper()
+            if continued:
+                text = opener + text
             question, reason = judge(text, passage)
+            if question is not None and continued and not question.casefold().startswith(opener.casefold()):
+                question, reason = None, "left_the_opener"  # the model broke off ("Tell me about\nArchangel, 28th March?")
             if question is None:
                 self.rejected(u, tries, reason, text)
             elif question not in (q for q, _, _ in usable):
                 usable.append((question, text, natural.faults(question, passage, said) if self.job.checks else []))
-        return usable
 
     def said_before(self, u: int) -> str:
         """What the author said before unit `u`'s passage, as far as a question may draw on it: the
@@ -290,7 +316,7 @@ class _Run:
         fits = iter(self.fits([q for _, q in flat], [self.units[u].index for u, _ in flat]))
         for u, usable in finished:
             # Best first (_Best's order; stable: reply order).
-            ordered = sorted(((self.candidate(q, f, next(ranks) or 0, next(fits)), text) for q, text, f in usable), key=lambda t: t[0])
+            ordered = sorted(((self.candidate(q, f, next(ranks) or 0, next(fits), self.units[u].index), text) for q, text, f in usable), key=lambda t: t[0])
             for candidate, text in ordered:
                 if candidate.better_than(tries.best.get(u)):
                     tries.best[u] = candidate
@@ -301,8 +327,13 @@ class _Run:
                     self.rejected(u, tries, candidate.faults[0], text, candidate.question)
                 elif candidate.elsewhere:
                     self.rejected(u, tries, "points_elsewhere", text, candidate.question)
+                elif self.job.checks and candidate.loose and tries.attempt < self.job.retries:
+                    # No fault, but not what a reviewer keeps as written: tried again, kept if no try does better.
+                    self.rejected(u, tries, "strays_from_the_opening", text, candidate.question)
+                    break
                 else:
-                    self.settle(u, self.record(u, candidate.question, [], "generated", tries.keys[u], candidate.rank))
+                    chosen = tries.best[u]  # this one, or an earlier try's that strayed less
+                    self.settle(u, self.record(u, chosen.question, [], "generated", tries.keys[u], chosen.rank))
                     self.summary.generated += 1
                     break  # the best of the replies; the rest are not needed
 
@@ -312,9 +343,12 @@ class _Run:
             return [0.0] * len(questions)
         return self.ranker.fit(questions, [opening(self.passages[i].text) for i in own])
 
-    def candidate(self, question: str, faults: list[str], rank: int, fit: float) -> _Best:
+    def candidate(self, question: str, faults: list[str], rank: int, fit: float, index: int) -> _Best:
         elsewhere = bool(self.job.max_rank and rank > self.job.max_rank)
-        return _Best(bool(self.repeats(question)), bool(faults), elsewhere, rank, -fit, question, tuple(faults))
+        passage, before = self.passages[index].text, self.before(index)
+        unopened = not natural.answered_first(question, passage)
+        strays = natural.strays(question, passage, before.text if before is not None else "")
+        return _Best(bool(self.repeats(question)), bool(faults), elsewhere, unopened, strays, -fit, rank, question, tuple(faults))
 
     def template(self, u: int, kept: _Best | None) -> tuple[str, int | None] | None:
         """The key-term question and its rank, if it should replace the best try `kept`."""
@@ -323,7 +357,8 @@ class _Run:
         if made is None or self.repeats(made):
             return None
         [rank] = self.rank([made], [unit.index])
-        if kept is None or kept.faulty or kept.duplicate or (rank is not None and rank < kept.rank):
+        [fit] = self.fits([made], [unit.index])
+        if kept is None or self.candidate(made, natural.faults(made, self.passages[unit.index].text), rank or 0, fit, unit.index).better_than(kept):
             return made, rank
         return None
 

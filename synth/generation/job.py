@@ -21,6 +21,10 @@ from synth.generation import specificity
 from voicetune.engine import Message, Sampling
 from synth.document import Passage
 
+# The interviewer's first words each reply begins with (synth run --openers). On the memoir, a 135M
+# model begun with these wrote a keepable question for most passages among its candidates; left to
+# write the whole question, it asked as the author, about the interview, or in a string of clauses.
+OPENERS = ("Tell me about", "How did you feel about", "What do you remember about", "What was it like")
 BOOK_START = "(Nothing yet: this is the start of the conversation.)"
 CONTEXT_CHARS = 300
 AVOID_SHOWN = 8  # earlier questions listed as "do not ask again" on a duplicate's retry
@@ -94,6 +98,11 @@ class Job:
     # tries all have one gets a question from its key terms. `synth run` always sets it (every
     # backend); off, a question only has to pass judge.py's.
     checks: bool = False
+    # An interviewer's first words: each request's reply is begun with one of them and the model
+    # finishes it, so a small model asks as an interviewer does (to "you", one thing, about the
+    # passage's opening) instead of writing the whole question. The candidates (`sampling.n`) are
+    # spread over them; a unit is decided on all of them at once. Empty: the model writes it all.
+    openers: tuple[str, ...] = ()
 
     def __post_init__(self):
         # Checked once per run: a template may leave out a variable, not ask for one we lack.
@@ -122,7 +131,20 @@ class Job:
             settings["max_rank"] = self.max_rank
         if self.checks:
             settings["checks"] = True
+        if self.openers:
+            settings["openers"] = list(self.openers)
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+
+    def begun(self, messages: list[Message]) -> list[tuple[str | None, list[Message]]]:
+        """The requests of one prompt: one per opener, the reply begun with it (None: no opener)."""
+        if not self.openers:
+            return [(None, messages)]
+        return [(opener, [*messages, {"role": "assistant", "content": opener}]) for opener in self.openers]
+
+    @property
+    def request_sampling(self) -> Sampling:
+        """`sampling` with its candidates spread over the openers (at least one each)."""
+        return replace(self.sampling, n=-(-self.sampling.n // len(self.openers))) if self.openers else self.sampling
 
     @property
     def wants_topics(self) -> bool:

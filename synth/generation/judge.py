@@ -23,16 +23,23 @@ _LABEL = re.compile(r"^\s*(?:[-*>#\d.)\s]+)?\**\s*(?:question|q|interviewer|jour
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`*"
 # Questions about the interview itself rather than to the author ("What is the author's view of
 # the passage?") are what small models produce when they lose the thread.
-_META = re.compile(r"\b(interview(er)?|the author|author's|passage|the question|this question|the text)\b", re.IGNORECASE)
+_META = re.compile(r"\b(interview(?:er|ers|s|ing|ed)?|journalists?|the author|author's|passage|the question|this question|the text)\b", re.IGNORECASE)
+
+
+# An interviewer's request, which asks without a question mark: "Tell me about the boat."
+_REQUEST = re.compile(r"^(?:tell\s+(?:me|us)|talk\s+(?:to\s+me\s+|us\s+)?about|describe|walk\s+(?:me|us)\s+through)\b", re.IGNORECASE)
 
 
 def _questions(line: str) -> list[str]:
     """The questions of one line: its sentences (cut where segment cuts them, so "Mr. Jones" stays
-    whole) that end in a question mark, up to that mark."""
+    whole) that end in a question mark, up to that mark, and its whole requests ("Tell me about
+    the boat.")."""
     found = []
     for sentence in segment.split_sentences(line):
         if "?" in sentence:
             found.append(sentence[: sentence.rfind("?") + 1])
+        elif _REQUEST.match(sentence.strip().strip(_QUOTES)) and sentence.rstrip().endswith("."):
+            found.append(sentence.strip())
     return found
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from synth.generation.job import opening
 from synth.repair import segment
 from voicetune.words import COMMON, STOPWORDS, words
 
@@ -59,6 +60,7 @@ _FACT = re.compile(r"^(?:(?:what|which)(?:'s|\s+(?:is|are|was|were))\b(?!\s+it\s
 _SECOND_PERSON = {"you", "your", "yours", "yourself", "yourselves", "you're", "you've", "you'd", "you'll"}
 _NAME = re.compile(r"\b[A-Z][\w'\u2019-]*")
 _STEM = 5  # words sharing their first letters count as the same word ("exploding", "explosion")
+_NUMBER_WORDS = set("two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand million".split())
 NEW_WORDS = 3  # uncommon words absent from the passage and its context at which a question invents
 
 
@@ -110,6 +112,7 @@ def invented(question: str, passage: str, context: str = "") -> list[str]:
     NEW_WORDS or more."""
     known = _stems(passage) | _stems(context)
     numbers = [n for n in re.findall(r"\d+", question) if n not in re.findall(r"\d+", passage + " " + context)]
+    numbers += [w for w in words(question) if w in _NUMBER_WORDS and w not in set(words(passage + " " + context))]  # "your first two months"
     first = re.match(r"\W*[\w'\u2019-]+", question)
     start = first.end() if first else 0
     names = [m.group() for m in _NAME.finditer(question, start) if m.group() != "I" and not (_stems(m.group()) <= known)]
@@ -121,6 +124,44 @@ def quiz_question(question: str) -> bool:
     if any(p.search(question) for p in _QUIZ):
         return True
     return bool(_FACT.match(question.strip())) and not (_SECOND_PERSON & set(words(question)))
+
+
+LOOSE_STRAYS = 2  # a question with this many strays is tried again while tries are left
+LONG_WORDS = 12  # a longer question is chosen after shorter ones (a small model's long ones ramble)
+_THIRD_PERSON = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their|theirs)\b", re.IGNORECASE)
+
+
+# Nouns that say little of what the question is about ("Tell me about your mother's story.",
+# "How did you feel about his actions?"): a reviewer would ask which story, which actions.
+VAGUE_NOUNS = set("action actions approach character day days decision experience experiences feelings journey life lives moment "
+                  "moments situation stories story thing things thoughts time times way".split())
+
+
+# A clause that turns the question against itself ("Tell me about the King, not the answer."), or
+# the narrator asked what it was like to be someone else by name ("What was it like to be Margaret?").
+_TURN = re.compile(r",\s*(?:not|but)\b|\bto\s+be\s+(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?[A-Z]")
+
+
+def strays(question: str, passage: str, context: str = "") -> int:
+    """What a reviewer reading the question cold would have to fix or look up, counted: each
+    content word that neither the passage nor its context has (one is no fault: `invented` needs
+    a name or NEW_WORDS) or that says little (VAGUE_NOUNS), a clause that turns on the question
+    (", not ...") or makes the narrator someone else ("to be Margaret"), a pronoun for someone the question does not name ("What do you remember
+    about his character?"), and a length beyond LONG_WORDS. Not a fault, a preference among
+    candidates: real interviewers' follow-ups say "he" of someone named before."""
+    known = _stems(passage) | _stems(context)
+    vague = [w for w in words(question) if w.removesuffix("'s") in VAGUE_NOUNS]
+    unknown = [w for w in content_words(question) if w.removesuffix("'s")[:_STEM] not in known and w not in vague]
+    turns = len(_TURN.findall(question))  # ", not the answer", "to be Margaret": a thread lost
+    return len(vague) + len(unknown) + turns + bool(_THIRD_PERSON.search(question)) + (len(question.split()) > LONG_WORDS)
+
+
+def answered_first(question: str, passage: str) -> bool:
+    """Whether the question names something the passage's opening says (a content word, first
+    letters compared): an interview answer's first words respond to the question. Not a fault
+    (a real follow-up may ask about what comes later), a preference among candidates."""
+    said = _stems(opening(passage))
+    return any(w.removesuffix("'s")[:_STEM] in said for w in content_words(question))
 
 
 def faults(question: str, passage: str, context: str = "") -> list[str]:
