@@ -40,7 +40,7 @@ class SynthConfig:
     context_chars: int = CONTEXT_CHARS  # the previous passage's last sentences within this many characters (0: all)
     retries: int = 1  # new tries for a reply with no usable question (a last one is made from the key terms: natural.template)
     turns: int = 1  # interviews: up to N consecutive passages of a chapter make one conversation
-    candidates: int = 16  # replies per passage, spread over the openers (one prefill per request); the best is kept
+    candidates: int = 18  # replies per passage, spread over the openers (one prefill per request); the best is kept
     max_rank: int = specificity.MAX_RANK  # retry a question whose own passage ranks below this (0: never)
     openers: str = "|".join(OPENERS)  # an interviewer's first words, "|" between: each request's reply begins with one ("": none)
     free_reply: bool = False  # let the model write on after its first question mark

@@ -15,6 +15,7 @@ import pytest
 from synth import pipeline
 from synth.generation import specificity
 from voicetune.dataset import DatasetFile
+from synth.generation.job import OPENERS
 from synth.generation.judge import duplicates
 from voicetune.records import conversations
 from voicetune.models import compute_dtype, dtype_name
@@ -101,6 +102,9 @@ def test_questions_are_generated_by_vllm(killed_and_resumed):
     assert sum(counts[k] for k in ("generated", "reused", "from_transcript", "failed", "templates")) == len(records), counts
     rejected = [json.loads(line) for line in DatasetFile(out).rejects.read_text().splitlines()]
     assert all(r["reason"] and "reply" in r for r in rejected)
+    # vLLM continued the interviewer's first words rather than answering after them.
+    generated = [r["question"] for r in records if r["question_source"] == "generated" and r["question"]]
+    assert generated and all(q.startswith(OPENERS) for q in generated), generated
 
 
 def free_port():
@@ -144,6 +148,8 @@ def test_generation_through_a_real_openai_compatible_server(server, tmp_path):
     assert len(records) == 4 and all(r.model == "smollm2" for r in records)
     # The server's replies went through the same judging: at least half usable, each ranked against the 4 passages.
     assert sum(1 for r in records if r.question and r.specificity is not None) >= 2, records
+    # The server continued the interviewer's first words (continue_final_message), as the local engine does.
+    assert all(r.question.startswith(OPENERS) for r in records if r.question_source == "generated" and r.question), records
     assert f"endpoint {server}" in result.stdout
 
 

@@ -21,10 +21,12 @@ from synth.generation import specificity
 from voicetune.engine import Message, Sampling
 from synth.document import Passage
 
-# The interviewer's first words each reply begins with (synth run --openers). On the memoir, a 135M
-# model begun with these wrote a keepable question for most passages among its candidates; left to
-# write the whole question, it asked as the author, about the interview, or in a string of clauses.
-OPENERS = ("Tell me about", "How did you feel about", "What do you remember about", "What was it like")
+# The interviewer's first words each reply begins with (synth run --openers). Left to write the whole
+# question, a 135M model asked as the author, about the interview, or in a string of clauses; begun
+# with these, it names what the passage opens with. "What was it like" was dropped: of its questions
+# chosen in three blind reads (memoir, Sherlock, Frankenstein; issue 24's fourth round) 2 of 15 were
+# kept, against 10 of 25 for "How did you feel about" and 9 of 26 for "What do you remember about".
+OPENERS = ("How did you feel about", "What do you remember about", "Tell me about")
 BOOK_START = "(Nothing yet: this is the start of the conversation.)"
 CONTEXT_CHARS = 300
 AVOID_SHOWN = 8  # earlier questions listed as "do not ask again" on a duplicate's retry
