@@ -23,10 +23,11 @@ from synth.document import Passage
 
 # The interviewer's first words each reply begins with (synth run --openers). Left to write the whole
 # question, a 135M model asked as the author, about the interview, or in a string of clauses; begun
-# with these, it names what the passage opens with. "What was it like" was dropped: of its questions
-# chosen in three blind reads (memoir, Sherlock, Frankenstein; issue 24's fourth round) 2 of 15 were
-# kept, against 10 of 25 for "How did you feel about" and 9 of 26 for "What do you remember about".
-OPENERS = ("How did you feel about", "What do you remember about", "Tell me about")
+# with these, it names what the passage opens with. Of the questions chosen in three blind reads of
+# four openers (memoir, Sherlock, Frankenstein; issue 24's fourth round), a reviewer kept 10 of 26
+# begun "How did you feel about", 9 of 26 "What do you remember about", 2 of 14 "What was it like"
+# and 1 of 9 "Tell me about" (the last two were dropped).
+OPENERS = ("How did you feel about", "What do you remember about")
 BOOK_START = "(Nothing yet: this is the start of the conversation.)"
 CONTEXT_CHARS = 300
 AVOID_SHOWN = 8  # earlier questions listed as "do not ask again" on a duplicate's retry
