@@ -35,6 +35,19 @@ def complete_lines(path):
     return text[: text.rfind("\n") + 1].splitlines()
 
 
+def settled(path, quiet=0.5, limit=10.0):
+    """The file once no write lands on it for `quiet` seconds. `wait()` returns when the command's
+    own process is gone; a write its worker had begun when SIGKILL came still completes after."""
+    text, deadline = path.read_text(), time.monotonic() + limit
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = path.read_text()
+        if now == text:
+            break
+        text = now
+    return text
+
+
 @pytest.fixture(scope="module")
 def killed_and_resumed(tmp_path_factory, embedded_model):
     """Run 1 is killed with SIGKILL as soon as a few records are on disk; run 2 is the same command."""
@@ -48,7 +61,7 @@ def killed_and_resumed(tmp_path_factory, embedded_model):
     os.killpg(process.pid, signal.SIGKILL)  # the engine's worker processes too
     process.wait()
     assert alive, "generation ended before it could be killed: " + process.stderr.read()[-2000:]
-    after_kill = out.read_text()
+    after_kill = settled(out)
     resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return out, after_kill, resumed
