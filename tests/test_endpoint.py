@@ -152,9 +152,9 @@ def test_ctrl_c_of_synth_run_with_an_endpoint_saves_and_stops_at_once(server, tm
     from synth.generation.job import OPENERS
 
     handler, url = server
-    handler.fast = 2 * len(OPENERS)  # the requests of two passages (one per opener)
+    handler.fast = 2 * len(OPENERS)  # the requests of two passages (one per opener); as many in flight, so the first two passages' are the fast ones
     out = tmp_path / "interview.jsonl"
-    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--endpoint", url, "--limit", "6", "--concurrency", "6", "--no-specificity", "--retries", "0", "--out", str(out)],
+    run = subprocess.Popen([sys.executable, "-m", "synth", "run", str(SAMPLE_BOOK), "--endpoint", url, "--limit", "6", "--concurrency", str(handler.fast), "--no-specificity", "--retries", "0", "--out", str(out)],
                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 2):
