@@ -63,7 +63,9 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=512, help="token limit of each eval answer")
     parser.add_argument("--stages", default="synth,pairs,train,eval")
     parser.add_argument("--preference", choices=["dpo"], default=None, help="a preference stage after SFT")
-    parser.add_argument("--rejected", choices=["own", "base"], default="own", help="its rejected side (train run --rejected)")
+    from train.config import REJECTED
+
+    parser.add_argument("--rejected", choices=REJECTED, default="own", help="its rejected side (train run --rejected)")
     args = parser.parse_args()
     stages = set(args.stages.split(","))
     data, run = args.out / "data" / "interview.jsonl", args.out / "run"

@@ -11,7 +11,7 @@ from voicetune.models import DEFAULT_MODEL, ModelNotFound
 from voicetune.records import MalformedFile
 from voicetune.prompts import MissingVariables
 from train.data.chatml import NoTrainableTokens
-from train.config import TrainConfig
+from train.config import REJECTED, TrainConfig
 from voicetune.config import POSITIVE, Range, option_range
 from voicetune.errors import unwritable
 from voicetune.conversations import DataError
@@ -53,7 +53,7 @@ def cli():
 @click.option("--preference-learning-rate", default=TrainConfig.preference_learning_rate, show_default=True)
 @click.option("--beta", default=TrainConfig.beta, show_default=True, help="DPO's beta.")
 @click.option("--sft-weight", default=TrainConfig.sft_weight, show_default=True, help="Weight of the author's answers' NLL in the preference loss (0: plain DPO).")
-@click.option("--rejected", type=click.Choice(["own", "base"]), default=TrainConfig.rejected, show_default=True,
+@click.option("--rejected", type=click.Choice(REJECTED), default=TrainConfig.rejected, show_default=True,
               help="The answer the author's passage is preferred over: the SFT model's own (generated after SFT) or the base model's (`synth pairs`).")
 def run(data, out, only_reviewed, resume, **options):
     """Train on DATA, merge the adapter, and ask the merged model one held-out question."""

@@ -16,6 +16,9 @@ RANGES = {
 }
 
 
+REJECTED = ("own", "base")  # train run --rejected: where a preference pair's rejected answer comes from
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     base: str | None = None  # local folder or hub id; None = the embedded SmolLM2-135M-Instruct
@@ -42,7 +45,7 @@ class TrainConfig:
     preference_learning_rate: float = 5e-5  # a quarter of SFT's: a short pass continuing a trained adapter
     beta: float = 0.1  # DPO's beta: how far from the SFT model the margin may pull
     sft_weight: float = 1.0  # weight of the chosen answers' NLL per token in the preference loss (0: plain DPO)
-    rejected: str = "own"  # the rejected side: "own" = the SFT model's own answers (made after SFT), "base" = synth pairs' (README)
+    rejected: str = "own"  # one of REJECTED, the rejected side: "own" = the SFT model's own answers (made after SFT), "base" = synth pairs' (README)
 
     def __post_init__(self):
         """Refuse a value out of range before any work: --epochs -1 used to train 0 steps, then

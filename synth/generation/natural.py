@@ -110,9 +110,10 @@ def invented(question: str, passage: str, context: str = "") -> list[str]:
     """The names (capitalised words past the first), numbers ("in 1903") and uncommon words of the
     question that neither the passage nor its context has; the uncommon words only when there are
     NEW_WORDS or more."""
-    known = _stems(passage) | _stems(context)
-    numbers = [n for n in re.findall(r"\d+", question) if n not in re.findall(r"\d+", passage + " " + context)]
-    numbers += [w for w in words(question) if w in _NUMBER_WORDS and w not in set(words(passage + " " + context))]  # "your first two months"
+    known, said = _stems(passage) | _stems(context), passage + " " + context
+    numbers = [n for n in re.findall(r"\d+", question) if n not in re.findall(r"\d+", said)]
+    spoken = set(words(said))
+    numbers += [w for w in words(question) if w in _NUMBER_WORDS and w not in spoken]  # "your first two months"
     first = re.match(r"\W*[\w'\u2019-]+", question)
     start = first.end() if first else 0
     names = [m.group() for m in _NAME.finditer(question, start) if m.group() != "I" and not (_stems(m.group()) <= known)]
@@ -146,9 +147,10 @@ def strays(question: str, passage: str, context: str = "") -> int:
     """What a reviewer reading the question cold would have to fix or look up, counted: each
     content word that neither the passage nor its context has (one is no fault: `invented` needs
     a name or NEW_WORDS) or that says little (VAGUE_NOUNS), a clause that turns on the question
-    (", not ...") or makes the narrator someone else ("to be Margaret"), a pronoun for someone the question does not name ("What do you remember
-    about his character?"), and a length beyond LONG_WORDS. Not a fault, a preference among
-    candidates: real interviewers' follow-ups say "he" of someone named before."""
+    (", not ...") or makes the narrator someone else ("to be Margaret"), a pronoun for someone the
+    question does not name ("What do you remember about his character?"), and a length beyond
+    LONG_WORDS. Not a fault, a preference among candidates: real interviewers' follow-ups say "he"
+    of someone named before."""
     known = _stems(passage) | _stems(context)
     vague = [w for w in words(question) if w.removesuffix("'s") in VAGUE_NOUNS]
     unknown = [w for w in content_words(question) if w.removesuffix("'s")[:_STEM] not in known and w not in vague]
