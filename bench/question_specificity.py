@@ -169,15 +169,17 @@ def score(path: Path) -> None:
           f"\n    register: {'-' if near is None else f'{near:.2f}'} (MiniLM cosine to the nearest real interviewer's question, mean)", flush=True)
 
 
-def draw(path: Path, count: int, seed: int = DRAW_SEED) -> None:
+def draw(path: Path, count: int, seed: int = DRAW_SEED, alternatives: bool = False) -> None:
     """The blind read's sample (README, "Reading questions as a reviewer"): `count` records drawn
     with random.Random(seed).sample from the file's records in file order, each question printed
-    above the start of its passage, without its flags, source or scores."""
+    above the start of its passage, without its flags, source or scores; with `alternatives`, the
+    record's alternatives under it (what review can take instead: README, "Alternatives")."""
     import random
 
     records = DatasetFile(path).read()
     for n, r in enumerate(random.Random(seed).sample(records, min(count, len(records))), start=1):
-        print(f"{n:>2}. Q: {r.question or '(none)'}\n    A: {' '.join(r.answer.split())[:400]}\n")
+        also = "".join(f"\n    or: {q}" for q in r.alternatives) if alternatives else ""
+        print(f"{n:>2}. Q: {r.question or '(none)'}{also}\n    A: {' '.join(r.answer.split())[:400]}\n")
 
 
 def run_way(engine, passages, way: dict):
@@ -199,10 +201,11 @@ def main():
     parser.add_argument("--model", default=None)
     parser.add_argument("--score", nargs="+", type=Path, help="measure these synth run outputs instead (no model)")
     parser.add_argument("--draw", type=int, default=0, help="with --score: print this many records of each file, drawn at random (seeded), for a blind read")
+    parser.add_argument("--alternatives", action="store_true", help="with --draw: print each record's alternatives under its question (the read of what review can take)")
     args = parser.parse_args()
     if args.score:
         for path in args.score:
-            draw(path, args.draw) if args.draw else score(path)
+            draw(path, args.draw, alternatives=args.alternatives) if args.draw else score(path)
         return
     chosen = {name: way for name, way in ways().items() if args.ways is None or name in args.ways.split(",")}
     books = [("memoir", pipeline.passages(MEMOIR, pipeline.SegmentOptions()))]

@@ -383,6 +383,7 @@ def test_a_question_about_the_opening_in_its_words_and_fitting_it_best_wins():
     ranker = Fitting(ranks, fits)
     records, *_ = run(Candidates(replies), [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], ranker=ranker, max_rank=3, sampling=Sampling(n=6))
     assert records[0].question == best and records[0].specificity == 0.5  # the fit comes before the rank
+    assert records[0].alternatives == [ranked_first, strays, later]  # by the same order; not the one that points elsewhere
     assert set(ranker.openings) == {"I saw the smoke first, and I ran from it. Then a long story followed, and it went on and on for a good while, through the night and into the grey morning after."}
     without = ("Nothing.", 30, True, (elsewhere, later, strays, ranked_first))
     records, *_ = run(Candidates(without), [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], ranker=Fitting(ranks, fits), max_rank=3, sampling=Sampling(n=5))
@@ -395,11 +396,30 @@ def test_a_question_that_strays_from_the_opening_is_tried_again_and_kept_if_no_t
     records, summary, _, rejected = run(engine, [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], checks=True, retries=1)
     assert records[0].question == "What did you see in the smoke?" and records[0].flags == []
     assert [(r["attempt"], r["reason"], r["question"]) for r in rejected] == [(1, "strays_from_the_opening", later)]
+    assert records[0].alternatives == [later]  # the first try's, for review to take
     engine = FakeEngine([later], ["How did you feel about the old pier?"])  # the retry strays further
     records, *_ = run(engine, [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], checks=True, retries=1)
     assert records[0].question == later and records[0].flags == []
     records, *_ = run(FakeEngine([later]), [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], checks=True, retries=0)
     assert records[0].question == later  # no try left: kept at once
+
+
+def test_a_record_keeps_the_next_best_questions_for_review_faultless_best_first_and_none_twice():
+    class Candidates(FakeEngine):
+        def stream(self, conversations, sampling):
+            yield 0, Generation("Nothing.", 5, True, tuple(self.calls[0]))
+
+    chosen, harbour, again, as_author, run_from, like, first, where = questions = [
+        "What did you see in the smoke?", "How did you feel about the harbour?", "What did you see in the smoke, then?",
+        "What did I see?", "Why did you run from the smoke?", "What was the smoke like for you?",
+        "When did you first see the smoke?", "Where did you run?"]
+    ranker = Fitting({}, {q: 0.9 - i / 10 for i, q in enumerate(questions)})  # the first fits best
+    records, *_ = run(Candidates(questions), [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], ranker=ranker, checks=True, sampling=Sampling(n=8))
+    assert records[0].question == chosen
+    # In _Best's order (`harbour` names nothing of the opening, `run_from` has a word it lacks:
+    # "run" for "ran"); not `again` (the chosen question with "then"), nor `as_author` (a fault);
+    # `where`, both unopened and stray, would come next, but ALTERNATIVES are kept.
+    assert records[0].alternatives == [like, first, run_from, harbour]
 
 
 def test_openers_begin_each_reply_and_a_passage_is_decided_on_all_of_them():

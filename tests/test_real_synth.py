@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from synth import pipeline
-from synth.generation import specificity
+from synth.generation import natural, specificity
 from voicetune.dataset import DatasetFile
 from synth.generation.job import OPENERS
 from synth.generation.judge import duplicates
@@ -118,6 +118,10 @@ def test_questions_are_generated_by_vllm(killed_and_resumed):
     # vLLM continued the interviewer's first words rather than answering after them.
     generated = [r["question"] for r in records if r["question_source"] == "generated" and r["question"]]
     assert generated and all(q.startswith(OPENERS) for q in generated), generated
+    # Review can take another of the model's questions: each faultless and begun the same way, none the record's own.
+    said = {r["id"]: r["answer"] for r in records}
+    others = [(r["question"], q, r["answer"], said.get(r["context_id"], "")) for r in records for q in r["alternatives"]]
+    assert others and all(q.startswith(OPENERS) and q != own and not natural.faults(q, answer, before) for own, q, answer, before in others), others
 
 
 def free_port():

@@ -40,7 +40,7 @@ GOOD = {"id": "a", "question": "Why?", "answer": "Because.", "source": {"file": 
     ({"question": None}, "question"), ({"question": 123}, "question"), ({"question": ["Why?"]}, "question"),
     ({"answer": {"text": "x"}}, "answer"), ({"answer": True}, "answer"), ({"id": ""}, "id"), ({"id": 7}, "id"),
     ({"source": "b.pdf"}, "source"), ({"status": "done"}, "status"), ({"flags": None}, "flags"), ({"flags": "empty"}, "flags"),
-    ({"flags": [1]}, "flags"), ({"chapter": 3}, "chapter"), ({"original": {"question": "Q"}}, "original"),
+    ({"flags": [1]}, "flags"), ({"alternatives": "Why?"}, "alternatives"), ({"alternatives": [None]}, "alternatives"), ({"chapter": 3}, "chapter"), ({"original": {"question": "Q"}}, "original"),
     ({"position": 0}, "position"), ({"position": "2"}, "position"), ({"position": True}, "position"),
     ({"specificity": 2.0}, "specificity"), ({"conversation": 5}, "conversation"),
 ])

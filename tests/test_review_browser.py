@@ -275,3 +275,26 @@ def test_the_base_models_answer_is_shown_under_the_authors_and_rejecting_drops_i
     press(browser, "k")
     wait_for(browser, lambda d: text(d, "question") == "Why did you go?", "back to r1")
     assert text(browser, "pair-note") == "Dropped: a rejected record has no pair in preference training."
+
+
+def test_a_number_takes_one_of_the_models_other_questions_in_place_of_its_question(browser, tmp_path):
+    path = tmp_path / "interview.jsonl"
+    source = {"file": "book.pdf", "pages": "1"}
+    others = ["What did you hear first?", "How did the sea call you?"]
+    write_records(path, [Record("r1", "Why did you go?", "I went because the sea called.", source, alternatives=others),
+                         Record("r2", "Why stay?", "I stayed.", source, context_id="r1")])
+    server = review.make_server(path)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.get(review.url(server))
+        wait_for(browser, lambda d: text(d, "question") == "Why did you go?", "first record shown")
+        assert text(browser, "alternatives").splitlines() == ["1 What did you hear first?", "2 How did the sea call you?"]
+        press(browser, "2")
+        wait_for(browser, lambda d: text(d, "question") == "Why stay?", "moved on after taking one")
+        assert not browser.find_element("id", "alternatives-box").is_displayed()  # r2 has none
+    finally:
+        server.shutdown()
+        server.server_close()
+    taken = read_records(path)[0]
+    assert (taken.status, taken.question) == ("edited", "How did the sea call you?")
+    assert taken.original == {"question": "Why did you go?", "answer": "I went because the sea called."}

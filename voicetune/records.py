@@ -38,6 +38,7 @@ class Record:
     model: str | None = None
     prompt: str | None = None
     flags: list[str] = field(default_factory=list)
+    alternatives: list[str] = field(default_factory=list)  # the model's next-best questions for this passage, best first: review takes one with a key
     question_source: str = "generated"  # or "transcript": the interviewer's real question
     key: str | None = None  # hash of the generation settings (prompt text, model, sampling): resume reuses a match
     original: dict | None = None  # {"question", "answer"} as generated, once a reviewer changed either
@@ -93,7 +94,8 @@ def _check_record(r: Record) -> None:
     need(r.status in STATUSES, "status", f"one of {', '.join(STATUSES)}")
     for name in ("context_id", "chapter", "model", "prompt", "key", "conversation"):
         text_or_none(name)
-    need(isinstance(r.flags, list) and all(isinstance(f, str) for f in r.flags), "flags", "a list of strings")
+    for name in ("flags", "alternatives"):
+        need(isinstance(getattr(r, name), list) and all(isinstance(f, str) for f in getattr(r, name)), name, "a list of strings")
     need(isinstance(r.question_source, str), "question_source", "a string")
     need(r.original is None or isinstance(r.original, dict) and all(isinstance(r.original.get(k), str) for k in ("question", "answer")),
          "original", 'null or {"question": string, "answer": string}')

@@ -42,6 +42,7 @@ from synth.document import Passage
 
 TEMPLATE_TERMS = 8  # a passage's key terms a template may be about (the prompt names the first specificity.KEY_TERMS)
 RANK_BATCH = 32  # finished requests whose questions MiniLM ranks together
+ALTERNATIVES = 4  # the model's next-best questions a record keeps for review to take instead (keys 1-4)
 
 Usable = list[tuple[str, str, list[str]]]  # a request's usable questions, each with the reply it came from and its faults (natural.py)
 
@@ -107,6 +108,7 @@ class _Tries:
     prompts: dict[int, list[Message]]
     attempt: int = 0  # 0: the first try
     best: dict[int, _Best] = field(default_factory=dict)
+    seen: dict[int, list[_Best]] = field(default_factory=dict)  # every try's faultless candidates: the record's alternatives
     avoid: dict[int, list[str]] = field(default_factory=dict)
     last_reason: dict[int, str] = field(default_factory=dict)
 
@@ -168,7 +170,8 @@ class _Run:
             found = self.ranker.paraphrases(question, self.asked)
         return found
 
-    def record(self, u: int, question: str, flags: list[str], source: str, key: str | None, found_rank: int | None = None) -> Record:
+    def record(self, u: int, question: str, flags: list[str], source: str, key: str | None, found_rank: int | None = None,
+               alternatives: Sequence[str] = ()) -> Record:
         unit = self.units[u]
         p, generated = self.passages[unit.index], source != "transcript"
         return Record(
@@ -181,6 +184,7 @@ class _Run:
             model=self.job.model if generated else None,
             prompt=self.job.prompt if generated else None,
             flags=flags,
+            alternatives=list(alternatives),
             question_source=source,
             key=key if generated else None,
             conversation=unit.conversation,
@@ -320,6 +324,7 @@ class _Run:
         for u, usable in finished:
             # Best first (_Best's order; stable: reply order).
             ordered = sorted(((self.candidate(u, q, f, next(ranks) or 0, next(fits)), text) for q, text, f in usable), key=lambda t: t[0])
+            tries.seen.setdefault(u, []).extend(c for c, _ in ordered if not (c.duplicate or c.faulty or c.elsewhere))
             for candidate, text in ordered:
                 if candidate.better_than(tries.best.get(u)):
                     tries.best[u] = candidate
@@ -336,7 +341,7 @@ class _Run:
                     break
                 else:
                     chosen = tries.best[u]  # this one, or an earlier try's that strayed less
-                    self.settle(u, self.record(u, chosen.question, [], "generated", tries.keys[u], chosen.rank))
+                    self.settle(u, self.record(u, chosen.question, [], "generated", tries.keys[u], chosen.rank, self.alternatives(tries, u, chosen.question)))
                     self.summary.generated += 1
                     break  # the best of the replies; the rest are not needed
 
@@ -365,6 +370,18 @@ class _Run:
             return made, rank
         return None
 
+    def alternatives(self, tries: _Tries, u: int, chosen: str) -> list[str]:
+        """Up to ALTERNATIVES of unit `u`'s faultless candidates over all its tries, best first
+        (_Best's order), none the same question as `chosen` or as one before it (judge.duplicates):
+        a reviewer takes one instead of writing a question when the chosen one is not right."""
+        taken = [chosen]
+        for candidate in sorted(tries.seen.get(u, [])):
+            if len(taken) > ALTERNATIVES:
+                break
+            if not duplicates(candidate.question, taken):
+                taken.append(candidate.question)
+        return taken[1:]
+
     def rejected(self, u: int, tries: _Tries, reason: str, text: str, question: str | None = None) -> None:
         tries.last_reason[u] = reason
         self.summary.rejected_replies[reason] += 1
@@ -377,13 +394,13 @@ class _Run:
         made one; else its best usable question (flagged with its faults), else none."""
         kept = tries.best.get(u)
         if self.job.checks and (made := self.template(u, kept)) is not None:
-            self.settle(u, self.record(u, made[0], [], "template", tries.keys[u], made[1]))
+            self.settle(u, self.record(u, made[0], [], "template", tries.keys[u], made[1], self.alternatives(tries, u, made[0])))
             self.summary.templates += 1
             return
         if kept is not None:
             # Usable, only not as good as wanted: the best try is kept, marked for the reviewer.
             flags = (["repeats_a_question"] if kept.duplicate else []) + list(kept.faults)
-            self.settle(u, self.record(u, kept.question, flags, "generated", tries.keys[u], kept.rank or None))
+            self.settle(u, self.record(u, kept.question, flags, "generated", tries.keys[u], kept.rank or None, self.alternatives(tries, u, kept.question)))
             self.summary.generated += 1
         else:
             # Kept, not dropped: the passage is still the author's words; a reviewer can write
