@@ -114,6 +114,7 @@ def cli():
 @click.option("--retries", default=D.retries, show_default=True, help="New tries (hotter, and a new seed where honoured) for a reply with no usable question.")
 @click.option("--turns", default=D.turns, show_default=True, help="Interviews: up to N consecutive passages of a chapter make one conversation of follow-up questions.")
 @click.option("--candidates", default=D.candidates, show_default=True, help="Replies per passage, spread over the openers (one prefill per request); the best question is kept.")
+@click.option("--alternatives", default=D.alternatives, show_default=True, help="Of the other candidates, how many a record keeps for review to take instead of its question (0: none).")
 @click.option("--max-rank", default=D.max_rank, show_default=True, help="Retry a question whose own passage ranks below this among the book's by MiniLM similarity (0: never).")
 @click.option("--openers", default=D.openers, show_default=True, help="An interviewer's first words, '|' between: the model finishes a question begun with each ('' to let it write the whole question).")
 @click.option("--free-reply", is_flag=True, default=D.free_reply, help="Let the model write on after its first question mark (by default a reply stops there).")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from synth.repair import segment
 from synth.generation import specificity
-from synth.generation.job import CONTEXT_CHARS, OPENERS
+from synth.generation.job import ALTERNATIVES, CONTEXT_CHARS, OPENERS
 from voicetune.config import NATURAL, PERSONA, POSITIVE, SEED_RANGE, BadOption, Range, check_ranges, strict
 
 
@@ -19,7 +19,7 @@ RANGES = {
     "min_chars": NATURAL, "max_chars": POSITIVE,
     "temperature": Range(0.0, MAX_TEMPERATURE), "top_p": Range(0.0, 1.0, open_low=True), "min_p": Range(0.0, 1.0),
     "max_tokens": POSITIVE, "seed": SEED_RANGE, "per_passage": POSITIVE, "context_chars": NATURAL, "retries": NATURAL,
-    "turns": POSITIVE, "candidates": POSITIVE, "max_rank": NATURAL, "concurrency": POSITIVE, "tensor_parallel_size": POSITIVE,
+    "turns": POSITIVE, "candidates": POSITIVE, "alternatives": NATURAL, "max_rank": NATURAL, "concurrency": POSITIVE, "tensor_parallel_size": POSITIVE,
 }
 
 
@@ -41,6 +41,7 @@ class SynthConfig:
     retries: int = 1  # new tries for a reply with no usable question (a last one is made from the key terms: natural.template)
     turns: int = 1  # interviews: up to N consecutive passages of a chapter make one conversation
     candidates: int = 18  # replies per passage, spread over the openers (one prefill per request); the best is kept
+    alternatives: int = ALTERNATIVES  # of the other candidates, the best a record keeps for review to take instead (0: none)
     max_rank: int = specificity.MAX_RANK  # retry a question whose own passage ranks below this (0: never)
     openers: str = "|".join(OPENERS)  # an interviewer's first words, "|" between: each request's reply begins with one ("": none)
     free_reply: bool = False  # let the model write on after its first question mark

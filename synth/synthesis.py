@@ -39,7 +39,7 @@ def job_for(config: SynthConfig, model: str) -> Job:
         template, sampling, prompt=config.prompt, model=model, persona=config.prompt_persona, context_chars=config.context_chars,
         per_passage=config.per_passage, retries=config.retries, turns=config.turns,
         ranker=None if config.no_specificity else MiniLMRanker, max_rank=config.max_rank, checks=True,
-        openers=tuple(o.strip() for o in config.openers.split("|") if o.strip()),
+        openers=tuple(o.strip() for o in config.openers.split("|") if o.strip()), alternatives=config.alternatives,
     )
 
 

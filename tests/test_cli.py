@@ -146,7 +146,7 @@ def test_out_of_range_options_are_one_line_before_any_work(tmp_path, monkeypatch
         (["--max-chars", 0], "--max-chars"), (["--max-chars", -5], "--max-chars"),
         (["--min-chars", 5000, "--max-chars", 100], "--min-chars (5000) must not exceed --max-chars (100)"),
         (["--temperature", 7], "--temperature must be in [0.0, 2.0]"), (["--top-p", 0], "--top-p"), (["--min-p", 1.5], "--min-p"),
-        (["--max-tokens", 0], "--max-tokens"), (["--candidates", 0], "--candidates"), (["-n", 0], "--questions-per-passage"),
+        (["--max-tokens", 0], "--max-tokens"), (["--candidates", 0], "--candidates"), (["--alternatives", -1], "--alternatives"), (["-n", 0], "--questions-per-passage"),
         (["--retries", -1], "--retries"), (["--concurrency", 0], "--concurrency"), (["--seed", -1], "--seed"),
     ]:
         assert_user_error(run(synth_cli, "run", SAMPLE_BOOK, *args), fragment)

@@ -418,8 +418,12 @@ def test_a_record_keeps_the_next_best_questions_for_review_faultless_best_first_
     assert records[0].question == chosen
     # In _Best's order (`harbour` names nothing of the opening, `run_from` has a word it lacks:
     # "run" for "ran"); not `again` (the chosen question with "then"), nor `as_author` (a fault);
-    # `where`, both unopened and stray, would come next, but ALTERNATIVES are kept.
+    # `where`, both unopened and stray, would come next, but 4 are kept (the default).
     assert records[0].alternatives == [like, first, run_from, harbour]
+    for keep in (0, 2):
+        records, *_ = run(Candidates(questions), [Passage("id0", SMOKE, "book.pdf", 1, 1, None)], ranker=ranker, checks=True,
+                          sampling=Sampling(n=8), alternatives=keep)
+        assert records[0].question == chosen and records[0].alternatives == [like, first][:keep]
 
 
 def test_openers_begin_each_reply_and_a_passage_is_decided_on_all_of_them():

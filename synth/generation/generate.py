@@ -42,7 +42,6 @@ from synth.document import Passage
 
 TEMPLATE_TERMS = 8  # a passage's key terms a template may be about (the prompt names the first specificity.KEY_TERMS)
 RANK_BATCH = 32  # finished requests whose questions MiniLM ranks together
-ALTERNATIVES = 4  # the model's next-best questions a record keeps for review to take instead (keys 1-4)
 
 Usable = list[tuple[str, str, list[str]]]  # a request's usable questions, each with the reply it came from and its faults (natural.py)
 
@@ -371,12 +370,13 @@ class _Run:
         return None
 
     def alternatives(self, tries: _Tries, u: int, chosen: str) -> list[str]:
-        """Up to ALTERNATIVES of unit `u`'s faultless candidates over all its tries, best first
-        (_Best's order), none the same question as `chosen` or as one before it (judge.duplicates):
-        a reviewer takes one instead of writing a question when the chosen one is not right."""
+        """Up to `job.alternatives` of unit `u`'s faultless candidates over all its tries, best
+        first (_Best's order), none the same question as `chosen` or as one before it
+        (judge.duplicates): a reviewer takes one instead of writing a question when the chosen one
+        is not right."""
         taken = [chosen]
         for candidate in sorted(tries.seen.get(u, [])):
-            if len(taken) > ALTERNATIVES:
+            if len(taken) > self.job.alternatives:
                 break
             if not duplicates(candidate.question, taken):
                 taken.append(candidate.question)

@@ -28,6 +28,7 @@ from synth.document import Passage
 # begun "How did you feel about", 9 of 26 "What do you remember about", 2 of 14 "What was it like"
 # and 1 of 9 "Tell me about" (the last two were dropped).
 OPENERS = ("How did you feel about", "What do you remember about")
+ALTERNATIVES = 4  # the model's next-best questions a record keeps for review to take instead (keys 1-4 of the page)
 BOOK_START = "(Nothing yet: this is the start of the conversation.)"
 CONTEXT_CHARS = 300
 AVOID_SHOWN = 8  # earlier questions listed as "do not ask again" on a duplicate's retry
@@ -106,6 +107,9 @@ class Job:
     # passage's opening) instead of writing the whole question. The candidates (`sampling.n`) are
     # spread over them; a unit is decided on all of them at once. Empty: the model writes it all.
     openers: tuple[str, ...] = ()
+    # How many of the model's other faultless questions a record keeps (`alternatives`). Not in
+    # the key: the question chosen does not depend on it.
+    alternatives: int = ALTERNATIVES
 
     def __post_init__(self):
         # Checked once per run: a template may leave out a variable, not ask for one we lack.
